@@ -1,0 +1,51 @@
+package org.align4j.api.loss;
+
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Reward-model scores of ranked responses, one row per prompt.
+ *
+ * @param scores {@code [B, K]} scalar scores, best response first ({@code K = 2} for a chosen/rejected pair;
+ *     {@code K = 3} for Llama 3's edited &gt; chosen &gt; rejected). Carries the gradient.
+ * @param valid {@code [B, K]} bool or 0/1: which responses exist (a row with two responses in a batch of
+ *     three-response rows). {@code null}: all exist. Invalid entries may hold any finite value.
+ * @param ratings one per row: how much better the annotated chosen response is. {@code null} when the data
+ *     has no ratings (then only margin-free losses apply). Losses with a margin apply it to every pairwise
+ *     term of the row.
+ */
+public record RankingBatch(Tensor scores, Tensor valid, List<Rating> ratings) {
+  public RankingBatch {
+    if (scores == null || scores.dim() != 2 || scores.size(1) < 2) {
+      throw new IllegalArgumentException("scores must be [batch, responses] with at least 2 responses per row, got "
+          + (scores == null ? "null" : Tensors.shape(scores)));
+    }
+    if (valid != null && (valid.dim() != 2 || valid.size(0) != scores.size(0) || valid.size(1) != scores.size(1))) {
+      throw new IllegalArgumentException("valid must have the shape of scores " + Tensors.shape(scores) + ", got "
+          + Tensors.shape(valid));
+    }
+    if (ratings != null) {
+      if (ratings.size() != scores.size(0)) {
+        throw new IllegalArgumentException("ratings has " + ratings.size() + " entries for " + scores.size(0) + " rows");
+      }
+      ratings = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(ratings));
+    }
+  }
+
+  /** A batch of chosen/rejected pairs: {@code chosen} and {@code rejected} are {@code [B]}. */
+  public static RankingBatch pairs(Tensor chosen, Tensor rejected, List<Rating> ratings) {
+    try (TensorVector v = new TensorVector(chosen, rejected)) {
+      return new RankingBatch(torch.stack(v, 1), null, ratings);
+    }
+  }
+
+  public long rows() {
+    return scores.size(0);
+  }
+
+  public long responses() {
+    return scores.size(1);
+  }
+}
