@@ -1,0 +1,237 @@
+package org.align4j.core.plugin;
+
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+import org.align4j.api.Align4jException;
+import org.align4j.api.Provider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every provider on the class path (the bundled plugins) and in plugin directories. Each jar of a plugin
+ * directory, or each sub-directory of jars, gets its own {@link PluginClassLoader}.
+ */
+public final class PluginRegistry {
+  private static final Logger LOG = LoggerFactory.getLogger(PluginRegistry.class);
+
+  private final Map<Class<?>, Map<String, ProviderEntry>> byKind = new LinkedHashMap<>();
+  private final List<String> loadErrors = new ArrayList<>();
+  private final List<String> duplicateErrors = new ArrayList<>();
+  private final List<PluginClassLoader> loaders = new ArrayList<>();
+
+  private PluginRegistry() {}
+
+  /** The class-path providers only. */
+  public static PluginRegistry classpath() {
+    return load(List.of());
+  }
+
+  /**
+   * Loads class-path providers and those of every plugin in {@code pluginDirs}. A jar that fails to load
+   * is reported in {@link #loadErrors()} and skipped; two providers of one kind with one id are an error.
+   */
+  public static PluginRegistry load(List<Path> pluginDirs) {
+    var r = new PluginRegistry();
+    ClassLoader app = PluginRegistry.class.getClassLoader();
+    for (Class<? extends Provider> kind : ProviderKinds.all()) {
+      r.collect(kind, app, null);
+    }
+    for (Path dir : pluginDirs) {
+      r.loadDirectory(dir, app);
+    }
+    if (!r.duplicateErrors.isEmpty()) {
+      throw new Align4jException(String.join("\n", r.duplicateErrors));
+    }
+    return r;
+  }
+
+  private void loadDirectory(Path dir, ClassLoader app) {
+    if (!Files.isDirectory(dir)) {
+      throw new Align4jException("plugin directory " + dir + " does not exist or is not a directory (--plugins)");
+    }
+    List<Path> entries;
+    try (Stream<Path> s = Files.list(dir)) {
+      entries = s.sorted().toList();
+    } catch (IOException e) {
+      throw new Align4jException("cannot list plugin directory " + dir + ": " + e.getMessage(), e);
+    }
+    for (Path e : entries) {
+      List<Path> jars;
+      if (Files.isDirectory(e)) {
+        try (Stream<Path> s = Files.list(e)) {
+          jars = s.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+        } catch (IOException ex) {
+          loadErrors.add("plugin " + e + ": cannot list: " + ex.getMessage());
+          continue;
+        }
+        if (jars.isEmpty()) {
+          continue;
+        }
+      } else if (e.toString().endsWith(".jar")) {
+        jars = List.of(e);
+      } else {
+        continue;
+      }
+      loadPlugin(e, jars, app);
+    }
+  }
+
+  private void loadPlugin(Path plugin, List<Path> jars, ClassLoader app) {
+    String bundled = bundledSharedPackage(jars);
+    if ("".equals(bundled)) {
+      loadErrors.add("plugin " + plugin + " skipped: not a readable jar (zip) file; rebuild it or remove it from the plugin directory");
+      LOG.error(loadErrors.get(loadErrors.size() - 1));
+      return;
+    }
+    if (bundled != null) {
+      loadErrors.add("plugin " + plugin + " refused: it bundles " + bundled + ", which align4j shares with every"
+          + " plugin; mark that dependency <scope>provided</scope> in the plugin's pom");
+      LOG.error(loadErrors.get(loadErrors.size() - 1));
+      return;
+    }
+    URL[] urls = new URL[jars.size()];
+    try {
+      for (int i = 0; i < urls.length; i++) {
+        urls[i] = jars.get(i).toUri().toURL();
+      }
+    } catch (IOException e) {
+      loadErrors.add("plugin " + plugin + ": " + e.getMessage());
+      return;
+    }
+    var loader = new PluginClassLoader("align4j-plugin:" + plugin.getFileName(), urls, app);
+    loaders.add(loader);
+    for (Class<? extends Provider> kind : ProviderKinds.all()) {
+      collect(kind, loader, plugin.toString());
+    }
+  }
+
+  /** The first shared package a plugin's jars contain, or null. Also validates the jars are readable. */
+  private String bundledSharedPackage(List<Path> jars) {
+    for (Path jar : jars) {
+      try (JarFile jf = new JarFile(jar.toFile())) {
+        var en = jf.entries();
+        while (en.hasMoreElements()) {
+          String n = en.nextElement().getName();
+          if (n.endsWith(".class")) {
+            String cn = n.substring(0, n.length() - 6).replace('/', '.');
+            if (PluginClassLoader.isShared(cn)) {
+              return cn.substring(0, cn.lastIndexOf('.')) + " (in " + jar.getFileName() + ")";
+            }
+          }
+        }
+      } catch (IOException e) {
+        return "";  // unreadable: reported by the caller
+      }
+    }
+    return null;
+  }
+
+  private void collect(Class<? extends Provider> kind, ClassLoader loader, String pluginSource) {
+    var sl = ServiceLoader.load(kind, loader);
+    var it = sl.stream().iterator();
+    while (true) {
+      ServiceLoader.Provider<? extends Provider> p;
+      try {
+        if (!it.hasNext()) {
+          break;
+        }
+        p = it.next();
+      } catch (ServiceConfigurationError | LinkageError e) {
+        report(kind, pluginSource, e);
+        if (pluginSource != null) {
+          break; // a broken jar: stop reading it, keep the others
+        }
+        continue;
+      }
+      Provider<?> instance;
+      try {
+        instance = p.get();
+        instance.id();
+      } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
+        report(kind, pluginSource, e);
+        continue;
+      }
+      String source = pluginSource != null ? pluginSource : codeSource(instance.getClass());
+      add(new ProviderEntry(kind, instance, source));
+    }
+  }
+
+  private void report(Class<?> kind, String pluginSource, Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String where = pluginSource != null ? "plugin " + pluginSource : "class path";
+    String msg = where + ": cannot load a " + ProviderKinds.name(kind) + " provider: " + e.getMessage()
+        + (root != e ? " (cause: " + root + ")" : "");
+    loadErrors.add(msg);
+    LOG.error(msg);
+  }
+
+  private static String codeSource(Class<?> c) {
+    var cs = c.getProtectionDomain().getCodeSource();
+    if (cs == null || cs.getLocation() == null) {
+      return "class path";
+    }
+    String p = cs.getLocation().getPath();
+    return "class path: " + (p.endsWith("/") ? p : Path.of(p).getFileName().toString());
+  }
+
+  private void add(ProviderEntry e) {
+    var ids = byKind.computeIfAbsent(e.kind(), k -> new LinkedHashMap<>());
+    ProviderEntry prev = ids.get(e.id());
+    if (prev != null) {
+      if (prev.provider().getClass() == e.provider().getClass() && prev.source().equals(e.source())) {
+        return;
+      }
+      duplicateErrors.add("duplicate " + e.kindName() + " id '" + e.id() + "': provided by " + prev.source()
+          + " (" + prev.provider().getClass().getName() + ") and by " + e.source() + " ("
+          + e.provider().getClass().getName() + "); remove one of the jars or rename one id");
+      return;
+    }
+    ids.put(e.id(), e);
+  }
+
+  /** Providers of a kind, sorted by id. */
+  public List<ProviderEntry> entries(Class<?> kind) {
+    var m = byKind.getOrDefault(kind, Map.of());
+    var l = new ArrayList<>(m.values());
+    l.sort(Comparator.comparing(ProviderEntry::id));
+    return l;
+  }
+
+  public List<ProviderEntry> all() {
+    var out = new ArrayList<ProviderEntry>();
+    for (Class<?> k : byKind.keySet()) {
+      out.addAll(entries(k));
+    }
+    return out;
+  }
+
+  public Optional<ProviderEntry> find(Class<?> kind, String id) {
+    return Optional.ofNullable(byKind.getOrDefault(kind, Map.of()).get(id));
+  }
+
+  public List<String> ids(Class<?> kind) {
+    return entries(kind).stream().map(ProviderEntry::id).toList();
+  }
+
+  /** Plugins that failed to load; the rest still work. */
+  public List<String> loadErrors() {
+    return Collections.unmodifiableList(loadErrors);
+  }
+
+}

@@ -1,0 +1,254 @@
+package org.align4j.core.recipe;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.align4j.api.ComponentKind;
+import org.align4j.api.ComponentRef;
+import org.align4j.api.Default;
+import org.align4j.api.Provider;
+import org.align4j.core.plugin.PluginRegistry;
+import org.align4j.core.plugin.ProviderEntry;
+import org.align4j.core.plugin.ProviderKinds;
+
+/**
+ * Binds a recipe block to a provider's options record. Keys may be snake_case or camelCase; unknown keys,
+ * type errors, missing required values and the record's own checks become {@link Problem}s at the
+ * offending location. Nested {@link ComponentRef}s are checked against their kind recursively.
+ */
+public final class OptionsBinder {
+  static final ObjectMapper MAPPER = JsonMapper.builder()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+      .configure(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY, true)
+      .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
+      .configure(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS, true)
+      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      .build();
+
+  private final PluginRegistry registry;
+
+  public OptionsBinder(PluginRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** Binds plain values (the embedding API) with no file locations. */
+  public <O extends Record> O bindPlain(Class<O> type, Map<String, ?> values, String what) {
+    YNode.YMap m = (YNode.YMap) fromPlain(values == null ? Map.of() : values, new Location(what, 0, 0));
+    var problems = new ArrayList<Problem>();
+    O o = bind(type, m, what, problems);
+    if (!problems.isEmpty()) {
+      throw new RecipeException(problems);
+    }
+    return o;
+  }
+
+  /**
+   * @param node the options block (a map; null when absent)
+   * @param what how to name the block in messages ("stage 'sft' (sft)")
+   * @return the record, or null when there were problems (they are added to {@code problems})
+   */
+  public <O extends Record> O bind(Class<O> type, YNode node, String what, List<Problem> problems) {
+    Location blockLoc = node == null ? Location.UNKNOWN : node.loc();
+    YNode.YMap map;
+    if (node == null || (node instanceof YNode.YScalar s && s.value() == null)) {
+      map = new YNode.YMap(blockLoc);
+    } else if (node instanceof YNode.YMap m) {
+      map = m;
+    } else {
+      problems.add(new Problem(blockLoc, what + ": options must be a mapping of key: value"));
+      return null;
+    }
+    RecordComponent[] comps = type.getRecordComponents();
+    var byName = new LinkedHashMap<String, RecordComponent>();
+    for (RecordComponent c : comps) {
+      byName.put(snake(c.getName()), c);
+    }
+    int before = problems.size();
+    var given = new LinkedHashMap<String, YNode>();
+    for (var e : map.values().entrySet()) {
+      String key = snake(e.getKey());
+      if (!byName.containsKey(key)) {
+        problems.add(new Problem(map.keyLoc(e.getKey()), "unknown option '" + e.getKey() + "' for " + what
+            + Suggest.hint(e.getKey(), byName.keySet())));
+        continue;
+      }
+      given.put(key, e.getValue());
+    }
+    Object[] args = new Object[comps.length];
+    for (int i = 0; i < comps.length; i++) {
+      RecordComponent c = comps[i];
+      String key = snake(c.getName());
+      YNode v = given.get(key);
+      Location at = v != null ? v.loc() : blockLoc;
+      if (v == null) {
+        Default d = c.getAnnotation(Default.class);
+        if (d != null) {
+          v = YamlTree.parseValue(d.value(), new Location("@Default of " + type.getSimpleName() + "." + c.getName(), 0, 0));
+        }
+      }
+      if (v == null || (v instanceof YNode.YScalar s && s.value() == null)) {
+        if (c.getType().isPrimitive()) {
+          problems.add(new Problem(blockLoc, what + ": missing required option '" + key + "'"));
+        }
+        args[i] = null;
+        continue;
+      }
+      args[i] = convert(c, v, what + " option '" + key + "'", at, problems);
+    }
+    if (problems.size() > before) {
+      return null;
+    }
+    try {
+      Class<?>[] types = new Class<?>[comps.length];
+      for (int i = 0; i < comps.length; i++) {
+        types[i] = comps[i].getType();
+      }
+      Constructor<O> ctor = type.getDeclaredConstructor(types);
+      ctor.setAccessible(true);
+      return ctor.newInstance(args);
+    } catch (InvocationTargetException e) {
+      Throwable t = e.getCause();
+      problems.add(new Problem(blockLoc, what + ": " + (t.getMessage() != null ? t.getMessage() : t.toString())));
+      return null;
+    } catch (ReflectiveOperationException e) {
+      problems.add(new Problem(blockLoc, what + ": cannot construct " + type.getName() + ": " + e));
+      return null;
+    }
+  }
+
+  private Object convert(RecordComponent c, YNode v, String what, Location at, List<Problem> problems) {
+    if (c.getType() == ComponentRef.class) {
+      ComponentKind kind = c.getAnnotation(ComponentKind.class);
+      return bindComponent(kind == null ? null : kind.value(), v, what, problems);
+    }
+    try {
+      JavaType jt = MAPPER.getTypeFactory().constructType(c.getGenericType());
+      return MAPPER.convertValue(v.toPlain(), jt);
+    } catch (IllegalArgumentException e) {
+      String msg = e.getMessage() == null ? e.toString() : e.getMessage().split("\n")[0];
+      msg = msg.replaceAll(" \\(through reference chain.*", "");
+      problems.add(new Problem(at, what + ": expected " + describe(c) + ", got " + brief(v) + " (" + msg + ")"));
+      return null;
+    }
+  }
+
+  /** Checks a nested {@code {uses: id, ...options}} block and returns it as a ComponentRef. */
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  public ComponentRef bindComponent(Class<? extends Provider> kind, YNode v, String what, List<Problem> problems) {
+    String uses;
+    YNode.YMap opts = new YNode.YMap(v.loc());
+    Location usesLoc = v.loc();
+    if (v instanceof YNode.YScalar s && s.value() instanceof String str) {
+      uses = str;
+    } else if (v instanceof YNode.YMap m && m.get("uses") instanceof YNode.YScalar s && s.value() != null) {
+      uses = s.text();
+      usesLoc = s.loc();
+      for (var e : m.values().entrySet()) {
+        if (!e.getKey().equals("uses")) {
+          opts.put(e.getKey(), m.keyLoc(e.getKey()), e.getValue());
+        }
+      }
+    } else {
+      problems.add(new Problem(v.loc(), what + ": expected an id or {uses: <id>, ...options}"));
+      return null;
+    }
+    if (kind != null) {
+      Optional<ProviderEntry> pe = registry.find(kind, uses);
+      if (pe.isEmpty()) {
+        problems.add(new Problem(usesLoc, what + ": unknown " + ProviderKinds.name(kind) + " '" + uses + "'"
+            + Suggest.hint(uses, registry.ids(kind)) + loadErrorNote()));
+        return null;
+      }
+      Provider<?> p = pe.get().provider();
+      bind((Class) p.optionsType(), opts, ProviderKinds.name(kind) + " '" + uses + "'", problems);
+    }
+    return new ComponentRef(uses, (Map<String, Object>) opts.toPlain());
+  }
+
+  /** When a plugin failed to load, unknown-id messages mention it: it may be why. */
+  public String loadErrorNote() {
+    if (registry.loadErrors().isEmpty()) {
+      return "";
+    }
+    return " (note: " + registry.loadErrors().size() + " plugin(s) failed to load: " + registry.loadErrors().get(0) + ")";
+  }
+
+  private static String describe(RecordComponent c) {
+    Class<?> t = c.getType();
+    if (t == int.class || t == Integer.class || t == long.class || t == Long.class) {
+      return "an integer";
+    }
+    if (t == double.class || t == Double.class || t == float.class || t == Float.class) {
+      return "a number";
+    }
+    if (t == boolean.class || t == Boolean.class) {
+      return "true or false";
+    }
+    if (t.isEnum()) {
+      var names = new ArrayList<String>();
+      for (Object o : t.getEnumConstants()) {
+        names.add(o.toString().toLowerCase());
+      }
+      return "one of " + names;
+    }
+    if (List.class.isAssignableFrom(t)) {
+      return "a list";
+    }
+    if (Map.class.isAssignableFrom(t) || t.isRecord()) {
+      return "a mapping";
+    }
+    return t.getSimpleName();
+  }
+
+  private static String brief(YNode v) {
+    Object p = v.toPlain();
+    String s = p instanceof String ? "'" + p + "'" : String.valueOf(p);
+    return s.length() > 60 ? s.substring(0, 57) + "..." : s;
+  }
+
+  /** camelCase -> snake_case; snake_case unchanged. */
+  public static String snake(String name) {
+    var sb = new StringBuilder();
+    for (char ch : name.toCharArray()) {
+      if (Character.isUpperCase(ch)) {
+        sb.append('_').append(Character.toLowerCase(ch));
+      } else {
+        sb.append(ch == '-' ? '_' : ch);
+      }
+    }
+    return sb.toString();
+  }
+
+  /** Plain Java values as a located tree (for the embedding API and defaults). */
+  @SuppressWarnings("unchecked")
+  public static YNode fromPlain(Object o, Location loc) {
+    if (o instanceof Map<?, ?> m) {
+      var out = new YNode.YMap(loc);
+      ((Map<Object, Object>) m).forEach((k, v) -> out.put(String.valueOf(k), loc, fromPlain(v, loc)));
+      return out;
+    }
+    if (o instanceof List<?> l) {
+      var out = new YNode.YList(loc);
+      l.forEach(i -> out.items.add(fromPlain(i, loc)));
+      return out;
+    }
+    if (o instanceof Integer i) {
+      return new YNode.YScalar(i.longValue(), loc);
+    }
+    if (o instanceof Float f) {
+      return new YNode.YScalar(f.doubleValue(), loc);
+    }
+    return new YNode.YScalar(o instanceof java.nio.file.Path p ? p.toString() : o, loc);
+  }
+}

@@ -1,0 +1,97 @@
+package org.align4j.core.plugin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.align4j.api.Align4jException;
+import org.align4j.api.stage.Stage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PluginRegistryTest {
+  @TempDir Path dir;
+
+  static String stageSource(String pkg, String cls, String id, String body) {
+    return """
+        package %s;
+        public final class %s implements org.align4j.api.stage.Stage<org.align4j.api.NoOptions> {
+          public String id() { return "%s"; }
+          public Class<org.align4j.api.NoOptions> optionsType() { return org.align4j.api.NoOptions.class; }
+          public java.util.List<org.align4j.api.stage.Port> inputs() { return java.util.List.of(); }
+          public java.util.List<org.align4j.api.stage.Port> outputs() { return java.util.List.of(); }
+          public void run(org.align4j.api.stage.StageContext c, org.align4j.api.NoOptions o) {}
+          public String description() { %s }
+        }
+        """.formatted(pkg, cls, id, body);
+  }
+
+  @Test
+  void findsPluginJarsAndNamesTheirSource() throws Exception {
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    JarBuilder.build(plugins.resolve("p1.jar"), Map.of("x.One", stageSource("x", "One", "one", "return \"first\";")),
+        Map.of("META-INF/services/org.align4j.api.stage.Stage", "x.One\n"));
+    var r = PluginRegistry.load(List.of(plugins));
+    var e = r.find(Stage.class, "one").orElseThrow();
+    assertEquals("first", e.provider().description());
+    assertTrue(e.source().endsWith("p1.jar"), e.source());
+    // class-path providers are there too
+    assertTrue(r.find(Stage.class, "write-text").isPresent());
+  }
+
+  @Test
+  void duplicateIdsAreAnErrorNamingBothJars() throws Exception {
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    for (String n : List.of("a", "b")) {
+      JarBuilder.build(plugins.resolve(n + ".jar"), Map.of(n + ".S", stageSource(n, "S", "same", "return \"\";")),
+          Map.of("META-INF/services/org.align4j.api.stage.Stage", n + ".S\n"));
+    }
+    var e = assertThrows(Align4jException.class, () -> PluginRegistry.load(List.of(plugins)));
+    assertTrue(e.getMessage().contains("duplicate stage id 'same'"), e.getMessage());
+    assertTrue(e.getMessage().contains("a.jar") && e.getMessage().contains("b.jar"), e.getMessage());
+  }
+
+  @Test
+  void aBrokenJarIsReportedAndTheOthersStillWork() throws Exception {
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    JarBuilder.build(plugins.resolve("good.jar"), Map.of("g.Good", stageSource("g", "Good", "good", "return \"\";")),
+        Map.of("META-INF/services/org.align4j.api.stage.Stage", "g.Good\n"));
+    // names a provider class the jar does not contain
+    JarBuilder.build(plugins.resolve("broken.jar"), Map.of(),
+        Map.of("META-INF/services/org.align4j.api.stage.Stage", "b.Missing\n"));
+    Files.writeString(plugins.resolve("garbage.jar"), "not a zip");
+    var r = PluginRegistry.load(List.of(plugins));
+    assertTrue(r.find(Stage.class, "good").isPresent());
+    var errors = String.join("\n", r.loadErrors());
+    assertTrue(errors.contains("broken.jar") && errors.contains("b.Missing"), errors);
+    assertTrue(errors.contains("garbage.jar"), errors);
+  }
+
+  @Test
+  void pluginsBundlingSharedPackagesAreRefused() throws Exception {
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    JarBuilder.build(plugins.resolve("fat.jar"), Map.of("org.slf4j.Fake", "package org.slf4j; public class Fake {}"), Map.of());
+    var r = PluginRegistry.load(List.of(plugins));
+    var errors = String.join("\n", r.loadErrors());
+    assertTrue(errors.contains("fat.jar refused: it bundles org.slf4j"), errors);
+  }
+
+  @Test
+  void twoPluginsSeeTheirOwnVersionOfOneLibrary() throws Exception {
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    for (int v = 1; v <= 2; v++) {
+      String lib = "package shared.lib; public final class Version { public static String get() { return \"" + v + ".0\"; } }";
+      JarBuilder.build(plugins.resolve("v" + v + ".jar"), Map.of(
+              "shared.lib.Version", lib,
+              "p" + v + ".S", stageSource("p" + v, "S", "uses-v" + v, "return shared.lib.Version.get();")),
+          Map.of("META-INF/services/org.align4j.api.stage.Stage", "p" + v + ".S\n"));
+    }
+    var r = PluginRegistry.load(List.of(plugins));
+    assertEquals("1.0", r.find(Stage.class, "uses-v1").orElseThrow().provider().description());
+    assertEquals("2.0", r.find(Stage.class, "uses-v2").orElseThrow().provider().description());
+  }
+}

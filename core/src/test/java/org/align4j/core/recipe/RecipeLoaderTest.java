@@ -1,0 +1,183 @@
+package org.align4j.core.recipe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.align4j.core.plugin.PluginRegistry;
+import org.align4j.core.testing.WriteTextStage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecipeLoaderTest {
+  @TempDir Path dir;
+  final PluginRegistry registry = PluginRegistry.classpath();
+
+  ResolvedRecipe load(String yaml, String... sets) {
+    return new RecipeLoader(registry, dir).load(YamlTree.parse(yaml, "r.yaml"), "r.yaml", List.of(sets));
+  }
+
+  RecipeException fail(String yaml, String... sets) {
+    return assertThrows(RecipeException.class, () -> load(yaml, sets));
+  }
+
+  @Test
+  void resolvesReferencesOrderAndDefaults() {
+    var r = load("""
+        name: t
+        vars: {greeting: hi}
+        stages:
+          - id: b
+            uses: write-text
+            inputs: {prefix: "${stages.a.outputs.text}"}
+            options: {text: "${vars.greeting}-b", repeat: 2}
+          - id: a
+            uses: write-text
+            outputs: {text: out/a.txt}
+        """);
+    assertEquals(List.of("a", "b"), r.stages().stream().map(ResolvedStage::id).toList());
+    var b = r.stage("b").orElseThrow();
+    assertEquals(dir.resolve("runs/t/out/a.txt"), b.inputs().get("prefix").path());
+    assertEquals("a", b.inputs().get("prefix").fromStage());
+    assertEquals(new WriteTextStage.Options("hi-b", 2, false), b.options());
+    assertEquals(dir.resolve("runs/t/b/text"), b.outputs().get("text"));
+    assertEquals("cpu", r.defaults().get("device"));
+  }
+
+  @Test
+  void unknownStageIdSuggestsNearest() {
+    var e = fail("""
+        name: t
+        stages:
+          - id: a
+            uses: write-txt
+        """);
+    assertEquals(1, e.problems().size());
+    var p = e.problems().get(0);
+    assertEquals("r.yaml:4:11", p.location().toString());
+    assertTrue(p.message().contains("unknown stage 'write-txt'; did you mean 'write-text'?"), p.message());
+  }
+
+  @Test
+  void optionTypoIsReportedAtItsKeyWithSuggestion() {
+    var e = fail("""
+        name: t
+        stages:
+          - id: a
+            uses: write-text
+            options:
+              txet: hello
+        """);
+    var p = e.problems().get(0);
+    assertEquals("r.yaml:6:7", p.location().toString());
+    assertTrue(p.message().contains("unknown option 'txet' for stage 'a' (write-text); did you mean 'text'?"), p.message());
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnce() {
+    var e = fail("""
+        name: t
+        defualts: {seed: 1}
+        stages:
+          - id: a
+            uses: write-text
+            options: {repeat: 0}
+          - id: b
+            uses: write-text
+            inputs: {prefix: "${stages.c.outputs.text}", prefx: x}
+          - id: d
+            uses: write-text
+            options: {repeat: two}
+        """);
+    var msgs = e.problems().stream().map(Problem::toString).toList();
+    assertEquals(5, msgs.size(), String.join("\n", msgs));
+    assertTrue(msgs.get(0).contains("r.yaml:2:1: unknown recipe key 'defualts'; did you mean 'defaults'?"), msgs.get(0));
+    assertTrue(msgs.stream().anyMatch(m -> m.contains("repeat must be >= 1, got 0")), msgs.toString());
+    assertTrue(msgs.stream().anyMatch(m -> m.contains("cannot resolve ${stages.c.outputs.text}: no stage 'c'")), msgs.toString());
+    assertTrue(msgs.stream().anyMatch(m -> m.contains("has no input 'prefx'; did you mean 'prefix'?")), msgs.toString());
+    assertTrue(msgs.stream().anyMatch(m -> m.startsWith("r.yaml:12:23") && m.contains("expected an integer, got 'two'")), msgs.toString());
+  }
+
+  @Test
+  void missingInputFileIsReported() {
+    var e = fail("""
+        name: t
+        stages:
+          - {id: a, uses: write-text, inputs: {prefix: data/missing.txt}}
+        """);
+    assertTrue(e.problems().get(0).message().contains("input 'prefix' of stage 'a': file not found"), e.getMessage());
+    assertEquals(3, e.problems().get(0).location().line());
+  }
+
+  @Test
+  void setOverridesValuesAndBadSetIsReported() {
+    var r = load("""
+        name: t
+        stages:
+          - {id: a, uses: write-text, options: {text: x}}
+        """, "stages.a.options.text=yy", "run_dir=elsewhere", "defaults.seed=5");
+    assertEquals("yy", ((WriteTextStage.Options) r.stage("a").orElseThrow().options()).text());
+    assertEquals(dir.resolve("elsewhere"), r.runDir());
+    assertEquals(5L, r.seed());
+    var e = fail("""
+        name: t
+        stages:
+          - {id: a, uses: write-text}
+        """, "stages.aa.options.text=yy", "stagez.a=1", "novalue");
+    var msgs = e.problems().stream().map(Problem::toString).toList();
+    assertEquals(3, msgs.size(), msgs.toString());
+    assertTrue(msgs.get(0).startsWith("--set #1 'stages.aa.options.text=yy': --set: no stage 'aa'; did you mean 'a'?"), msgs.get(0));
+    assertTrue(msgs.get(1).contains("unknown recipe key 'stagez'; did you mean 'stages'?"), msgs.get(1));
+    assertTrue(msgs.get(2).contains("--set expects path=value"), msgs.get(2));
+    var typo = fail("""
+        name: t
+        stages:
+          - {id: a, uses: write-text}
+        """, "stages.a.options.txt=1");
+    assertTrue(typo.getMessage().contains("--set #1 'stages.a.options.txt=1': unknown option 'txt' for stage 'a' (write-text); did you mean 'text'?"), typo.getMessage());
+  }
+
+  @Test
+  void repeatBlocksExpandWithCarry() {
+    var r = load("""
+        name: rlhf
+        stages:
+          - {id: sft, uses: write-text, options: {text: s}}
+          - repeat: {round: [1, 2, 3]}
+            carry: {policy: "${stages.sft.outputs.text}"}
+            next: {policy: "${stages.rs-${round}.outputs.text}"}
+            stages:
+              - id: rs-${round}
+                uses: write-text
+                inputs: {prefix: "${carry.policy}"}
+                options: {text: "v${round}"}
+        """);
+    assertEquals(List.of("sft", "rs-1", "rs-2", "rs-3"), r.stages().stream().map(ResolvedStage::id).toList());
+    assertEquals("sft", r.stage("rs-1").orElseThrow().inputs().get("prefix").fromStage());
+    assertEquals("rs-1", r.stage("rs-2").orElseThrow().inputs().get("prefix").fromStage());
+    assertEquals("rs-2", r.stage("rs-3").orElseThrow().inputs().get("prefix").fromStage());
+    assertEquals("v3", ((WriteTextStage.Options) r.stage("rs-3").orElseThrow().options()).text());
+  }
+
+  @Test
+  void cyclesAndDuplicateIdsAreReported() {
+    var e = fail("""
+        name: t
+        stages:
+          - {id: a, uses: write-text, inputs: {prefix: "${stages.b.outputs.text}"}}
+          - {id: b, uses: write-text, inputs: {prefix: "${stages.a.outputs.text}"}}
+          - {id: b, uses: write-text}
+        """);
+    var all = e.getMessage();
+    assertTrue(all.contains("duplicate stage id 'b'"), all);
+    assertTrue(all.contains("cycle: a -> b -> a"), all);
+  }
+
+  @Test
+  void invalidYamlNamesLine() {
+    var e = assertThrows(org.align4j.api.Align4jException.class, () -> load("name: t\nstages: [\n  - {id: a\n"));
+    assertTrue(e.getMessage().startsWith("r.yaml:"), e.getMessage());
+  }
+}

@@ -1,0 +1,55 @@
+package org.align4j.launcher;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.align4j.api.Align4jException;
+import org.align4j.core.plugin.PluginRegistry;
+import org.align4j.core.recipe.RecipeException;
+import org.align4j.core.recipe.RecipeLoader;
+import org.align4j.core.recipe.ResolvedRecipe;
+
+/** Helpers shared by the commands. */
+final class Cli {
+  private Cli() {}
+
+  /** The registry: bundled plugins, {@code plugins/} beside the launcher, and {@code --plugins} dirs. */
+  static PluginRegistry registry(List<Path> pluginDirs, PrintWriter err) {
+    var dirs = new ArrayList<Path>();
+    Path home = launcherHome();
+    if (home != null && Files.isDirectory(home.resolve("plugins"))) {
+      dirs.add(home.resolve("plugins"));
+    }
+    dirs.addAll(pluginDirs);
+    var r = PluginRegistry.load(dirs);
+    for (String e : r.loadErrors()) {
+      err.println("align4j: warning: " + e);
+    }
+    return r;
+  }
+
+  /** The directory holding the launcher jar's parent ({@code tools/launcher} in a checkout), or null. */
+  static Path launcherHome() {
+    try {
+      var cs = Cli.class.getProtectionDomain().getCodeSource();
+      Path p = Path.of(cs.getLocation().toURI());
+      return Files.isRegularFile(p) ? p.getParent().getParent() : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  static ResolvedRecipe load(RecipeOptions o, PluginRegistry registry, PrintWriter err) {
+    try {
+      return new RecipeLoader(registry).load(o.recipe, o.sets);
+    } catch (RecipeException e) {
+      err.println("align4j: " + o.recipe + ": " + e.getMessage());
+      return null;
+    } catch (Align4jException e) {
+      err.println("align4j: " + e.getMessage());
+      return null;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package org.align4j.launcher;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.align4j.api.Align4jException;
+import org.align4j.core.metrics.ProgressReporter;
+import org.align4j.core.pipeline.PipelineRunner;
+import org.align4j.core.pipeline.RunResult;
+import org.align4j.core.pipeline.StageOutcome;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = {"Run a recipe. Finished stages whose inputs and options are unchanged are skipped, so an"
+        + " interrupted run resumes where it stopped."})
+final class RunCommand implements Callable<Integer> {
+  @Mixin RecipeOptions recipe = new RecipeOptions();
+  @Spec CommandSpec spec;
+
+  @Option(names = "--dry-run", description = "validate and show which stages would run or be skipped")
+  boolean dryRun;
+
+  @Option(names = "--force", paramLabel = "STAGE", split = ",", description = "run these stages even if finished")
+  List<String> force = List.of();
+
+  @Override
+  public Integer call() {
+    var out = spec.commandLine().getOut();
+    var err = spec.commandLine().getErr();
+    var registry = Cli.registry(recipe.plugins, err);
+    var r = Cli.load(recipe, registry, err);
+    if (r == null) {
+      return Main.USAGE;
+    }
+    for (String f : force) {
+      if (r.stage(f).isEmpty()) {
+        err.println("align4j: --force names unknown stage '" + f + "'");
+        return Main.USAGE;
+      }
+    }
+    var runner = new PipelineRunner(registry);
+    if (dryRun) {
+      out.println("dry run of " + recipe.recipe + " in " + r.runDir() + ":");
+      for (var o : runner.plan(r)) {
+        boolean forced = force.contains(o.id());
+        out.printf("  %-24s %-20s %s%n", o.id(), "(" + o.uses() + ")",
+            forced ? "would run (--force)" : o.status() == StageOutcome.Status.SKIPPED ? "skip: " + o.message() : "would run");
+      }
+      return Main.OK;
+    }
+    RunLog.attach(r.runDir());
+    if (System.console() != null && System.getenv("CI") == null) {
+      ProgressReporter.terminal(s -> {
+        err.print(s);
+        err.flush();
+      });
+    }
+    RunResult result;
+    try {
+      result = runner.run(r, new HashSet<>(force));
+    } catch (Align4jException e) {
+      err.println("align4j: " + e.getMessage());
+      return Main.FAILED;
+    }
+    out.println();
+    out.println("run '" + r.name() + "' " + (result.ok() ? "finished" : "FAILED") + " in " + r.runDir());
+    for (var o : result.stages()) {
+      out.printf("  %-24s %-8s %7.1fs  %s%n", o.id(), o.status().name().toLowerCase(), o.duration().toMillis() / 1000.0,
+          o.status() == StageOutcome.Status.FAILED ? o.message() : "");
+    }
+    Path report = r.runDir().resolve("report.html");
+    if (java.nio.file.Files.exists(report)) {
+      out.println("report: " + report);
+    }
+    out.println("logs: " + r.runDir().resolve("logs/align4j.log"));
+    return result.ok() ? Main.OK : Main.FAILED;
+  }
+}
