@@ -1,7 +1,7 @@
 package org.align4j.api.engine;
 
 /**
- * The device and numeric settings of a run ({@code device: cpu | cuda}, threads, seed).
+ * The device and numeric settings of a run ({@code device: cpu | cuda}, {@code threads}).
  * Code stays device-agnostic: create tensors with {@link #torchDevice()}.
  */
 public interface Device {

@@ -1,0 +1,45 @@
+package org.align4j.core.engine;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import org.align4j.api.engine.Device;
+import org.align4j.api.engine.Generator;
+import org.align4j.api.engine.Models;
+import org.align4j.api.engine.Trainer;
+import org.align4j.core.engine.generate.LocalGenerator;
+import org.align4j.core.engine.train.LocalTrainer;
+
+/**
+ * Binds the engine services of {@code org.align4j.api.engine} ({@link Device}, {@link Models}, {@link Trainer},
+ * {@link Generator}) for the main injector. The device comes from the recipe defaults {@code device}
+ * ({@code cpu | cuda | cuda:N}) and {@code threads} (0: all cores); it is created (and libtorch's thread count set)
+ * on first use.
+ */
+public final class EngineServicesModule extends AbstractModule {
+  private final String device;
+  private final int threads;
+
+  public EngineServicesModule(String device, int threads) {
+    this.device = device;
+    this.threads = threads;
+  }
+
+  /** CPU, all cores. */
+  public EngineServicesModule() {
+    this("cpu", 0);
+  }
+
+  @Override
+  protected void configure() {
+    bind(Models.class).to(LocalModels.class).in(Singleton.class);
+    bind(Generator.class).to(LocalGenerator.class).in(Singleton.class);
+    bind(Trainer.class).to(LocalTrainer.class).in(Singleton.class);
+  }
+
+  @Provides
+  @Singleton
+  Device device() {
+    return new TorchDevice(device, threads);
+  }
+}

@@ -1,0 +1,143 @@
+package org.align4j.core.engine.train;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.align4j.api.engine.Trainer;
+import org.align4j.api.engine.TrainerOptions;
+import org.align4j.core.engine.Tensors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * AdamW as {@code torch.optim.AdamW} computes it (decoupled decay {@code p *= 1 - lr*wd}, bias-corrected moments),
+ * written with in-place libtorch ops so its state is plain tensors that checkpoints store exactly. Weight decay
+ * skips 1-D tensors (norm weights), as Hugging Face's Trainer does.
+ */
+public final class AdamW implements Trainer.Optimizer {
+  private final Map<String, Tensor> params;
+  private final TrainerOptions o;
+  private final Schedule schedule;
+  final Map<String, Tensor> m = new LinkedHashMap<>();
+  final Map<String, Tensor> v = new LinkedHashMap<>();
+  private long steps;
+  private double lastGradNorm;
+
+  public AdamW(Map<String, Tensor> params, TrainerOptions options, long totalSteps) {
+    this.params = params;
+    this.o = options;
+    this.schedule = new Schedule(options, totalSteps);
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      for (Map.Entry<String, Tensor> e : params.entrySet()) {
+        m.put(e.getKey(), Tensors.keep(torch.zeros_like(e.getValue())));
+        v.put(e.getKey(), Tensors.keep(torch.zeros_like(e.getValue())));
+      }
+    }
+  }
+
+  public Schedule schedule() {
+    return schedule;
+  }
+
+  @Override
+  public double lr() {
+    return schedule.lr(steps);
+  }
+
+  @Override
+  public long steps() {
+    return steps;
+  }
+
+  void setSteps(long s) {
+    steps = s;
+  }
+
+  public double lastGradNorm() {
+    return lastGradNorm;
+  }
+
+  /** Global L2 norm of the gradients (summed in double, in parameter order: deterministic). */
+  public double gradNorm() {
+    double sumsq = 0;
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      for (Tensor p : params.values()) {
+        Tensor grad = p.grad();
+        if (grad.defined()) {
+          sumsq += grad.square().sum().item_double();
+        }
+      }
+    }
+    return Math.sqrt(sumsq);
+  }
+
+  @Override
+  public double step() {
+    double norm = gradNorm();
+    lastGradNorm = norm;
+    if (!Double.isFinite(norm)) {
+      return norm;
+    }
+    double lr = lr();
+    steps++;
+    double b1 = o.beta1();
+    double b2 = o.beta2();
+    double bc1 = 1 - Math.pow(b1, steps);
+    double bc2 = 1 - Math.pow(b2, steps);
+    double clip = o.gradClip() > 0 && norm > o.gradClip() ? o.gradClip() / (norm + 1e-6) : 1.0;
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Scalar oneMinusB1 = new Scalar(1 - b1);
+      Scalar oneMinusB2 = new Scalar(1 - b2);
+      Scalar sB1 = new Scalar(b1);
+      Scalar sB2 = new Scalar(b2);
+      Scalar decay = new Scalar(1 - lr * o.weightDecay());
+      Scalar sqrtBc2 = new Scalar(Math.sqrt(bc2));
+      Scalar eps = new Scalar(o.eps());
+      Scalar stepSize = new Scalar(-lr / bc1);
+      Scalar clipS = new Scalar(clip);
+      for (Map.Entry<String, Tensor> e : params.entrySet()) {
+        Tensor p = e.getValue();
+        Tensor grad = p.grad();
+        if (!grad.defined()) {
+          continue;
+        }
+        if (clip < 1.0) {
+          grad.mul_(clipS);
+        }
+        if (o.weightDecay() > 0 && p.dim() >= 2) {
+          p.mul_(decay);
+        }
+        Tensor mm = m.get(e.getKey());
+        Tensor vv = v.get(e.getKey());
+        mm.mul_(sB1).add_(grad, oneMinusB1);
+        vv.mul_(sB2).addcmul_(grad, grad, oneMinusB2);
+        Tensor denom = vv.sqrt().div_(sqrtBc2).add_(eps);
+        p.addcdiv_(mm, denom, stepSize);
+      }
+    }
+    zeroGrad();
+    return norm;
+  }
+
+  @Override
+  public void zeroGrad() {
+    try (PointerScope s = new PointerScope()) {
+      for (Tensor p : params.values()) {
+        Tensor grad = p.grad();
+        if (grad.defined()) {
+          grad.zero_();
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    m.values().forEach(Tensor::close);
+    v.values().forEach(Tensor::close);
+    m.clear();
+    v.clear();
+  }
+}

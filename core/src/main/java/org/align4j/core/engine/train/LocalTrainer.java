@@ -1,0 +1,309 @@
+package org.align4j.core.engine.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.align4j.api.Align4jException;
+import org.align4j.api.engine.Trainer;
+import org.align4j.api.engine.TrainerOptions;
+import org.align4j.api.engine.TrainingDivergedException;
+import org.align4j.api.loss.LossResult;
+import org.align4j.core.engine.io.AtomicFiles;
+import org.align4j.core.engine.io.SafeTensors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training loop. Data order: epoch e visits a permutation of the examples drawn with
+ * {@code java.util.Random(seed, e)} (a specified algorithm, identical on every JVM); micro-batch u of the run takes
+ * the next {@code batchSize * worldSize} indices of it, this process taking its slice. Everything a step depends
+ * on (parameters, Adam moments, step, and through it the data position, the schedule and the per-step seeds) is in
+ * the checkpoint, so a resumed run computes bitwise the same losses on the CPU (same thread count).
+ *
+ * <p>Checkpoints: {@code checkpointDir/step-NNNNNNNN/} holding {@code state.safetensors} (parameters and moments)
+ * and {@code trainer.json}; {@code checkpointDir/latest} names the newest. Each is written under a temporary name
+ * and renamed, so a kill leaves the previous one intact. The two newest are kept.
+ */
+public final class LocalTrainer implements Trainer {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalTrainer.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Inject
+  public LocalTrainer() {}
+
+  @Override
+  public Optimizer optimizer(Map<String, Tensor> parameters, TrainerOptions options, long totalSteps) {
+    return new AdamW(parameters, options, totalSteps);
+  }
+
+  /** Example order of one epoch. */
+  static int[] permutation(int n, long seed, int epoch) {
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = i;
+    }
+    Random r = new Random(seed * 0x9E3779B97F4A7C15L + epoch);
+    for (int i = n - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+
+  static long mix(long a, long b) {
+    long z = a * 0x9E3779B97F4A7C15L + b;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  @Override
+  public TrainResult train(Job job) {
+    TrainerOptions o = job.options();
+    int rank = job.sync() == null ? 0 : job.sync().rank();
+    int world = job.sync() == null ? 1 : job.sync().worldSize();
+    long global = (long) o.batchSize() * world;
+    long microPerEpoch = (job.examples() + global - 1) / global;
+    long total = o.maxSteps() > 0 ? o.maxSteps() : (o.epochs() * microPerEpoch + o.accumulation() - 1) / o.accumulation();
+    Map<String, Tensor> params = job.parameters();
+    List<Double> losses = new ArrayList<>();
+    Path lastCkpt = null;
+    long start = 0;
+    try (AdamW opt = new AdamW(params, o, total)) {
+      if (job.checkpointDir() != null) {
+        Path latest = latest(job.checkpointDir());
+        if (latest != null) {
+          start = restore(latest, job, opt, microPerEpoch);
+          lastCkpt = latest;
+          LOG.info("resuming from {} at step {} of {}", latest, start, total);
+        }
+      }
+      Map<Integer, int[]> perms = new HashMap<>();
+      for (long step = start; step < total; step++) {
+        long t0 = System.nanoTime();
+        double lossSum = 0;
+        double tokens = 0;
+        Map<String, Double> diag = new TreeMap<>();
+        double lr = opt.lr();
+        for (int micro = 0; micro < o.accumulation(); micro++) {
+          long u = step * o.accumulation() + micro;
+          int epoch = (int) (u / microPerEpoch);
+          long k = u % microPerEpoch;
+          int[] perm = perms.computeIfAbsent(epoch, e -> permutation(job.examples(), o.seed(), e));
+          if (perms.size() > 2) {
+            perms.keySet().removeIf(e -> e < epoch);
+          }
+          int from = (int) Math.min(job.examples(), k * global + (long) rank * o.batchSize());
+          int to = (int) Math.min(job.examples(), from + (long) o.batchSize());
+          int[] idx = Arrays.copyOfRange(perm, from, to);
+          long seed = mix(mix(o.seed(), u), rank);
+          if (idx.length == 0) {
+            continue;
+          }
+          try (PointerScope scope = new PointerScope()) {
+            torch.manual_seed(seed);
+            LossResult r = job.step().compute(new Step(step, micro, epoch, idx, seed));
+            double loss = r.loss().item_double();
+            if (!Double.isFinite(loss)) {
+              opt.zeroGrad();
+              throw new TrainingDivergedException(step, "the loss (" + loss + ")", lastCkpt);
+            }
+            r.loss().div(new Scalar((double) o.accumulation())).backward();
+            lossSum += loss;
+            if (r.diagnostics() != null) {
+              for (Map.Entry<String, Double> d : r.diagnostics().entrySet()) {
+                if (d.getKey().equals("tokens")) {
+                  tokens += d.getValue();
+                } else {
+                  diag.merge(d.getKey(), d.getValue() / o.accumulation(), Double::sum);
+                }
+              }
+            }
+          }
+        }
+        double loss = lossSum / o.accumulation();
+        if (job.sync() != null) {
+          try (PointerScope scope = new PointerScope()) {
+            List<Tensor> grads = new ArrayList<>();
+            for (Tensor p : params.values()) {
+              Tensor g = p.grad();
+              if (!g.defined()) {
+                // every rank must all-reduce the same tensors: materialise a zero gradient
+                p.mutable_grad().put(torch.zeros_like(p));
+                g = p.grad();
+              }
+              grads.add(g);
+            }
+            job.sync().averageGradients(grads);
+          }
+          loss = job.sync().average(loss);
+          tokens = job.sync().average(tokens) * world;
+        }
+        double norm = opt.step();
+        if (!Double.isFinite(norm)) {
+          opt.zeroGrad();
+          throw new TrainingDivergedException(step, "the gradient norm (" + norm + ")", lastCkpt);
+        }
+        losses.add(loss);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long done = step + 1;
+        if (job.metrics() != null && (done % o.logEvery() == 0 || done == total) && rank == 0) {
+          job.metrics().scalar("train/loss", loss, done);
+          job.metrics().scalar("train/lr", lr, done);
+          job.metrics().scalar("train/grad_norm", norm, done);
+          if (tokens > 0) {
+            job.metrics().scalar("train/tokens_per_s", tokens / secs, done);
+          }
+          for (Map.Entry<String, Double> d : diag.entrySet()) {
+            job.metrics().scalar("train/" + d.getKey(), d.getValue(), done);
+          }
+        }
+        if (job.progress() != null) {
+          job.progress().advance(1);
+          job.progress().status(String.format("loss %.4f", loss));
+        }
+        if (job.checkpointDir() != null && rank == 0
+            && ((o.checkpointEvery() > 0 && done % o.checkpointEvery() == 0) || done == total)) {
+          lastCkpt = save(job, opt, done, microPerEpoch, total);
+        }
+      }
+      return new TrainResult(total, start, List.copyOf(losses), lastCkpt);
+    }
+  }
+
+  static Path latest(Path dir) {
+    Path f = dir.resolve("latest");
+    if (!Files.isRegularFile(f)) {
+      return null;
+    }
+    try {
+      String name = Files.readString(f).trim();
+      Path p = dir.resolve(name);
+      if (!name.matches("step-\\d+") || !Files.isRegularFile(p.resolve("trainer.json"))) {
+        throw new Align4jException(f + ": names '" + name + "', which is not a complete checkpoint; delete " + f
+            + " to start over");
+      }
+      return p;
+    } catch (IOException e) {
+      throw new Align4jException(f + ": cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  private static Path save(Job job, AdamW opt, long step, long microPerEpoch, long total) {
+    Path dir = job.checkpointDir();
+    String name = String.format("step-%08d", step);
+    Path target = dir.resolve(name);
+    Path tmp = dir.resolve(".tmp-" + name);
+    try {
+      Files.createDirectories(dir);
+      deleteTree(tmp);
+      Files.createDirectories(tmp);
+      Map<String, Tensor> state = new LinkedHashMap<>();
+      for (Map.Entry<String, Tensor> e : job.parameters().entrySet()) {
+        state.put("param/" + e.getKey(), e.getValue());
+        state.put("adam_m/" + e.getKey(), opt.m.get(e.getKey()));
+        state.put("adam_v/" + e.getKey(), opt.v.get(e.getKey()));
+      }
+      try (NoGradGuard g = new NoGradGuard()) {
+        SafeTensors.write(tmp.resolve("state.safetensors"), state, Map.of("format", "align4j-trainer"));
+      }
+      long u = step * job.options().accumulation();
+      ObjectNode j = JSON.createObjectNode();
+      j.put("step", step);
+      j.put("total_steps", total);
+      j.put("examples", job.examples());
+      j.put("seed", job.options().seed());
+      j.put("epoch", u / microPerEpoch);
+      j.put("micro_batch_in_epoch", u % microPerEpoch);
+      j.put("rng", "per-step seeds derived from (seed, micro-batch, rank); torch.manual_seed is set before each micro-batch");
+      j.put("lr_next", opt.lr());
+      AtomicFiles.writeString(tmp.resolve("trainer.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(j));
+      deleteTree(target);
+      AtomicFiles.move(tmp, target);
+      AtomicFiles.writeString(dir.resolve("latest"), name + "\n");
+      prune(dir, 2);
+      return target;
+    } catch (IOException e) {
+      throw new Align4jException(target + ": cannot write checkpoint: " + e.getMessage(), e);
+    }
+  }
+
+  private static long restore(Path ckpt, Job job, AdamW opt, long microPerEpoch) {
+    JsonNode j;
+    try {
+      j = JSON.readTree(ckpt.resolve("trainer.json").toFile());
+    } catch (IOException e) {
+      throw new Align4jException(ckpt.resolve("trainer.json") + ": cannot read: " + e.getMessage(), e);
+    }
+    if (j.path("examples").asInt() != job.examples() || j.path("seed").asLong() != job.options().seed()) {
+      throw new Align4jException(ckpt + ": was written for " + j.path("examples").asInt() + " examples and seed "
+          + j.path("seed").asLong() + ", this run has " + job.examples() + " and " + job.options().seed()
+          + "; use a fresh checkpoint directory or the original data and seed");
+    }
+    long step = j.path("step").asLong();
+    Map<String, Tensor> state = SafeTensors.read(ckpt.resolve("state.safetensors"));
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      for (Map.Entry<String, Tensor> e : job.parameters().entrySet()) {
+        copy(state, "param/" + e.getKey(), e.getValue(), ckpt);
+        copy(state, "adam_m/" + e.getKey(), opt.m.get(e.getKey()), ckpt);
+        copy(state, "adam_v/" + e.getKey(), opt.v.get(e.getKey()), ckpt);
+      }
+    } finally {
+      state.values().forEach(Tensor::close);
+    }
+    opt.setSteps(step);
+    return step;
+  }
+
+  private static void copy(Map<String, Tensor> state, String name, Tensor into, Path ckpt) {
+    Tensor t = state.get(name);
+    if (t == null || !Arrays.equals(t.sizes().vec().get(), into.sizes().vec().get())) {
+      throw new Align4jException(ckpt + ": tensor '" + name + "' is missing or has another shape; the checkpoint belongs "
+          + "to a different model");
+    }
+    into.copy_(t);
+  }
+
+  private static void prune(Path dir, int keep) throws IOException {
+    List<Path> cks = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "step-*")) {
+      ds.forEach(cks::add);
+    }
+    cks.sort(Comparator.comparing(p -> p.getFileName().toString()));
+    for (int i = 0; i < cks.size() - keep; i++) {
+      deleteTree(cks.get(i));
+    }
+  }
+
+  static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (var walk = Files.walk(p)) {
+      for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(q);
+      }
+    }
+  }
+}
