@@ -1,6 +1,8 @@
 package org.align4j.core.engine;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.Injector;
+import com.google.inject.Key;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import org.align4j.api.engine.Device;
@@ -9,12 +11,14 @@ import org.align4j.api.engine.Models;
 import org.align4j.api.engine.Trainer;
 import org.align4j.core.engine.generate.LocalGenerator;
 import org.align4j.core.engine.train.LocalTrainer;
+import org.align4j.core.inject.RunSettings;
 
 /**
  * Binds the engine services of {@code org.align4j.api.engine} ({@link Device}, {@link Models}, {@link Trainer},
  * {@link Generator}) for the main injector. The device comes from the recipe defaults {@code device}
- * ({@code cpu | cuda | cuda:N}) and {@code threads} (0: all cores); it is created (and libtorch's thread count set)
- * on first use.
+ * ({@code cpu | cuda | cuda:N}) and {@code threads} (0: all cores), read from the bound {@link RunSettings} when
+ * the module is created without arguments (as {@code META-INF/services/com.google.inject.Module} does); it is
+ * created (and libtorch's thread count set) on first use.
  */
 public final class EngineServicesModule extends AbstractModule {
   private final String device;
@@ -25,9 +29,9 @@ public final class EngineServicesModule extends AbstractModule {
     this.threads = threads;
   }
 
-  /** CPU, all cores. */
+  /** Device and threads from {@link RunSettings} if bound, else CPU with all cores. */
   public EngineServicesModule() {
-    this("cpu", 0);
+    this(null, 0);
   }
 
   @Override
@@ -39,7 +43,11 @@ public final class EngineServicesModule extends AbstractModule {
 
   @Provides
   @Singleton
-  Device device() {
-    return new TorchDevice(device, threads);
+  Device device(Injector injector) {
+    if (device == null && injector.getExistingBinding(Key.get(RunSettings.class)) != null) {
+      RunSettings s = injector.getInstance(RunSettings.class);
+      return new TorchDevice(s.device(), s.threads());
+    }
+    return new TorchDevice(device == null ? "cpu" : device, threads);
   }
 }
