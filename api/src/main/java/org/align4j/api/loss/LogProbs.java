@@ -30,8 +30,7 @@ public final class LogProbs {
     PointerScope outer = PointerScope.getInnerScope();
     try (PointerScope s = new PointerScope()) {
       Tensor l = logits;
-      torch.ScalarType st = logits.scalar_type();
-      if (st == torch.ScalarType.Half || st == torch.ScalarType.BFloat16) {
+      if (isHalf(logits)) {
         l = logits.to(torch.ScalarType.Float);
       }
       Tensor idx = targets.to(torch.ScalarType.Long);
@@ -60,6 +59,15 @@ public final class LogProbs {
       Tensor m = lossMask == null ? null : shiftMask(lossMask);
       return Tensors.keep(outer, tokenLogProbs(lg, ids, m));
     }
+  }
+
+  /**
+   * Whether a tensor is float16 or bfloat16. Compares {@code ScalarType.value}: the enum constants JavaCPP
+   * returns from {@code scalar_type()} are not the canonical instances, so {@code ==} is always false.
+   */
+  static boolean isHalf(Tensor t) {
+    int v = t.scalar_type().value;
+    return v == torch.ScalarType.Half.value || v == torch.ScalarType.BFloat16.value;
   }
 
   /** {@code lossMask[:, 1:]}: the mask of the targets {@link #shiftedTokenLogProbs} returns. */
@@ -99,8 +107,7 @@ public final class LogProbs {
     PointerScope outer = PointerScope.getInnerScope();
     try (PointerScope s = new PointerScope()) {
       Tensor l = logits;
-      torch.ScalarType st = logits.scalar_type();
-      if (st == torch.ScalarType.Half || st == torch.ScalarType.BFloat16) {
+      if (isHalf(logits)) {
         l = logits.to(torch.ScalarType.Float);
       }
       Tensor lse = l.logsumexp(new long[] {-1}, false);

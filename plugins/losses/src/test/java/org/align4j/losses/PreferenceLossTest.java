@@ -181,5 +181,11 @@ class PreferenceLossTest extends TorchTestSupport {
     var rm = new java.util.TreeSet<String>();
     java.util.ServiceLoader.load(org.align4j.api.loss.RewardModelLossProvider.class).forEach(p -> rm.add(p.id()));
     assertEquals(java.util.Set.of("ranking", "ranking-multi"), rm);
+    var policy = new java.util.TreeSet<String>();
+    java.util.ServiceLoader.load(org.align4j.api.loss.PolicyLossProvider.class).forEach(p -> policy.add(p.id()));
+    assertEquals(java.util.Set.of("ppo"), policy);
+    var rewards = new java.util.TreeSet<String>();
+    java.util.ServiceLoader.load(org.align4j.api.reward.RewardProvider.class).forEach(p -> rewards.add(p.id()));
+    assertTrue(rewards.contains("llama2-piecewise"), rewards.toString());
   }
 }
