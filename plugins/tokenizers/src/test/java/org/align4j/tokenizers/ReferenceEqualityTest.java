@@ -1,0 +1,103 @@
+package org.align4j.tokenizers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.align4j.api.text.Tokenizer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Ids and decodes equal those of the reference implementations on the committed corpus (1201 texts), fixtures made
+ * by tools/assets/tokenizers.sh --fixtures: Hugging Face tokenizers (Rust, Node binding), js-tiktoken, Google's
+ * SentencePiece (python3-sentencepiece).
+ */
+class ReferenceEqualityTest {
+
+  private static void checkIds(Tokenizer tok, String fixture, boolean parseSpecial) {
+    List<String> corpus = Fixtures.corpus();
+    List<JsonNode> expected = Fixtures.jsonl(Fixtures.reference(fixture));
+    assertEquals(corpus.size(), expected.size(), fixture + " rows");
+    assertTrue(corpus.size() >= 1000);
+    List<String> bad = new ArrayList<>();
+    for (int i = 0; i < corpus.size(); i++) {
+      int[] want = Fixtures.ints(expected.get(i).get("ids"));
+      int[] got = tok.encode(corpus.get(i), false, false, parseSpecial);
+      if (!Arrays.equals(want, got)) {
+        bad.add("#" + i + " " + Fixtures.JSON.valueToTree(corpus.get(i)) + "\n   want " + Arrays.toString(want) + "\n   got  " + Arrays.toString(got));
+      }
+    }
+    assertTrue(bad.isEmpty(), fixture + ": " + bad.size() + "/" + corpus.size() + " texts differ:\n"
+        + String.join("\n", bad.subList(0, Math.min(8, bad.size()))));
+  }
+
+  private static void checkDecode(Tokenizer tok, String fixture) {
+    List<JsonNode> cases = Fixtures.jsonl(Fixtures.reference(fixture));
+    assertTrue(cases.size() >= 100);
+    List<String> bad = new ArrayList<>();
+    for (JsonNode c : cases) {
+      int[] ids = Fixtures.ints(c.get("ids"));
+      String want = c.get("text").asText();
+      String got = tok.decode(ids);
+      if (!want.equals(got)) {
+        bad.add(Arrays.toString(ids) + "\n   want " + Fixtures.JSON.valueToTree(want) + "\n   got  " + Fixtures.JSON.valueToTree(got));
+      }
+    }
+    assertTrue(bad.isEmpty(), fixture + ": " + bad.size() + "/" + cases.size() + " decodes differ:\n"
+        + String.join("\n", bad.subList(0, Math.min(8, bad.size()))));
+  }
+
+  private static void roundTrip(Tokenizer tok) {
+    for (String t : Fixtures.corpus()) {
+      byte[] b = tok.decodeBytes(tok.encode(t));
+      assertEquals(t, new String(b, java.nio.charset.StandardCharsets.UTF_8), "round trip of " + Fixtures.JSON.valueToTree(t));
+    }
+  }
+
+  @Test
+  void llama3TokenizerJsonMatchesHfTokenizers() {
+    Tokenizer tok = TokenizerFiles.load(Fixtures.asset("llama3"));
+    assertEquals("hf-tokenizer-json", tok.format());
+    assertEquals(128256, tok.vocabSize());
+    assertEquals(128000, tok.bosId());
+    checkIds(tok, "llama3-hf.ids.jsonl", true);
+    checkDecode(tok, "llama3-hf.decode.jsonl");
+    roundTrip(tok);
+  }
+
+  @Test
+  void mistralSentencePieceStyleTokenizerJsonMatchesHfTokenizers() {
+    Tokenizer tok = TokenizerFiles.load(Fixtures.asset("mistral/tokenizer.json"));
+    assertEquals(32000, tok.vocabSize());
+    assertEquals(1, tok.bosId());
+    assertEquals(2, tok.eosId());
+    checkIds(tok, "mistral-hf.ids.jsonl", true);
+    checkDecode(tok, "mistral-hf.decode.jsonl");
+  }
+
+  @Test
+  void llama3TiktokenMatchesJsTiktoken() throws Exception {
+    Path file = Fixtures.asset("llama3-tiktoken/tokenizer.model");
+    Tokenizer tok = new TiktokenTokenizerProvider().load(file, new TiktokenTokenizerProvider.Options("llama3.0", 256, ""));
+    assertEquals(128256, tok.vocabSize());
+    checkIds(tok, "llama3-tiktoken.ids.jsonl", false);
+    checkIds(tok, "llama3-tiktoken.special.ids.jsonl", true);
+    checkDecode(tok, "llama3-tiktoken.decode.jsonl");
+    roundTrip(tok);
+  }
+
+  @Test
+  void sentencePieceModelMatchesSentencePiece() {
+    Tokenizer tok = TokenizerFiles.load(Fixtures.reference("spm-llama2-style.model"));
+    assertEquals("sentencepiece", tok.format());
+    assertEquals(4000, tok.vocabSize());
+    assertEquals(1, tok.bosId());
+    assertEquals(2, tok.eosId());
+    checkIds(tok, "spm.ids.jsonl", false);
+    checkDecode(tok, "spm.decode.jsonl");
+  }
+}
