@@ -21,7 +21,13 @@ public final class Suggest {
       return Optional.empty();
     }
     int limit = Math.max(2, Math.min(wrong.length(), best.length()) / 2);
-    return bestD <= limit ? Optional.of(best) : Optional.empty();
+    if (bestD <= limit) {
+      return Optional.of(best);
+    }
+    // a shortened or extended name: "delay" for "delay_ms"
+    String w = wrong.toLowerCase();
+    return valid.stream().filter(v -> w.length() >= 3 && (v.toLowerCase().startsWith(w) || w.startsWith(v.toLowerCase())))
+        .findFirst();
   }
 
   /** " (did you mean 'x'?)" or a list of the valid values when none is close. */

@@ -44,6 +44,19 @@ public final class Main {
     return commandLine().execute(args);
   }
 
+  /** Runs the command line with its output captured (tests, embedding). */
+  public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+    var cl = commandLine();
+    cl.setOut(out);
+    cl.setErr(err);
+    try {
+      return cl.execute(args);
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
   static CommandLine commandLine() {
     var cl = new CommandLine(new Main());
     for (String name : OPTIONAL_COMMANDS) {
