@@ -33,6 +33,21 @@ public record PreferenceBatch(SequenceLogProbs chosen, SequenceLogProbs rejected
     }
   }
 
+  /**
+   * From one forward pass over {@code 2B} rows, chosen responses first ({@code 0..B-1}) then rejected ({@code
+   * B..2B-1}), the usual way to score a pair batch. {@code reference} is {@code [2B]} in the same order, or
+   * {@code null}.
+   */
+  public static PreferenceBatch concatenated(SequenceLogProbs policy, Tensor reference) {
+    long n = policy.size();
+    if (n % 2 != 0) {
+      throw new IllegalArgumentException("concatenated chosen+rejected rows must be even in number, got " + n);
+    }
+    long b = n / 2;
+    return new PreferenceBatch(policy.narrow(0, b), policy.narrow(b, b),
+        reference == null ? null : reference.narrow(0, 0, b), reference == null ? null : reference.narrow(0, b, b));
+  }
+
   public boolean hasReference() {
     return referenceChosen != null;
   }

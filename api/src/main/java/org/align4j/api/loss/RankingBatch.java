@@ -41,6 +41,45 @@ public record RankingBatch(Tensor scores, Tensor valid, List<Rating> ratings) {
     }
   }
 
+  /**
+   * A batch read from per-position scores {@code [B, T]} (a reward model's {@code scores} over shared-prefix
+   * rows): {@code positions[b]} are the indices of row b's responses' last tokens, best first, 2 or more per
+   * row but not necessarily the same count; shorter rows are padded and marked invalid.
+   */
+  public static RankingBatch atPositions(Tensor scores, long[][] positions, List<Rating> ratings) {
+    if (scores.dim() != 2 || scores.size(0) != positions.length) {
+      throw new IllegalArgumentException("scores must be [" + positions.length + ", T], got " + Tensors.shape(scores));
+    }
+    int b = positions.length;
+    int k = 0;
+    for (long[] p : positions) {
+      if (p.length < 2) {
+        throw new IllegalArgumentException("every row needs at least 2 responses to rank");
+      }
+      k = Math.max(k, p.length);
+    }
+    long[] idx = new long[b * k];
+    boolean[] valid = new boolean[b * k];
+    for (int r = 0; r < b; r++) {
+      for (int j = 0; j < k; j++) {
+        boolean has = j < positions[r].length;
+        long at = has ? positions[r][j] : positions[r][positions[r].length - 1];
+        if (at < 0 || at >= scores.size(1)) {
+          throw new IllegalArgumentException("row " + r + ": position " + at + " is outside 0.." + (scores.size(1) - 1));
+        }
+        idx[r * k + j] = at;
+        valid[r * k + j] = has;
+      }
+    }
+    org.bytedeco.javacpp.PointerScope outer = org.bytedeco.javacpp.PointerScope.getInnerScope();
+    try (org.bytedeco.javacpp.PointerScope s = new org.bytedeco.javacpp.PointerScope()) {
+      Tensor index = Tensor.create(idx, b, k).to(scores.device(), torch.ScalarType.Long);
+      Tensor picked = Tensors.keep(outer, scores.gather(1, index));
+      Tensor v = Tensors.keep(outer, Tensor.create(valid, b, k).to(scores.device(), torch.ScalarType.Bool));
+      return new RankingBatch(picked, v, ratings);
+    }
+  }
+
   public long rows() {
     return scores.size(0);
   }

@@ -27,6 +27,11 @@ public record SequenceLogProbs(Tensor sum, Tensor count) {
     }
   }
 
+  /** Rows {@code start .. start + length - 1} (views, sharing the gradient). */
+  public SequenceLogProbs narrow(long start, long length) {
+    return new SequenceLogProbs(sum.narrow(0, start, length), count.narrow(0, start, length));
+  }
+
   public long size() {
     return sum.size(0);
   }

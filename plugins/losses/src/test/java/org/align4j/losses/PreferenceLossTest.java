@@ -51,6 +51,16 @@ class PreferenceLossTest extends TorchTestSupport {
   }
 
   @Test
+  void concatenatedRowsSplitIntoChosenAndRejected() {
+    try (PointerScope s = new PointerScope()) {
+      var all = new SequenceLogProbs(vec(PC[0], PC[1], PR[0], PR[1]), vec(NC[0], NC[1], NR[0], NR[1]));
+      var b = PreferenceBatch.concatenated(all, vec(RC[0], RC[1], RR[0], RR[1]));
+      double expected = Tensors.item(dpo(0.1, 0.0, 0.2).compute(batch(vec(PC), vec(PR))).loss());
+      assertEquals(expected, Tensors.item(dpo(0.1, 0.0, 0.2).compute(b).loss()), 1e-15);
+    }
+  }
+
+  @Test
   void labelSmoothingAndNllTerm() {
     try (PointerScope s = new PointerScope()) {
       double beta = 0.5;

@@ -88,6 +88,10 @@ class SharedPrefixRankingTest extends TorchTestSupport {
       double expected = (nls(separate[0] - separate[1]) + nls(separate[0] - separate[2]) + nls(separate[1] - separate[2])
           + nls(separate[3] - separate[4])) / 4;
       assertEquals(expected, fromSeparate, 1e-6, "pairwise mean");
+      // The same batch straight from the ragged response ends.
+      RankingBatch ragged = RankingBatch.atPositions(all, ends, null);
+      assertAllClose(valid, Tensors.toDoubles(ragged.valid()), 0, "valid");
+      assertEquals(fromShared, Tensors.item(loss.compute(ragged).loss()), 1e-7, "atPositions");
     }
   }
 
