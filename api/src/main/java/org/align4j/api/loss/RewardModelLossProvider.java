@@ -1,5 +1,7 @@
 package org.align4j.api.loss;
 
+import org.align4j.api.ComponentRef;
+import org.align4j.api.Components;
 import org.align4j.api.Provider;
 
 /**
@@ -9,4 +11,12 @@ import org.align4j.api.Provider;
  */
 public interface RewardModelLossProvider<O extends Record> extends Provider<O> {
   RewardModelLoss create(O options);
+
+  /** The loss a stage option names: resolves {@code ref} and creates it with its bound options. */
+  @SuppressWarnings("unchecked")
+  static RewardModelLoss resolve(Components components, ComponentRef ref) {
+    Class<RewardModelLossProvider<Record>> kind = (Class<RewardModelLossProvider<Record>>) (Class<?>) RewardModelLossProvider.class;
+    Components.Bound<RewardModelLossProvider<Record>> bound = components.resolve(kind, ref);
+    return bound.provider().create(bound.options());
+  }
 }
