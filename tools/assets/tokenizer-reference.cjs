@@ -136,6 +136,24 @@ async function fixtures(cache, fix) {
     crow.push({ text, ids: Array.from(e.getIds()) });
   }
   writeJsonl(path.join(fix, 'llama3-chat-template.jsonl'), crow);
+
+  // the tokenizer trained by align4j (tokenizer.json and its tiktoken rank file) read by the references
+  const trained = Tokenizer.fromFile(path.join(fix, 'trained-llama3', 'tokenizer.json'));
+  const tj = JSON.parse(fs.readFileSync(path.join(fix, 'trained-llama3', 'tokenizer.json'), 'utf8'));
+  const tspecial = {};
+  for (const a of tj.added_tokens) tspecial[a.content] = a.id;
+  const tlines = fs.readFileSync(path.join(fix, 'trained-llama3', 'tokenizer.tiktoken'), 'utf8').split('\n').filter(Boolean);
+  const ttt = new Tiktoken({ pat_str: LLAMA3_JS, special_tokens: tspecial,
+    bpe_ranks: tlines.map((l) => { const [b64, r] = l.split(' '); return `! ${r} ${b64}`; }).join('\n') });
+  const hfRows = [];
+  const ttRows = [];
+  for (const text of corpus) {
+    const e = await trained.encode(text, null, { addSpecialTokens: false });
+    hfRows.push({ ids: Array.from(e.getIds()) });
+    ttRows.push({ ids: ttt.encode(text, 'all', []) });
+  }
+  writeJsonl(path.join(fix, 'trained-llama3.hf.ids.jsonl'), hfRows);
+  writeJsonl(path.join(fix, 'trained-llama3.tiktoken.ids.jsonl'), ttRows);
 }
 
 const [mode, a, b] = process.argv.slice(2);

@@ -63,4 +63,10 @@ with open(f"{fix}/llama2-chat.jsonl", "w") as f:
             full = msgs + [{"role": "assistant", "content": " Final answer.\n"}]
             f.write(json.dumps({"messages": full, "ids": chat_ids(full)}) + "\n")
         n += 1
+# the SentencePiece model trained by align4j's TokenizerTrainer, encoded by Google's library
+tsp = spm.SentencePieceProcessor(model_file=f"{fix}/trained-llama2/tokenizer.model")
+with open(f"{fix}/trained-llama2.spm.ids.jsonl", "w") as f:
+    for t in corpus:
+        f.write(json.dumps({"ids": tsp.encode(t)}) + "\n")
+
 print(f"spm reference: {len(corpus)} texts, {n} chats", file=sys.stderr)

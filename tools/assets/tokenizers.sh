@@ -66,6 +66,14 @@ for l in open(sys.argv[1]):
     --remove_extra_whitespaces=false --add_dummy_prefix=true --allow_whitespace_only_pieces=true \
     --character_coverage=0.99995 --unk_id=0 --bos_id=1 --eos_id=2 --pad_id=-1 --num_threads=1 --minloglevel=2
   cp "$CACHE/spm-llama2-style.model" "$FIX/spm-llama2-style.model"
+  # small tokenizers trained by align4j's own trainer (TokenizerTrainer) on the corpus; their reference ids
+  # below check that the files it writes are read the same way by the reference implementations
+  (cd "$ROOT" && mvn -B -o -q compile dependency:build-classpath -pl plugins/tokenizers -am \
+     -Dmdep.outputFile="$CACHE/classpath.txt" -Dmdep.includeScope=runtime)
+  CP="$ROOT/plugins/tokenizers/target/classes:$(cat "$CACHE/classpath.txt")"
+  rm -rf "$FIX/trained-llama3" "$FIX/trained-llama2"
+  java -cp "$CP" org.align4j.tokenizers.TokenizerTrainer "$FIX/corpus.jsonl" "$FIX/trained-llama3" llama3 2048
+  java -cp "$CP" org.align4j.tokenizers.TokenizerTrainer "$FIX/corpus.jsonl" "$FIX/trained-llama2" llama2 2048
   node "$ROOT/tools/assets/tokenizer-reference.cjs" fixtures "$CACHE" "$FIX"
   /usr/bin/python3 "$ROOT/tools/assets/tokenizer_reference_spm.py" "$FIX"
   ls -la "$FIX"

@@ -14,7 +14,7 @@ public final class TiktokenTokenizerProvider implements TokenizerProvider<Tiktok
       @Doc("special token names after the base vocabulary: llama3.1 (with <|eom_id|>, <|python_tag|>) or llama3.0")
       @Default("llama3.1") String specials,
       @Doc("number of special tokens (Llama 3: 256)") @Default("256") int reservedSpecialTokens,
-      @Doc("pre-tokenizer regex; empty means Llama 3's") @Default("") String pattern) {
+      @Doc("pre-tokenizer regex; empty means Llama 3's") @Default("''") String pattern) {
     public Options {
       if (specials == null) {
         specials = "llama3.1";
