@@ -27,8 +27,11 @@ final class Fingerprints {
 
   private Fingerprints() {}
 
-  static String of(ResolvedStage s, Map<String, Object> defaults, long seed, Map<String, String> upstream) {
+  static String of(ResolvedStage s, Path runDir, Map<String, Object> defaults, long seed, Map<String, String> upstream) {
     MessageDigest md = sha256();
+    for (var e : new TreeMap<>(s.outputs()).entrySet()) {
+      update(md, "output:" + e.getKey() + "=" + runDir.relativize(e.getValue()));
+    }
     update(md, "align4j-fingerprint-v1");
     update(md, s.uses());
     update(md, s.stage().getClass().getName());

@@ -67,7 +67,7 @@ public final class PipelineRunner {
     var fps = new HashMap<String, String>();
     var reran = new java.util.HashSet<String>();
     for (ResolvedStage s : recipe.stages()) {
-      String fp = Fingerprints.of(s, recipe.defaults(), stageSeed(recipe.seed(), s.id()), fps);
+      String fp = Fingerprints.of(s, recipe.runDir(), recipe.defaults(), stageSeed(recipe.seed(), s.id()), fps);
       fps.put(s.id(), fp);
       boolean upstreamReruns = s.dependsOn().stream().anyMatch(reran::contains);
       boolean done = !upstreamReruns && isDone(recipe.runDir(), s, fp);
@@ -141,7 +141,7 @@ public final class PipelineRunner {
           continue;
         }
         long seed = stageSeed(recipe.seed(), s.id());
-        String fp = Fingerprints.of(s, recipe.defaults(), seed, fps);
+        String fp = Fingerprints.of(s, recipe.runDir(), recipe.defaults(), seed, fps);
         fps.put(s.id(), fp);
         boolean upstreamReran = s.dependsOn().stream().anyMatch(reran::contains);
         if (!force.contains(s.id()) && !upstreamReran && isDone(runDir, s, fp)) {
@@ -190,15 +190,23 @@ public final class PipelineRunner {
       return new StageOutcome(s.id(), s.uses(), StageOutcome.Status.FAILED, d, fp, msg);
     }
     Duration d = Duration.ofNanos(System.nanoTime() - t0);
+    var required = new java.util.HashSet<String>();
+    for (var port : ((Stage<?>) s.stage()).outputs()) {
+      if (port.required()) {
+        required.add(port.name());
+      }
+    }
+    var produced = new LinkedHashMap<String, Path>();
     for (var out : s.outputs().entrySet()) {
-      Path produced = tmp.resolve(out.getKey());
-      if (!Files.exists(produced)) {
+      if (Files.exists(tmp.resolve(out.getKey()))) {
+        produced.put(out.getKey(), out.getValue());
+      } else if (required.contains(out.getKey())) {
         String msg = "stage finished without writing its output '" + out.getKey() + "'";
         LOG.error("stage {} ({}): {}", s.id(), s.uses(), msg);
         return new StageOutcome(s.id(), s.uses(), StageOutcome.Status.FAILED, d, fp, msg);
       }
     }
-    for (var out : s.outputs().entrySet()) {
+    for (var out : produced.entrySet()) {
       Path target = out.getValue();
       Files.createDirectories(target.getParent());
       Files2.deleteRecursively(target);
@@ -211,7 +219,7 @@ public final class PipelineRunner {
     marker.put("seconds", d.toMillis() / 1000.0);
     marker.put("finished", Instant.now().toString());
     var outs = new LinkedHashMap<String, String>();
-    s.outputs().forEach((k, v) -> outs.put(k, v.toString()));
+    produced.forEach((k, v) -> outs.put(k, v.toString()));
     marker.put("outputs", outs);
     Files2.writeAtomically(meta.resolve("stages").resolve(s.id() + ".json"), JSON.writeValueAsString(marker));
     LOG.info("stage {} ({}): done in {}", s.id(), s.uses(), String.format("%.1fs", d.toMillis() / 1000.0));
@@ -225,13 +233,14 @@ public final class PipelineRunner {
     }
     try {
       Map<?, ?> m = JSON.readValue(marker.toFile(), Map.class);
-      if (!fp.equals(m.get("fingerprint"))) {
+      if (!fp.equals(m.get("fingerprint")) || !(m.get("outputs") instanceof Map<?, ?> outs)) {
         return false;
       }
+      // every output the stage produced is still there (optional outputs it did not write are not expected)
+      return outs.values().stream().allMatch(p -> Files.exists(Path.of(String.valueOf(p))));
     } catch (IOException e) {
       return false;
     }
-    return s.outputs().values().stream().allMatch(Files::exists);
   }
 
   /** The recipe seed mixed with the stage id, so stages draw independent but reproducible streams. */
