@@ -1,0 +1,278 @@
+package org.align4j.core.data;
+
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.stream.Stream;
+import org.align4j.api.Align4jException;
+import org.align4j.api.ComponentRef;
+import org.align4j.api.Components;
+import org.align4j.api.data.DataSourceProvider;
+import org.align4j.api.data.DatasetStore;
+import org.align4j.api.data.DatasetWriter;
+import org.align4j.api.data.RowStream;
+import org.align4j.api.data.Rows;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowFileReader;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link DatasetStore}: Arrow IPC files written to a temporary file and renamed into place; read
+ * batch by batch from a {@link FileChannel} (the OS page cache does the caching), so memory stays at
+ * about one batch whatever the dataset size. Also reads IPC streams ({@code datasets} cache files) and,
+ * through the {@link DataSourceProvider}s, any other format they recognise.
+ */
+@Singleton
+public class ArrowDatasetStore implements DatasetStore, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ArrowDatasetStore.class);
+  private static final byte[] FILE_MAGIC = {'A', 'R', 'R', 'O', 'W', '1'};
+
+  private final BufferAllocator root;
+  private Components components;
+  private int writeBatchRows = 1024;
+
+  public ArrowDatasetStore() {
+    Rows.requireArrowAccess();
+    this.root = new RootAllocator(Long.MAX_VALUE);
+  }
+
+  /** Lets {@link #open} find data sources for non-Arrow files (JSONL, Parquet). */
+  @com.google.inject.Inject(optional = true)
+  public void setComponents(Components components) {
+    this.components = components;
+  }
+
+  /** Rows per batch when writing row by row (default 1024). */
+  public void setWriteBatchRows(int rows) {
+    if (rows < 1) {
+      throw new IllegalArgumentException("rows per batch must be >= 1, got " + rows);
+    }
+    this.writeBatchRows = rows;
+  }
+
+  @Override
+  public BufferAllocator allocator() {
+    return root;
+  }
+
+  /** What a file holds, decided by its first bytes (then its extension). */
+  enum Kind { IPC_FILE, IPC_STREAM, OTHER }
+
+  static Kind kind(Path file) throws IOException {
+    byte[] head = new byte[8];
+    int n;
+    try (InputStream in = Files.newInputStream(file)) {
+      n = in.readNBytes(head, 0, 8);
+    }
+    if (n >= 6 && java.util.Arrays.equals(java.util.Arrays.copyOf(head, 6), FILE_MAGIC)) {
+      return Kind.IPC_FILE;
+    }
+    // An IPC stream starts with a continuation marker 0xFFFFFFFF then a length (or, pre-1.0, a length).
+    if (n >= 8 && head[0] == (byte) 0xFF && head[1] == (byte) 0xFF && head[2] == (byte) 0xFF && head[3] == (byte) 0xFF) {
+      return Kind.IPC_STREAM;
+    }
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".arrows") || name.endsWith(".arrow_stream")) {
+      return Kind.IPC_STREAM;
+    }
+    return Kind.OTHER;
+  }
+
+  /** The files of a dataset: the path itself, or a directory's data files in name order. */
+  static List<Path> files(Path path) throws IOException {
+    if (!Files.exists(path)) {
+      throw new Align4jException(path + ": no such dataset (file or directory). Check the path or the"
+          + " stage output that should have produced it.");
+    }
+    if (!Files.isDirectory(path)) {
+      return List.of(path);
+    }
+    try (Stream<Path> s = Files.list(path)) {
+      List<Path> out = new ArrayList<>(s.filter(Files::isRegularFile)
+          .filter(p -> !p.getFileName().toString().startsWith("."))
+          .filter(p -> !p.getFileName().toString().startsWith("_"))
+          .filter(p -> !p.getFileName().toString().endsWith(".json"))
+          .sorted()
+          .toList());
+      if (out.isEmpty()) {
+        throw new Align4jException(path + ": the dataset directory holds no data files");
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public ArrowReader open(Path path) throws IOException {
+    List<Path> files = files(path);
+    BufferAllocator child = root.newChildAllocator("dataset:" + path.getFileName(), 0, Long.MAX_VALUE);
+    try {
+      return new BatchSequenceReader(child, files, this::openOne, child);
+    } catch (IOException | RuntimeException e) {
+      child.close();
+      throw e;
+    }
+  }
+
+  private ArrowReader openOne(Path file, BufferAllocator allocator) throws IOException {
+    switch (kind(file)) {
+      case IPC_FILE -> {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        try {
+          ArrowFileReader r = new ArrowFileReader(ch, allocator);
+          r.getVectorSchemaRoot();
+          return r;
+        } catch (RuntimeException | IOException e) {
+          ch.close();
+          throw new Align4jException(file + ": not a readable Arrow IPC file: " + e.getMessage(), e);
+        }
+      }
+      case IPC_STREAM -> {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        try {
+          ArrowStreamReader r = new ArrowStreamReader(Channels.newInputStream(ch), allocator);
+          r.getVectorSchemaRoot();
+          return r;
+        } catch (RuntimeException | IOException e) {
+          ch.close();
+          throw new Align4jException(file + ": not a readable Arrow IPC stream: " + e.getMessage(), e);
+        }
+      }
+      default -> {
+        return openWithProvider(file, allocator);
+      }
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private ArrowReader openWithProvider(Path file, BufferAllocator allocator) throws IOException {
+    List<String> known = new ArrayList<>();
+    if (components != null) {
+      for (DataSourceProvider<?> p : components.all(DataSourceProvider.class)) {
+        known.add(p.id());
+        if (p.recognizes(file)) {
+          var bound = components.resolve(DataSourceProvider.class, ComponentRef.of(p.id()));
+          DataSourceProvider provider = bound.provider();
+          LOG.debug("{}: read by data source '{}'", file, p.id());
+          return provider.open(file, bound.options(), allocator);
+        }
+      }
+    }
+    throw new Align4jException(file + ": not an Arrow IPC file or stream, and no data source recognises it"
+        + (known.isEmpty() ? "" : " (data sources: " + known + ")")
+        + ". Convert it with `align4j data convert` or name a data source in the recipe.");
+  }
+
+  @Override
+  public RowStream rows(Path path) throws IOException {
+    return rows(open(path));
+  }
+
+  /** Rows of any reader (closes it when the stream is closed). */
+  public static RowStream rows(ArrowReader reader) throws IOException {
+    VectorSchemaRoot batch = reader.getVectorSchemaRoot();
+    Schema schema = batch.getSchema();
+    return new RowStream() {
+      int index;
+      boolean loaded;
+      boolean done;
+
+      @Override
+      public Schema schema() {
+        return schema;
+      }
+
+      @Override
+      public boolean hasNext() {
+        if (done) {
+          return false;
+        }
+        try {
+          while (!loaded || index >= batch.getRowCount()) {
+            if (!reader.loadNextBatch()) {
+              done = true;
+              return false;
+            }
+            loaded = true;
+            index = 0;
+          }
+          return true;
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+
+      @Override
+      public Map<String, Object> next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return Rows.read(batch, index++);
+      }
+
+      @Override
+      public void close() {
+        try {
+          reader.close();
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+    };
+  }
+
+  @Override
+  public DatasetWriter create(Path path, Schema schema) throws IOException {
+    return new AtomicArrowWriter(path, schema, root, writeBatchRows);
+  }
+
+  @Override
+  public long write(Path path, ArrowReader reader) throws IOException {
+    VectorSchemaRoot in = reader.getVectorSchemaRoot();
+    try (DatasetWriter w = create(path, in.getSchema())) {
+      while (reader.loadNextBatch()) {
+        w.write(in);
+      }
+      w.commit();
+      return w.rows();
+    }
+  }
+
+  @Override
+  public Schema schema(Path path) throws IOException {
+    try (ArrowReader r = open(path)) {
+      return r.getVectorSchemaRoot().getSchema();
+    }
+  }
+
+  @Override
+  public long count(Path path) throws IOException {
+    long n = 0;
+    try (ArrowReader r = open(path)) {
+      while (r.loadNextBatch()) {
+        n += r.getVectorSchemaRoot().getRowCount();
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public void close() {
+    root.close();
+  }
+}

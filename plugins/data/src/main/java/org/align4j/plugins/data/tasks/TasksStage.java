@@ -1,0 +1,180 @@
+package org.align4j.plugins.data.tasks;
+
+import jakarta.inject.Inject;
+import java.io.BufferedWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.align4j.api.Align4jException;
+import org.align4j.api.Default;
+import org.align4j.api.Doc;
+import org.align4j.api.data.DatasetStore;
+import org.align4j.api.data.Schemas;
+import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Stage;
+import org.align4j.api.stage.StageContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code tasks}: generates the task-suite datasets. Outputs (Arrow IPC files unless noted):
+ * <ul>
+ *   <li>{@code sft}: conversations with reference answers ({@link TaskSuite#TASK_SCHEMA});
+ *   <li>{@code eval_prompts}: held-out prompts (conversation ending with the user turn) with the task
+ *       fields a {@code task-suite} reward needs;
+ *   <li>{@code prompts}: training prompts (same schema) for rejection sampling, PPO, preference collection;
+ *   <li>{@code gatt}: dialogues without the system message, the instruction in {@code system};
+ *   <li>{@code preferences}: synthetic pairs (reference/corrupted answers) rated by the seeded
+ *       {@link Annotator} ({@link TaskSuite#PREFERENCE_SCHEMA});
+ *   <li>{@code corpus}: a plain-text pretraining corpus ({@code text} column);
+ *   <li>{@code corpus_text}: the same documents as a UTF-8 text file, one document per paragraph
+ *       (documents separated by an empty line), for tokenizer training.
+ * </ul>
+ * Only the outputs the recipe declares are written.
+ */
+public final class TasksStage implements Stage<TasksStage.Options> {
+  private static final Logger LOG = LoggerFactory.getLogger(TasksStage.class);
+
+  public record Options(
+      @Default("4000") @Doc("SFT conversations") long sftExamples,
+      @Default("1000") @Doc("training prompts (no answers)") long trainPrompts,
+      @Default("400") @Doc("held-out evaluation prompts") long evalPrompts,
+      @Default("500") @Doc("GAtt dialogues") long gattDialogues,
+      @Default("2000") @Doc("synthetic preference pairs") long preferencePairs,
+      @Default("20000") @Doc("pretraining corpus documents") long corpusDocuments,
+      @Default("[arithmetic, instruction, dialogue, safety]") @Doc("task domains, equally weighted") List<String> domains,
+      @Default("10") @Doc("largest operand of sums and word problems") int maxOperand,
+      @Default("3") @Doc("most user turns of training dialogues") int maxTurns,
+      @Default("6") @Doc("most user turns of held-out dialogue prompts") int evalMaxTurns,
+      @Default("0.1") @Doc("fraction of the prompt space held out for evaluation") double holdoutFraction,
+      @Default("0.1") @Doc("annotator noise: std of the Gaussian added to each true reward") double annotatorNoise,
+      @Default("1.0") @Doc("probability that the annotator edits an imperfect chosen answer (Llama 3)") double editProbability,
+      @Doc("generator seed; default: the stage seed") Long seed) {
+    public Options {
+      for (var e : Map.of("sft_examples", sftExamples, "train_prompts", trainPrompts, "eval_prompts", evalPrompts,
+          "gatt_dialogues", gattDialogues, "preference_pairs", preferencePairs, "corpus_documents", corpusDocuments)
+          .entrySet()) {
+        if (e.getValue() < 0) {
+          throw new IllegalArgumentException(e.getKey() + " must be >= 0, got " + e.getValue());
+        }
+      }
+      if (domains == null) {
+        domains = TaskSuite.DOMAINS;
+      }
+      new TaskSuite.Config(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction);
+      new Annotator(0, annotatorNoise, editProbability, new double[] {0.5, 0.25, 0.1});
+    }
+
+    public static Options defaults() {
+      return new Options(4000, 1000, 400, 500, 2000, 20000, TaskSuite.DOMAINS, 10, 3, 6, 0.1, 0.1, 1.0, null);
+    }
+
+    TaskSuite.Config config() {
+      return new TaskSuite.Config(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction);
+    }
+  }
+
+  private DatasetStore store;
+
+  @Inject
+  public void setStore(DatasetStore store) {
+    this.store = store;
+  }
+
+  @Override
+  public String id() {
+    return "tasks";
+  }
+
+  @Override
+  public Class<Options> optionsType() {
+    return Options.class;
+  }
+
+  @Override
+  public String description() {
+    return "generates the verifiable task suite: SFT data, prompts, held-out prompts, preferences, corpus";
+  }
+
+  @Override
+  public List<Port> inputs() {
+    return List.of();
+  }
+
+  @Override
+  public List<Port> outputs() {
+    return List.of(
+        Port.optional("sft", "conversations with reference answers"),
+        Port.optional("eval_prompts", "held-out prompts with task metadata for the task-suite reward"),
+        Port.optional("prompts", "training prompts with task metadata"),
+        Port.optional("gatt", "multi-turn dialogues with their system instruction in `system`"),
+        Port.optional("preferences", "synthetic preference pairs rated by the seeded annotator"),
+        Port.optional("corpus", "plain-text pretraining corpus (Arrow, column text)"),
+        Port.optional("corpus_text", "the corpus as a UTF-8 text file, documents separated by empty lines"));
+  }
+
+  @Override
+  public void run(StageContext context, Options o) throws Exception {
+    DatasetStore ds = store != null ? store : context.service(DatasetStore.class);
+    long seed = o.seed() != null ? o.seed() : context.seed();
+    TaskSuite suite = new TaskSuite(o.config());
+    Annotator annotator = new Annotator(seed + 5, o.annotatorNoise(), o.editProbability(), new double[] {0.5, 0.25, 0.1});
+    writeIfDeclared(context, ds, "sft", TaskSuite.TASK_SCHEMA, suite.rows(seed + 1, false, true, o.sftExamples()));
+    writeIfDeclared(context, ds, "prompts", TaskSuite.TASK_SCHEMA, suite.rows(seed + 2, false, false, o.trainPrompts()));
+    writeIfDeclared(context, ds, "eval_prompts", TaskSuite.TASK_SCHEMA, suite.rows(seed + 3, true, false, o.evalPrompts()));
+    writeIfDeclared(context, ds, "gatt", TaskSuite.TASK_SCHEMA, suite.gattRows(seed + 4, o.gattDialogues()));
+    writeIfDeclared(context, ds, "preferences", TaskSuite.PREFERENCE_SCHEMA,
+        suite.preferenceRows(seed + 5, o.preferencePairs(), annotator));
+    writeIfDeclared(context, ds, "corpus", Schemas.TEXT, suite.corpusRows(seed + 6, o.corpusDocuments()));
+    Path text = declared(context, "corpus_text");
+    if (text != null) {
+      writeText(text, suite.corpusRows(seed + 6, o.corpusDocuments()));
+    }
+  }
+
+  /** The output's path, or null when the recipe does not declare it. */
+  static Path declared(StageContext context, String name) {
+    try {
+      return context.output(name);
+    } catch (Align4jException e) {
+      return null;
+    }
+  }
+
+  private static void writeIfDeclared(StageContext context, DatasetStore ds, String name,
+      org.apache.arrow.vector.types.pojo.Schema schema, Iterator<Map<String, Object>> rows) throws java.io.IOException {
+    Path out = declared(context, name);
+    if (out == null) {
+      return;
+    }
+    long n = ds.write(out, schema, rows);
+    context.metrics().scalar("tasks/" + name + "_rows", n, 0);
+    LOG.info("tasks: wrote {} rows to {}", n, out);
+  }
+
+  /** Writes documents separated by an empty line, atomically. */
+  static void writeText(Path out, Iterator<Map<String, Object>> docs) throws java.io.IOException {
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), "." + out.getFileName(), ".tmp");
+    try {
+      try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+        boolean first = true;
+        while (docs.hasNext()) {
+          if (!first) {
+            w.write("\n\n");
+          }
+          first = false;
+          w.write((String) docs.next().get(Schemas.TEXT_COLUMN));
+        }
+        w.write("\n");
+      }
+      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package org.align4j.plugins.data.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.align4j.api.data.DatasetStore;
+import org.align4j.api.data.RowStream;
+import org.align4j.api.data.Rows;
+import org.align4j.api.data.Schemas;
+import org.align4j.api.text.Message;
+import org.align4j.core.data.ArrowDatasetStore;
+import org.align4j.plugins.data.testing.FakeStageContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TasksStageTest {
+  static ArrowDatasetStore store;
+
+  @BeforeAll
+  static void open() {
+    store = new ArrowDatasetStore();
+  }
+
+  @AfterAll
+  static void close() {
+    store.close();
+  }
+
+  @Test
+  void writesDeclaredOutputsThatReadBackAndScore(@TempDir Path dir) throws Exception {
+    var ctx = new FakeStageContext(dir, Set.of("sft", "eval_prompts", "preferences", "corpus_text", "gatt"), Map.of())
+        .with(DatasetStore.class, store);
+    var o = new TasksStage.Options(300, 100, 120, 20, 50, 40, TaskSuite.DOMAINS, 10, 3, 6, 0.1, 0.1, 1.0, 5L);
+    new TasksStage().run(ctx, o);
+    assertFalse(Files.exists(dir.resolve("corpus")), "undeclared output written");
+    assertFalse(Files.exists(dir.resolve("prompts")));
+    assertEquals(300, store.count(dir.resolve("sft")));
+    assertEquals(TaskSuite.TASK_SCHEMA, store.schema(dir.resolve("sft")));
+    var reward = new TaskSuiteReward(Checker.Aspect.OVERALL);
+    try (RowStream rows = store.rows(dir.resolve("sft"))) {
+      while (rows.hasNext()) {
+        var r = rows.next();
+        List<Message> msgs = Rows.messages(r.get(Schemas.MESSAGES));
+        Message last = msgs.get(msgs.size() - 1);
+        assertEquals("assistant", last.role());
+        assertEquals(r.get(Schemas.REFERENCE), last.content());
+        assertEquals(1.0, reward.score(msgs.subList(0, msgs.size() - 1), last.content(), Rows.metadata(r)).score(), 1e-9);
+      }
+    }
+    int maxTurns = 0;
+    try (RowStream rows = store.rows(dir.resolve("eval_prompts"))) {
+      int n = 0;
+      while (rows.hasNext()) {
+        var r = rows.next();
+        List<Message> msgs = Rows.messages(r.get(Schemas.MESSAGES));
+        assertEquals("user", msgs.get(msgs.size() - 1).role());
+        maxTurns = Math.max(maxTurns, (Integer) r.get(TaskSuite.TURNS));
+        if (!"safety".equals(r.get("domain"))) {
+          assertTrue(reward.score(msgs, "", Rows.metadata(r)).score() < 1.0);
+        }
+        n++;
+      }
+      assertEquals(120, n);
+    }
+    assertTrue(maxTurns > 3, "held-out dialogues reach beyond the training turns: " + maxTurns);
+    assertEquals(50, store.count(dir.resolve("preferences")));
+    try (RowStream rows = store.rows(dir.resolve("gatt"))) {
+      var r = rows.next();
+      assertTrue(r.get(Schemas.SYSTEM) != null);
+      assertEquals("user", Rows.messages(r.get(Schemas.MESSAGES)).get(0).role());
+    }
+    String text = Files.readString(dir.resolve("corpus_text"), StandardCharsets.UTF_8);
+    assertEquals(40, text.strip().split("\n\n").length);
+    assertEquals(300.0, ctx.scalars.get("tasks/sft_rows"));
+  }
+
+  @Test
+  void sameSeedSameBytes(@TempDir Path dir) throws Exception {
+    var o = new TasksStage.Options(50, 0, 10, 0, 0, 0, TaskSuite.DOMAINS, 10, 3, 6, 0.1, 0.1, 1.0, null);
+    for (String sub : List.of("a", "b")) {
+      var ctx = new FakeStageContext(dir.resolve(sub), Set.of("sft"), Map.of()).with(DatasetStore.class, store);
+      new TasksStage().run(ctx, o);
+    }
+    assertTrue(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("a/sft")), Files.readAllBytes(dir.resolve("b/sft"))));
+  }
+}
