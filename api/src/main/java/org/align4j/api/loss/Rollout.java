@@ -7,6 +7,12 @@ import org.bytedeco.pytorch.Tensor;
  * tensors are {@code [B, T]} over the response tokens (a row is one episode: one prompt's sampled
  * response), aligned so that column {@code t} is the {@code t}-th response token; all are detached.
  *
+ * <p>Alignment with a causal LM: response token {@code t} sits at sequence position {@code p = promptLength
+ * + t}; its log-prob comes from the logits at {@code p - 1} ({@link LogProbs#shiftedTokenLogProbs} column
+ * {@code p - 1}), and {@code V(s_t)} is the value head read at the same position {@code p - 1} (the state
+ * that chose the token). The bootstrap value of a truncated row is the value head at its last response
+ * token's position.
+ *
  * @param logProbs log-prob of each sampled token under the policy that sampled it
  * @param referenceLogProbs the same under the frozen reference policy (for the KL penalty); {@code null}
  *     when the loss needs none
@@ -20,9 +26,11 @@ import org.bytedeco.pytorch.Tensor;
  *     truncated (length limit). {@code null}: every row terminated.
  * @param bootstrapValues {@code [B]} the critic's value of the state after the last token, used for
  *     truncated rows only ({@code null}: 0)
+ * @param groups {@code [B]} int64: rows with the same id answer the same prompt (several samples per
+ *     prompt, for group-relative losses such as GRPO or RLOO); {@code null}: every row its own group
  */
 public record Rollout(Tensor logProbs, Tensor referenceLogProbs, Tensor values, Tensor mask, Tensor scores,
-    Tensor terminated, Tensor bootstrapValues) {
+    Tensor terminated, Tensor bootstrapValues, Tensor groups) {
   public Rollout {
     if (logProbs == null || mask == null || scores == null) {
       throw new IllegalArgumentException("logProbs, mask and scores are required");
@@ -38,6 +46,13 @@ public record Rollout(Tensor logProbs, Tensor referenceLogProbs, Tensor values, 
     checkRows("scores", scores, b);
     checkRows("terminated", terminated, b);
     checkRows("bootstrapValues", bootstrapValues, b);
+    checkRows("groups", groups, b);
+  }
+
+  /** A rollout without prompt groups. */
+  public Rollout(Tensor logProbs, Tensor referenceLogProbs, Tensor values, Tensor mask, Tensor scores,
+      Tensor terminated, Tensor bootstrapValues) {
+    this(logProbs, referenceLogProbs, values, mask, scores, terminated, bootstrapValues, null);
   }
 
   static void checkTokens(String name, Tensor x, long b, long t) {
