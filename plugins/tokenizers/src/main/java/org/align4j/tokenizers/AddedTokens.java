@@ -19,6 +19,7 @@ final class AddedTokens {
 
   private final Map<Character, Token[]> byFirst = new HashMap<>();
   private final boolean empty;
+  private final boolean[] firstBmp = new boolean[65536];
 
   AddedTokens(List<Token> tokens) {
     Map<Character, List<Token>> m = new HashMap<>();
@@ -31,6 +32,7 @@ final class AddedTokens {
       Token[] a = e.getValue().toArray(new Token[0]);
       Arrays.sort(a, Comparator.comparingInt((Token t) -> t.content().length()).reversed());
       byFirst.put(e.getKey(), a);
+      firstBmp[e.getKey()] = true;
     }
     empty = byFirst.isEmpty();
   }
@@ -56,7 +58,7 @@ final class AddedTokens {
     int n = text.length();
     int i = 0;
     while (i < n) {
-      Token[] cands = byFirst.get(text.charAt(i));
+      Token[] cands = firstBmp[text.charAt(i)] ? byFirst.get(text.charAt(i)) : null;
       Token hit = null;
       if (cands != null) {
         for (Token t : cands) {

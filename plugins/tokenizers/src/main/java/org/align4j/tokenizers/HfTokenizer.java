@@ -43,6 +43,8 @@ final class HfTokenizer extends BaseTokenizer {
   private final int[] byteIds = new int[256];
   private final List<Dec> decoders = new ArrayList<>();
   private boolean hasDecoder;
+  /** The pre-tokenizer ends with a plain ByteLevel step (no regex, no prefix space), applied in encodeWord. */
+  private boolean byteLevelTail;
   private String chatTemplate;
 
   private HfTokenizer(String where) {
@@ -222,7 +224,22 @@ final class HfTokenizer extends BaseTokenizer {
       rank++;
     }
     normalizer = parseNormalizer(root.get("normalizer"), "normalizer");
-    parsePreTokenizer(root.get("pre_tokenizer"), "pre_tokenizer", preTokenizers);
+    JsonNode preNode = root.get("pre_tokenizer");
+    JsonNode tail = preNode == null || preNode.isNull() ? null
+        : "Sequence".equals(preNode.path("type").asText()) && preNode.path("pretokenizers").size() > 0
+            ? preNode.path("pretokenizers").get(preNode.path("pretokenizers").size() - 1) : preNode;
+    if (tail != null && "ByteLevel".equals(tail.path("type").asText()) && !tail.path("add_prefix_space").asBoolean(true)
+        && !tail.path("use_regex").asBoolean(true)) {
+      byteLevelTail = true;
+      if (tail == preNode) {
+        preNode = null;
+      } else {
+        com.fasterxml.jackson.databind.node.ObjectNode copy = preNode.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ArrayNode) copy.get("pretokenizers")).remove(copy.get("pretokenizers").size() - 1);
+        preNode = copy;
+      }
+    }
+    parsePreTokenizer(preNode, "pre_tokenizer", preTokenizers);
     JsonNode d = root.get("decoder");
     hasDecoder = d != null && !d.isNull();
     if (hasDecoder) {
@@ -531,21 +548,23 @@ final class HfTokenizer extends BaseTokenizer {
     }
   }
 
-  private void encodeWord(String w, IntList out) {
-    if (w.isEmpty()) {
+  private void encodeWord(String raw, IntList out) {
+    if (raw.isEmpty()) {
       return;
     }
-    if (ignoreMerges) {
-      Integer id = vocab.get(w);
-      if (id != null) {
-        out.add(id);
-        return;
-      }
-    }
-    int[] c = cached(w);
+    int[] c = cached(raw);
     if (c != null) {
       out.addAll(c, c.length);
       return;
+    }
+    String w = byteLevelTail ? ByteLevel.encode(raw.getBytes(StandardCharsets.UTF_8)) : raw;
+    if (ignoreMerges) {
+      Integer id = vocab.get(w);
+      if (id != null) {
+        cache(raw, new int[] {id});
+        out.add(id);
+        return;
+      }
     }
     IntList sym = new IntList(w.length() + 4);
     int unk = -1;
@@ -587,7 +606,7 @@ final class HfTokenizer extends BaseTokenizer {
     }
     int n = merges.merge(sym.a, sym.size);
     int[] ids = Arrays.copyOf(sym.a, n);
-    cache(w, ids);
+    cache(raw, ids);
     out.addAll(ids, n);
   }
 
