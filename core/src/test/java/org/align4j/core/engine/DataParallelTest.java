@@ -1,0 +1,72 @@
+package org.align4j.core.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.align4j.api.engine.Trainer;
+import org.align4j.api.engine.TrainerOptions;
+import org.align4j.api.model.LanguageModel;
+import org.align4j.core.engine.io.SafeTensors;
+import org.align4j.core.engine.train.LocalTrainer;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two Gloo ranks with batch B take the same step as one process with batch 2B. */
+class DataParallelTest {
+  static final int[][] DATA = TinyModels.data(8, 10, 64, 4);
+
+  /** eps 1 makes Adam's first update proportional to the gradient (not its sign), so averaging errors show. */
+  static TrainerOptions options(int batch) {
+    return TrainerOptions.defaults(0.5).withAdamW(0, 0.9, 0.95, 1.0).withBatch(batch, 1).withLength(0, 2).withSeed(3);
+  }
+
+  @Test
+  void twoRanksEqualOneProcessWithDoubleBatch(@TempDir Path tmp) throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<Process> ranks = new ArrayList<>();
+    for (int r = 0; r < 2; r++) {
+      ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+          "-Dorg.bytedeco.javacpp.logger=slf4j", DistChild.class.getName(), tmp.resolve("rank" + r + ".safetensors").toString())
+          .redirectErrorStream(true).redirectOutput(tmp.resolve("rank" + r + ".log").toFile());
+      pb.environment().put("RANK", String.valueOf(r));
+      pb.environment().put("WORLD_SIZE", "2");
+      pb.environment().put("MASTER_ADDR", "127.0.0.1");
+      pb.environment().put("MASTER_PORT", String.valueOf(port));
+      ranks.add(pb.start());
+    }
+    for (int r = 0; r < 2; r++) {
+      assertTrue(ranks.get(r).waitFor(180, TimeUnit.SECONDS), "rank " + r + " hung");
+      assertEquals(0, ranks.get(r).exitValue(), "rank " + r + ": " + Files.readString(tmp.resolve("rank" + r + ".log")));
+    }
+    LanguageModel single = EngineTestSupport.MODELS.create(TinyModels.gqa(), 10);
+    LanguageModel init = EngineTestSupport.MODELS.copy(single, false);
+    new LocalTrainer().train(new Trainer.Job(single.parameters(), DATA.length,
+        s -> TinyModels.sftLoss(single, DATA, s.indices()), options(4), null, null, null, null));
+    Map<String, Tensor> r0 = SafeTensors.read(tmp.resolve("rank0.safetensors"));
+    Map<String, Tensor> r1 = SafeTensors.read(tmp.resolve("rank1.safetensors"));
+    double worst = 0;
+    double moved = 0;
+    for (String name : single.parameters().keySet()) {
+      Tensor p = single.parameters().get(name);
+      worst = Math.max(worst, p.sub(r0.get(name)).abs().max().item_double());
+      assertTrue(org.bytedeco.pytorch.global.torch.equal(r0.get(name), r1.get(name)), "ranks differ: " + name);
+      moved = Math.max(moved, p.sub(init.parameters().get(name)).abs().max().item_double());
+    }
+    assertTrue(moved > 1e-3, "parameters did not move: " + moved);
+    assertTrue(worst < 1e-5, "2 ranks x batch 2 vs 1 process x batch 4: max param diff " + worst);
+    single.close();
+    init.close();
+  }
+}
