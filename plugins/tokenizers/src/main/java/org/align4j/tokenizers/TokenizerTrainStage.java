@@ -1,6 +1,7 @@
 package org.align4j.tokenizers;
 
 import java.util.List;
+import org.align4j.api.data.DatasetStore;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.stage.Port;
@@ -9,7 +10,7 @@ import org.align4j.api.stage.StageContext;
 
 /**
  * Stage {@code tokenizer-train}: trains a small BPE tokenizer in a real format from a corpus (a text file, a JSONL
- * file, or a directory of them) and writes it as the {@code tokenizer} output directory ({@code tokenizer.json} +
+ * file, an Arrow dataset such as the tasks stage's corpus, or a directory of them) and writes it as the {@code tokenizer} output directory ({@code tokenizer.json} +
  * {@code tokenizer_config.json} for llama3, {@code tokenizer.model} + {@code tokenizer_config.json} for llama2),
  * loadable by the {@code Tokenizers} service and by Hugging Face / SentencePiece.
  */
@@ -62,7 +63,7 @@ public final class TokenizerTrainStage implements Stage<TokenizerTrainStage.Opti
 
   @Override
   public List<Port> inputs() {
-    return List.of(Port.required("corpus", "a text or JSONL file, or a directory of them"));
+    return List.of(Port.required("corpus", "a text, JSONL or Arrow IPC dataset file (all string values), or a directory of them"));
   }
 
   @Override
@@ -72,7 +73,8 @@ public final class TokenizerTrainStage implements Stage<TokenizerTrainStage.Opti
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
-    TokenizerTrainer.Summary s = TokenizerTrainer.train(ctx.input("corpus"), ctx.output("tokenizer"), o.toConfig());
+    TokenizerTrainer.Summary s = TokenizerTrainer.train(List.of(ctx.input("corpus")), ctx.output("tokenizer"), o.toConfig(),
+        p -> ctx.service(DatasetStore.class).rows(p));
     ctx.metrics().scalar("tokenizer/vocab_size", s.vocabSize(), 0);
     ctx.metrics().scalar("tokenizer/merges", s.merges(), 0);
   }

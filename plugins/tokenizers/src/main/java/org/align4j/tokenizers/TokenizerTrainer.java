@@ -102,6 +102,17 @@ public final class TokenizerTrainer {
   }
 
   public static Summary train(List<Path> corpus, Path outDir, Config c) throws IOException {
+    return train(corpus, outDir, c, null);
+  }
+
+  /** Opens an Arrow dataset as rows (the engine's {@code DatasetStore}); null where there is none. */
+  @FunctionalInterface
+  public interface ArrowRows {
+    java.util.Iterator<Map<String, Object>> open(Path p) throws IOException;
+  }
+
+  /** As {@link #train(List, Path, Config)}; Arrow IPC corpus files are read through {@code arrow}. */
+  public static Summary train(List<Path> corpus, Path outDir, Config c, ArrowRows arrow) throws IOException {
     long t0 = System.nanoTime();
     Map<String, long[]> words = new HashMap<>();
     long[] bytes = {0};
@@ -124,7 +135,7 @@ public final class TokenizerTrainer {
       }
     };
     for (Path p : corpus) {
-      readCorpus(p, c.field(), sink);
+      readCorpus(p, c.field(), sink, arrow);
     }
     if (words.isEmpty()) {
       throw new Align4jException("tokenizer corpus " + corpus + " holds no text" + (c.field().isEmpty() ? "" : " in field '" + c.field() + "'"));
@@ -140,13 +151,39 @@ public final class TokenizerTrainer {
 
   /** Feeds every text of a corpus file (plain text, or JSONL) or directory of them to {@code sink}. */
   static void readCorpus(Path p, String field, Consumer<String> sink) throws IOException {
+    readCorpus(p, field, sink, null);
+  }
+
+  static boolean isArrow(byte[] head) {
+    boolean file = head.length >= 6 && new String(head, 0, 6, StandardCharsets.ISO_8859_1).equals("ARROW1");
+    boolean stream = head.length >= 4 && (head[0] & 0xFF) == 0xFF && (head[1] & 0xFF) == 0xFF && (head[2] & 0xFF) == 0xFF
+        && (head[3] & 0xFF) == 0xFF;
+    return file || stream;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void values(Object v, String field, Consumer<String> sink) {
+    if (v instanceof CharSequence cs) {
+      sink.accept(cs.toString());
+    } else if (v instanceof Map<?, ?> m) {
+      for (Object x : m.values()) {
+        values(x, field, sink);
+      }
+    } else if (v instanceof Iterable<?> it) {
+      for (Object x : it) {
+        values(x, field, sink);
+      }
+    }
+  }
+
+  static void readCorpus(Path p, String field, Consumer<String> sink, ArrowRows arrow) throws IOException {
     if (Files.isDirectory(p)) {
       List<Path> files;
       try (Stream<Path> s = Files.walk(p)) {
         files = s.filter(Files::isRegularFile).sorted().toList();
       }
       for (Path f : files) {
-        readCorpus(f, field, sink);
+        readCorpus(f, field, sink, arrow);
       }
       return;
     }
@@ -154,6 +191,32 @@ public final class TokenizerTrainer {
       throw new Align4jException("tokenizer corpus not found: " + p);
     }
     String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".arrow") || name.endsWith(".arrows") || name.endsWith(".feather") || isArrow(TokenizerFiles.head(p))) {
+      if (arrow == null) {
+        throw new Align4jException(p + ": an Arrow dataset; read it through the tokenizer-train stage (which has the dataset store), "
+            + "or pass a text/JSONL corpus");
+      }
+      var rows = arrow.open(p);
+      while (rows.hasNext()) {
+        Map<String, Object> row = rows.next();
+        if (!field.isEmpty()) {
+          if (!row.containsKey(field)) {
+            throw new Align4jException(p + ": no column '" + field + "' (columns: " + row.keySet() + "); set the option field");
+          }
+          values(row.get(field), field, sink);
+        } else {
+          values(row, field, sink);
+        }
+      }
+      if (rows instanceof AutoCloseable ac) {
+        try {
+          ac.close();
+        } catch (Exception e) {
+          throw new IOException(e);
+        }
+      }
+      return;
+    }
     boolean jsonl = name.endsWith(".jsonl") || name.endsWith(".json") || name.endsWith(".ndjson");
     if (!jsonl && !name.endsWith(".txt")) {
       byte[] head = TokenizerFiles.head(p);

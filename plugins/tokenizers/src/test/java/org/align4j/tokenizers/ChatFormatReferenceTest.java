@@ -32,7 +32,7 @@ class ChatFormatReferenceTest {
 
   @Test
   void llama3GenerationPromptEqualsJinjaTemplate() {
-    Tokenizer tok = TokenizerFiles.load(Fixtures.asset("llama3"));
+    Tokenizer tok = Fixtures.tokenizer(Fixtures.asset("llama3"));
     List<JsonNode> chats = Fixtures.jsonl(Fixtures.reference("chats.jsonl"));
     List<JsonNode> want = Fixtures.jsonl(Fixtures.reference("llama3-chat-template.jsonl"));
     assertEquals(chats.size(), want.size());
@@ -67,7 +67,7 @@ class ChatFormatReferenceTest {
 
   @Test
   void llama3MasksFollowThePolicies() {
-    Tokenizer tok = TokenizerFiles.load(Fixtures.asset("llama3"));
+    Tokenizer tok = Fixtures.tokenizer(Fixtures.asset("llama3"));
     Llama3ChatFormat f = new Llama3ChatFormat();
     List<Message> msgs = List.of(Message.system("Be brief."), Message.user("Hi"), Message.assistant("Hello there"),
         Message.user("2+2?"), Message.assistant("4"));
@@ -111,7 +111,7 @@ class ChatFormatReferenceTest {
     int[] ids = f.renderPrompt(msgs, tok31);
     assertEquals(128008, tok31.specialId("<|eom_id|>").getAsInt());
     assertTrue(Arrays.stream(ids).anyMatch(x -> x == 128008));
-    Tokenizer tok30 = TokenizerFiles.load(Fixtures.asset("llama3"));
+    Tokenizer tok30 = Fixtures.tokenizer(Fixtures.asset("llama3"));
     Align4jException e = assertThrows(Align4jException.class, () -> f.renderPrompt(msgs, tok30));
     assertTrue(e.getMessage().contains("<|eom_id|>"), e.getMessage());
   }

@@ -44,6 +44,13 @@ final class Fixtures {
     return p;
   }
 
+  private static final java.util.Map<Path, org.align4j.api.text.Tokenizer> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A tokenizer loaded once per test JVM (the Llama 3 tokenizer.json takes seconds to load). */
+  static org.align4j.api.text.Tokenizer tokenizer(Path p) {
+    return LOADED.computeIfAbsent(p, TokenizerFiles::load);
+  }
+
   static List<JsonNode> jsonl(Path p) {
     List<JsonNode> out = new ArrayList<>();
     try {

@@ -60,7 +60,7 @@ class ReferenceEqualityTest {
 
   @Test
   void llama3TokenizerJsonMatchesHfTokenizers() {
-    Tokenizer tok = TokenizerFiles.load(Fixtures.asset("llama3"));
+    Tokenizer tok = Fixtures.tokenizer(Fixtures.asset("llama3"));
     assertEquals("hf-tokenizer-json", tok.format());
     assertEquals(128256, tok.vocabSize());
     assertEquals(128000, tok.bosId());

@@ -102,4 +102,18 @@ class TrainedTokenizerTest {
     assertEquals(2, c2.ids()[c2.ids().length - 1]);
     assertEquals("4", sp.decode(ChatFormatReferenceTest.targets(c2)).strip());
   }
+
+  @Test
+  void trainerReadsArrowCorporaThroughTheDatasetStore(@TempDir Path tmp) throws Exception {
+    Path arrow = tmp.resolve("corpus.arrow");
+    var rows = Fixtures.corpus().stream().map(t -> java.util.Map.<String, Object>of("text", t)).iterator();
+    var store = new org.align4j.core.data.ArrowDatasetStore();
+    store.write(arrow, org.align4j.api.data.Schemas.TEXT, rows);
+    Path out = tmp.resolve("tok");
+    TokenizerTrainer.train(List.of(arrow), out, new TokenizerTrainer.Config("llama3", 2048, 2, 256, 0.99995, "text", 0, true), store::rows);
+    // the same texts as corpus.jsonl, so the same tokenizer as the committed one
+    for (String f : List.of("tokenizer.json", "tokenizer.tiktoken")) {
+      assertArrayEquals(Files.readAllBytes(Fixtures.reference("trained-llama3").resolve(f)), Files.readAllBytes(out.resolve(f)), f);
+    }
+  }
 }
