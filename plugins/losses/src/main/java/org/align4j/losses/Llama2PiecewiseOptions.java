@@ -18,7 +18,8 @@ import org.align4j.api.reward.RewardProvider;
  *     or {@code probabilities} (R itself, in [0, 1])
  * @param whiten whiten the combined logits over each batch scored together ({@code scoreAll})
  * @param safetyFields metadata fields that may tag a prompt as safety-relevant
- * @param safetyTag the tag value (in a comma- or space-separated list) that marks a prompt safety-relevant
+ * @param safetyTag the tag that marks a prompt safety-relevant, found as a word of the field's value ({@code
+ *     safety}, {@code safety,math}, {@code [safety, refusal]})
  */
 public record Llama2PiecewiseOptions(
     @ComponentKind(RewardProvider.class) @Doc("the safety reward, e.g. {uses: reward-model, ...}") ComponentRef safety,

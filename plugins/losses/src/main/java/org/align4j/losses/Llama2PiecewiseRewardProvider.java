@@ -81,7 +81,7 @@ public final class Llama2PiecewiseRewardProvider implements RewardProvider<Llama
         if (v == null) {
           continue;
         }
-        for (String tag : v.toLowerCase(Locale.ROOT).split("[,;\\s]+")) {
+        for (String tag : v.toLowerCase(Locale.ROOT).split("[^a-z0-9_.-]+")) {
           if (tag.equals(o.safetyTag().toLowerCase(Locale.ROOT))) {
             return true;
           }

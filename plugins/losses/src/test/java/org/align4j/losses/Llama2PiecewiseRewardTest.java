@@ -81,6 +81,9 @@ class Llama2PiecewiseRewardTest {
     // the domain field of preference-style metadata also tags
     assertEquals("safety", r.score(PROMPT, "a", Map.of("s", "1", "h", "3", "domain", "safety")).label());
     assertEquals("helpfulness", r.score(PROMPT, "a", Map.of("s", "1", "h", "3", "domain", "helpfulness")).label());
+    // a list column rendered with List.toString, and a tag that merely contains the word
+    assertEquals("safety", r.score(PROMPT, "a", Map.of("s", "1", "h", "3", "tags", "[math, safety]")).label());
+    assertEquals("helpfulness", r.score(PROMPT, "a", Map.of("s", "1", "h", "3", "tags", "[unsafety-free]")).label());
   }
 
   @Test
