@@ -54,4 +54,21 @@ class LogProbsTest extends TorchTestSupport {
       assertAllClose(new double[] {3, 3}, Tensors.toDoubles(Masked.rowSum(x, m)), 0, "row sums");
     }
   }
+
+  /** Helpers hand their result to the caller's scope, or, with none, leave it alive for the caller. */
+  @Test
+  void resultsOutliveTheHelpersInnerScopes() {
+    Tensor x = dbl(new double[] {1, 2, 3, 4}, 2, 2);
+    Tensor m = dbl(new double[] {1, 0, 1, 1}, 2, 2);
+    Tensor noScope = Masked.mean(x, m);
+    Tensor inScope;
+    try (PointerScope outer = new PointerScope()) {
+      inScope = Masked.mean(x, m);
+      Tensor junk = dbl(new double[] {9, 9, 9, 9}, 2, 2).mul(x); // reuse freed memory if any
+      assertEquals(8.0 / 3, Tensors.item(inScope), 1e-15, "alive in the caller's scope");
+      assertEquals(9.0 * 4, Tensors.item(junk.select(0, 1).select(0, 1)), 0);
+    }
+    System.gc();
+    assertEquals(8.0 / 3, Tensors.item(noScope), 1e-15, "alive without any scope");
+  }
 }
