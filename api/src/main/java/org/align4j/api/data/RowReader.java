@@ -19,6 +19,7 @@ public class RowReader extends ArrowReader {
   private final Iterator<? extends Map<String, ?>> rows;
   private final int batchSize;
   private final AutoCloseable onClose;
+  private final SkippedRows skipped;
   private long bytes;
 
   public RowReader(
@@ -26,8 +27,10 @@ public class RowReader extends ArrowReader {
       Schema schema,
       Iterator<? extends Map<String, ?>> rows,
       int batchSize,
-      AutoCloseable onClose) {
+      AutoCloseable onClose,
+      SkippedRows skipped) {
     super(allocator);
+    this.skipped = skipped;
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
     }
@@ -38,7 +41,12 @@ public class RowReader extends ArrowReader {
   }
 
   public RowReader(BufferAllocator allocator, Schema schema, Iterator<? extends Map<String, ?>> rows, int batchSize) {
-    this(allocator, schema, rows, batchSize, null);
+    this(allocator, schema, rows, batchSize, null, null);
+  }
+
+  /** Rows the source skipped so far (on_error: skip), or null when it does not skip. */
+  public SkippedRows skipped() {
+    return skipped;
   }
 
   @Override
@@ -66,6 +74,9 @@ public class RowReader extends ArrowReader {
 
   @Override
   protected void closeReadSource() throws IOException {
+    if (skipped != null && skipped.count() > 0) {
+      org.slf4j.LoggerFactory.getLogger(RowReader.class).warn(skipped.summary());
+    }
     if (onClose != null) {
       try {
         onClose.close();

@@ -32,6 +32,7 @@ import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.complex.LargeListVector;
 import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.complex.StructVector;
+import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 
 /**
@@ -429,6 +430,100 @@ public final class Rows {
       }
     }
     return out;
+  }
+
+  /**
+   * Why {@code value} cannot be written to a column of type {@code field}, or null when it can.
+   * {@code path} names the field in the message ({@code messages[2].role}). Use it to validate a row
+   * before writing, so a bad row can be skipped without leaving half a row in the batch.
+   */
+  public static String problem(Field field, Object value, String path) {
+    if (value == null) {
+      return field.isNullable() ? null : "field '" + path + "' is required (null or missing)";
+    }
+    ArrowType t = field.getType();
+    switch (t.getTypeID()) {
+      case Utf8, LargeUtf8, Utf8View:
+        return value instanceof String || value instanceof Number || value instanceof Boolean
+            ? null
+            : "field '" + path + "': expected a string, got " + describe(value);
+      case Int: {
+        if (!(value instanceof Number n)) {
+          return "field '" + path + "': expected an integer, got " + describe(value);
+        }
+        if ((n instanceof Double || n instanceof Float) && n.doubleValue() != Math.rint(n.doubleValue())) {
+          return "field '" + path + "': expected an integer, got " + n;
+        }
+        int bits = ((ArrowType.Int) t).getBitWidth();
+        long l = n.longValue();
+        if (bits < 64 && (l < -(1L << (bits - 1)) || l >= (1L << (bits - 1)))) {
+          return "field '" + path + "': " + l + " is outside int" + bits;
+        }
+        return null;
+      }
+      case FloatingPoint:
+        return value instanceof Number ? null : "field '" + path + "': expected a number, got " + describe(value);
+      case Bool:
+        return value instanceof Boolean ? null : "field '" + path + "': expected true/false, got " + describe(value);
+      case List, LargeList, FixedSizeList: {
+        List<?> items;
+        try {
+          items = asList(value, path);
+        } catch (IllegalArgumentException e) {
+          return e.getMessage();
+        }
+        Field item = field.getChildren().get(0);
+        for (int i = 0; i < items.size(); i++) {
+          String p = problem(item, items.get(i), path + "[" + i + "]");
+          if (p != null) {
+            return p;
+          }
+        }
+        return null;
+      }
+      case Struct: {
+        Map<?, ?> m;
+        if (value instanceof Message msg) {
+          m = Map.of(Schemas.ROLE, msg.role(), Schemas.CONTENT, msg.content());
+        } else if (value instanceof Map<?, ?> mm) {
+          m = mm;
+        } else {
+          return "field '" + path + "': expected an object, got " + describe(value);
+        }
+        for (Field c : field.getChildren()) {
+          String p = problem(c, m.get(c.getName()), path + "." + c.getName());
+          if (p != null) {
+            return p;
+          }
+        }
+        for (Object k : m.keySet()) {
+          if (field.getChildren().stream().noneMatch(c -> c.getName().equals(k))) {
+            return "field '" + path + "." + k + "' is not in the schema (fields: "
+                + field.getChildren().stream().map(Field::getName).toList() + ")";
+          }
+        }
+        return null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** The first problem of {@code row} against {@code schema} (see {@link #problem(Field, Object, String)}), or null. */
+  public static String problem(org.apache.arrow.vector.types.pojo.Schema schema, Map<String, ?> row) {
+    for (Field f : schema.getFields()) {
+      String p = problem(f, row.get(f.getName()), f.getName());
+      if (p != null) {
+        return p;
+      }
+    }
+    for (String k : row.keySet()) {
+      if (schema.getFields().stream().noneMatch(f -> f.getName().equals(k))) {
+        return "field '" + k + "' is not in the schema (columns: "
+            + schema.getFields().stream().map(Field::getName).toList() + ")";
+      }
+    }
+    return null;
   }
 
   static String describe(Object value) {

@@ -11,14 +11,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.stream.Stream;
 import org.align4j.api.Align4jException;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.data.DataSourceProvider;
 import org.align4j.api.data.DatasetStore;
+import org.align4j.api.data.BatchSequenceReader;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Rows;
@@ -185,55 +184,7 @@ public class ArrowDatasetStore implements DatasetStore, AutoCloseable {
 
   /** Rows of any reader (closes it when the stream is closed). */
   public static RowStream rows(ArrowReader reader) throws IOException {
-    VectorSchemaRoot batch = reader.getVectorSchemaRoot();
-    Schema schema = batch.getSchema();
-    return new RowStream() {
-      int index;
-      boolean loaded;
-      boolean done;
-
-      @Override
-      public Schema schema() {
-        return schema;
-      }
-
-      @Override
-      public boolean hasNext() {
-        if (done) {
-          return false;
-        }
-        try {
-          while (!loaded || index >= batch.getRowCount()) {
-            if (!reader.loadNextBatch()) {
-              done = true;
-              return false;
-            }
-            loaded = true;
-            index = 0;
-          }
-          return true;
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }
-
-      @Override
-      public Map<String, Object> next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return Rows.read(batch, index++);
-      }
-
-      @Override
-      public void close() {
-        try {
-          reader.close();
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }
-    };
+    return RowStream.of(reader);
   }
 
   @Override

@@ -1,4 +1,4 @@
-package org.align4j.core.data;
+package org.align4j.api.data;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -18,11 +18,12 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Reads the batches of one or more readers (the files of a dataset directory, in order) as one stream,
- * decoding dictionary-encoded columns. Buffers are transferred, not copied. Only one underlying reader
- * is open at a time.
+ * decoding top-level dictionary-encoded columns. Buffers are transferred, not copied. Only one
+ * underlying reader is open at a time; {@code onClose} (e.g. the allocator) is closed after it.
  */
-final class BatchSequenceReader extends ArrowReader {
-  interface Opener {
+public final class BatchSequenceReader extends ArrowReader {
+  /** Opens one file's reader in the given allocator. */
+  public interface Opener {
     ArrowReader open(Path file, BufferAllocator allocator) throws IOException;
   }
 
@@ -36,7 +37,8 @@ final class BatchSequenceReader extends ArrowReader {
 
   private final AutoCloseable onClose;
 
-  BatchSequenceReader(BufferAllocator allocator, List<Path> files, Opener opener, AutoCloseable onClose) throws IOException {
+  public BatchSequenceReader(BufferAllocator allocator, List<Path> files, Opener opener, AutoCloseable onClose)
+      throws IOException {
     super(allocator);
     this.onClose = onClose;
     this.ownAllocator = allocator;

@@ -1,0 +1,210 @@
+package org.align4j.plugins.data.sources;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.align4j.api.Align4jException;
+import org.align4j.api.data.Rows;
+import org.apache.arrow.dataset.file.DatasetFileWriter;
+import org.apache.arrow.dataset.file.FileFormat;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorLoader;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.ipc.ArrowFileWriter;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.ipc.ArrowWriter;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+
+/**
+ * Writes a stream of batches to a file in any supported format, atomically (temporary sibling, then
+ * rename): {@code .arrow}/{@code .feather}/{@code .ipc} (IPC file), {@code .arrows} (IPC stream),
+ * {@code .parquet} (Arrow C++ writer: snappy), {@code .jsonl} / {@code .jsonl.gz}.
+ */
+public final class DataFiles {
+  private DataFiles() {}
+
+  public enum Format { ARROW, ARROW_STREAM, PARQUET, JSONL, JSONL_GZ }
+
+  /** The format a file name asks for. */
+  public static Format formatOf(Path file) {
+    String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (n.endsWith(".jsonl.gz") || n.endsWith(".ndjson.gz")) {
+      return Format.JSONL_GZ;
+    }
+    if (n.endsWith(".jsonl") || n.endsWith(".ndjson")) {
+      return Format.JSONL;
+    }
+    if (n.endsWith(".parquet") || n.endsWith(".pq")) {
+      return Format.PARQUET;
+    }
+    if (n.endsWith(".arrows")) {
+      return Format.ARROW_STREAM;
+    }
+    if (n.endsWith(".arrow") || n.endsWith(".feather") || n.endsWith(".ipc")) {
+      return Format.ARROW;
+    }
+    throw new Align4jException(file + ": unknown output format; use one of .arrow (IPC file), .arrows (IPC stream),"
+        + " .parquet, .jsonl, .jsonl.gz");
+  }
+
+  /** Writes every batch of {@code reader} to {@code out}; returns the row count. */
+  public static long write(ArrowReader reader, Path out, BufferAllocator allocator) throws IOException {
+    return write(reader, out, formatOf(out), allocator);
+  }
+
+  public static long write(ArrowReader reader, Path out, Format format, BufferAllocator allocator) throws IOException {
+    Path target = out.toAbsolutePath();
+    Files.createDirectories(target.getParent());
+    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+    try {
+      long rows = switch (format) {
+        case ARROW, ARROW_STREAM -> writeIpc(reader, tmp, format == Format.ARROW, allocator);
+        case JSONL, JSONL_GZ -> writeJsonl(reader, tmp, format == Format.JSONL_GZ);
+        case PARQUET -> writeParquet(reader, tmp, allocator);
+      };
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      return rows;
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static long writeIpc(ArrowReader reader, Path tmp, boolean fileFormat, BufferAllocator allocator) throws IOException {
+    VectorSchemaRoot in = reader.getVectorSchemaRoot();
+    long rows = 0;
+    try (VectorSchemaRoot buf = VectorSchemaRoot.create(in.getSchema(), allocator);
+        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        ArrowWriter w = fileFormat ? new ArrowFileWriter(buf, null, ch) : new ArrowStreamWriter(buf, null, ch)) {
+      w.start();
+      while (reader.loadNextBatch()) {
+        try (ArrowRecordBatch rb = new VectorUnloader(in).getRecordBatch()) {
+          new VectorLoader(buf).load(rb);
+        }
+        w.writeBatch();
+        rows += in.getRowCount();
+      }
+      w.end();
+    }
+    return rows;
+  }
+
+  private static long writeJsonl(ArrowReader reader, Path tmp, boolean gzip) throws IOException {
+    VectorSchemaRoot in = reader.getVectorSchemaRoot();
+    long rows = 0;
+    try (OutputStream os = gzip ? new GZIPOutputStream(Files.newOutputStream(tmp), 1 << 16)
+            : new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
+        JsonGenerator g = Json.MAPPER.getFactory().createGenerator(os)) {
+      g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+      g.setRootValueSeparator(null);
+      while (reader.loadNextBatch()) {
+        for (int i = 0; i < in.getRowCount(); i++) {
+          Json.write(g, Rows.read(in, i));
+          g.writeRaw('\n');
+          rows++;
+        }
+      }
+      g.flush();
+    }
+    return rows;
+  }
+
+  private static long writeParquet(ArrowReader reader, Path tmp, BufferAllocator allocator) throws IOException {
+    Path dir = Files.createTempDirectory(tmp.getParent(), ".parquet-");
+    try {
+      long[] rows = {0};
+      ArrowReader counting = new CountingReader(reader, rows, allocator);
+      try {
+        DatasetFileWriter.write(allocator, counting, FileFormat.PARQUET, dir.toUri().toString());
+      } catch (RuntimeException e) {
+        throw new Align4jException(tmp.getFileName() + ": Parquet write failed (Arrow dataset JNI): " + e.getMessage(), e);
+      }
+      List<Path> parts;
+      try (Stream<Path> s = Files.list(dir)) {
+        parts = s.filter(Files::isRegularFile).sorted().toList();
+      }
+      if (parts.size() != 1) {
+        throw new Align4jException("Parquet writer produced " + parts.size() + " files, expected 1: " + parts);
+      }
+      Files.move(parts.get(0), tmp, StandardCopyOption.REPLACE_EXISTING);
+      return rows[0];
+    } finally {
+      try (Stream<Path> s = Files.walk(dir)) {
+        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /** Passes batches through, counting rows (the dataset writer consumes the reader). */
+  private static final class CountingReader extends ArrowReader {
+    private final ArrowReader in;
+    private final long[] rows;
+
+    CountingReader(ArrowReader in, long[] rows, BufferAllocator allocator) {
+      super(allocator);
+      this.in = in;
+      this.rows = rows;
+    }
+
+    @Override
+    public boolean loadNextBatch() throws IOException {
+      VectorSchemaRoot out = getVectorSchemaRoot();
+      if (!in.loadNextBatch()) {
+        out.setRowCount(0);
+        return false;
+      }
+      VectorSchemaRoot src = in.getVectorSchemaRoot();
+      try (ArrowRecordBatch rb = new VectorUnloader(src).getRecordBatch()) {
+        new VectorLoader(out).load(rb);
+      }
+      rows[0] += src.getRowCount();
+      return true;
+    }
+
+    @Override
+    public long bytesRead() {
+      return in.bytesRead();
+    }
+
+    @Override
+    protected void closeReadSource() {
+      // the caller closes the source reader
+    }
+
+    @Override
+    protected org.apache.arrow.vector.types.pojo.Schema readSchema() throws IOException {
+      return in.getVectorSchemaRoot().getSchema();
+    }
+  }
+
+  /** Opens any supported input file: Arrow IPC (file or stream, by content), Parquet, JSONL. */
+  public static ArrowReader open(Path file, BufferAllocator allocator) throws IOException {
+    if (Files.isRegularFile(file) && (ArrowSource.isIpcFile(file) || ArrowSource.isIpcStream(file))) {
+      return new ArrowSource().open(file, ArrowSource.Options.defaults(), allocator);
+    }
+    ParquetSource pq = new ParquetSource();
+    if (pq.recognizes(file)) {
+      return pq.open(file, ParquetSource.Options.defaults(), allocator);
+    }
+    JsonlSource js = new JsonlSource();
+    if (js.recognizes(file)) {
+      return js.open(file, new JsonlSource.Options("raw", "fail", 1024, 1000), allocator);
+    }
+    throw new Align4jException(file + ": unknown format (expected Arrow IPC, Parquet or JSONL)");
+  }
+}

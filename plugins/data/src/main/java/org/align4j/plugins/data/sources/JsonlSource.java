@@ -1,0 +1,136 @@
+package org.align4j.plugins.data.sources;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PushbackInputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+import java.util.zip.GZIPInputStream;
+import org.align4j.api.Default;
+import org.align4j.api.Doc;
+import org.align4j.api.data.DataSourceProvider;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+
+/** {@code jsonl}: JSON Lines, plain or gzip-compressed (detected by content), one object per line. */
+public final class JsonlSource implements DataSourceProvider<JsonlSource.Options> {
+  public record Options(
+      @Default("auto") @Doc("auto | raw | conversations | preferences (see Shapes)") String shape,
+      @Default("fail") @Doc("fail | skip: what a malformed row does (skips are counted and reported)") String onError,
+      @Default("1024") @Doc("rows per batch") int batchSize,
+      @Default("1000") @Doc("raw shape: rows read to infer the schema") int inferRows) {
+    public Options {
+      shape = SourceRows.lower(shape == null ? "auto" : shape);
+      onError = SourceRows.lower(onError == null ? "fail" : onError);
+      SourceRows.checkShape(shape);
+      SourceRows.checkOnError(onError);
+      if (batchSize < 1) {
+        throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
+      }
+      if (inferRows < 1) {
+        throw new IllegalArgumentException("infer_rows must be >= 1, got " + inferRows);
+      }
+    }
+
+    public static Options defaults() {
+      return new Options("auto", "fail", 1024, 1000);
+    }
+  }
+
+  @Override
+  public String id() {
+    return "jsonl";
+  }
+
+  @Override
+  public Class<Options> optionsType() {
+    return Options.class;
+  }
+
+  @Override
+  public String description() {
+    return "JSON Lines (.jsonl, .jsonl.gz): chat, TRL, Anthropic HH and Llama 2 preference shapes";
+  }
+
+  @Override
+  public boolean recognizes(Path file) {
+    String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    return n.endsWith(".jsonl") || n.endsWith(".jsonl.gz") || n.endsWith(".ndjson") || n.endsWith(".ndjson.gz")
+        || n.endsWith(".json.gz") || n.endsWith(".json");
+  }
+
+  /** Opens a text file, gunzipping when it starts with the gzip magic. */
+  static BufferedReader openText(Path file) throws IOException {
+    PushbackInputStream in = new PushbackInputStream(Files.newInputStream(file), 2);
+    byte[] magic = in.readNBytes(2);
+    in.unread(magic);
+    InputStream s = magic.length == 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b
+        ? new GZIPInputStream(in, 1 << 16) : in;
+    var decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    return new BufferedReader(new InputStreamReader(s, decoder), 1 << 16);
+  }
+
+  @Override
+  public ArrowReader open(Path file, Options o, BufferAllocator allocator) throws IOException {
+    BufferedReader reader = openText(file);
+    Iterator<SourceRows.Located> lines = new Iterator<>() {
+      long line;
+      SourceRows.Located next;
+
+      @Override
+      public boolean hasNext() {
+        while (next == null) {
+          String s;
+          try {
+            s = reader.readLine();
+          } catch (java.nio.charset.CharacterCodingException e) {
+            throw new org.align4j.api.Align4jException(file + ": line " + (line + 1) + ": not valid UTF-8");
+          } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+          }
+          if (s == null) {
+            return false;
+          }
+          line++;
+          if (s.isBlank()) {
+            continue;
+          }
+          try {
+            next = new SourceRows.Located("line " + line, Json.parseObject(s), null);
+          } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            next = new SourceRows.Located("line " + line, null, "not valid JSON: " + e.getOriginalMessage()
+                + " (column " + e.getLocation().getColumnNr() + ")");
+          } catch (IllegalArgumentException e) {
+            next = new SourceRows.Located("line " + line, null, e.getMessage());
+          }
+        }
+        return true;
+      }
+
+      @Override
+      public SourceRows.Located next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        var n = next;
+        next = null;
+        return n;
+      }
+    };
+    try {
+      return SourceRows.reader(file, lines, null, o.shape(), o.onError(), o.batchSize(), o.inferRows(), allocator, reader);
+    } catch (RuntimeException | IOException e) {
+      reader.close();
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package org.align4j.plugins.data.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.align4j.api.data.RowStream;
+import org.apache.arrow.vector.ipc.ArrowReader;
+
+/** Helpers: the repository root, rows of a reader, value normalisation for comparisons. */
+public final class TestData {
+  private TestData() {}
+
+  public static Path root() {
+    String p = System.getProperty("align4j.root");
+    if (p != null && Files.isDirectory(Path.of(p, "tests"))) {
+      return Path.of(p);
+    }
+    Path d = Path.of("").toAbsolutePath();
+    while (d != null && !Files.isDirectory(d.resolve("tests/fixtures"))) {
+      d = d.getParent();
+    }
+    if (d == null) {
+      throw new IllegalStateException("repository root not found (set -Dalign4j.root)");
+    }
+    return d;
+  }
+
+  public static List<Map<String, Object>> rows(ArrowReader reader) throws IOException {
+    List<Map<String, Object>> out = new ArrayList<>();
+    try (RowStream s = RowStream.of(reader)) {
+      s.forEachRemaining(out::add);
+    }
+    return out;
+  }
+
+  /** Numbers to Long/Double, null-valued map entries dropped, recursively. */
+  public static Object norm(Object v) {
+    if (v instanceof Map<?, ?> m) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      for (var e : m.entrySet()) {
+        if (e.getValue() != null) {
+          out.put(String.valueOf(e.getKey()), norm(e.getValue()));
+        }
+      }
+      return out;
+    }
+    if (v instanceof List<?> l) {
+      List<Object> out = new ArrayList<>();
+      l.forEach(x -> out.add(norm(x)));
+      return out;
+    }
+    if (v instanceof Float f) {
+      return (double) f;
+    }
+    if (v instanceof Double d) {
+      return d;
+    }
+    if (v instanceof Number n) {
+      return n.longValue();
+    }
+    return v;
+  }
+}
