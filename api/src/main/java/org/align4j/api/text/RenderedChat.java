@@ -5,7 +5,8 @@ package org.align4j.api.text;
  *
  * @param ids token ids
  * @param lossMask 1 where the token is a training target under the requested {@link MaskPolicy}
- * @param specialPositions positions of header/termination tokens (the format's special tokens)
+ * @param specialPositions positions of the format's special tokens: llama3 {@code <|begin_of_text|>}, header and
+ *     termination tokens; llama2 the {@code <s>} / {@code </s>} of each turn
  */
 public record RenderedChat(int[] ids, byte[] lossMask, int[] specialPositions) {
   public RenderedChat {

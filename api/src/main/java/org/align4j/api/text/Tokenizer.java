@@ -29,7 +29,11 @@ public interface Tokenizer {
   /** Decodes ids to text; invalid UTF-8 from byte pieces becomes U+FFFD, as the references do. */
   String decode(int[] ids);
 
-  /** The raw bytes the ids stand for (lossless, including invalid UTF-8). */
+  /**
+   * The raw bytes the ids stand for, including invalid UTF-8 from byte tokens (no U+FFFD replacement).
+   * {@code decodeBytes(encode(text))} gives back {@code text} for byte-level formats; SentencePiece-style formats drop
+   * the dummy-prefix space and turn a literal U+2581 into a space, as their references do.
+   */
   byte[] decodeBytes(int[] ids);
 
   int bosId();
