@@ -40,17 +40,17 @@ if [ ! -s "$CACHE/llama3-tiktoken/tokenizer.model" ]; then
   mv "$CACHE/llama3-tiktoken/tokenizer.model.tmp" "$CACHE/llama3-tiktoken/tokenizer.model"
 fi
 
-# SentencePiece reference (Debian); only needed to regenerate fixtures
-if ! command -v spm_encode >/dev/null || ! /usr/bin/python3 -c 'import sentencepiece' 2>/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get install -y --no-install-recommends sentencepiece python3-sentencepiece >/dev/null 2>&1 \
-      || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends sentencepiece python3-sentencepiece >/dev/null 2>&1; } \
-      || echo "[tokenizers] could not install Debian sentencepiece (only needed for --fixtures)" >&2
-  fi
-fi
 echo "[tokenizers] assets ready in $CACHE"
 
 if [ "${1:-}" = "--fixtures" ]; then
+  # SentencePiece reference (Debian); only needed to regenerate fixtures
+  if ! command -v spm_encode >/dev/null || ! /usr/bin/python3 -c 'import sentencepiece' 2>/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get install -y --no-install-recommends sentencepiece python3-sentencepiece >/dev/null 2>&1 \
+        || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends sentencepiece python3-sentencepiece >/dev/null 2>&1; } \
+        || echo "[tokenizers] could not install Debian sentencepiece (only needed for --fixtures)" >&2
+    fi
+  fi
   mkdir -p "$FIX"
   python3 "$ROOT/tools/assets/tokenizer_corpus.py" > "$FIX/corpus.jsonl"
   python3 "$ROOT/tools/assets/tokenizer_chats.py" > "$FIX/chats.jsonl"
