@@ -48,7 +48,7 @@ public final class TokenizerTrainer {
 
   /**
    * @param format {@code llama3} or {@code llama2}
-   * @param vocabSize total ids including byte tokens and special tokens
+   * @param vocabSize total ids including byte tokens and special tokens (at most: a small corpus may run out of pairs)
    * @param minFrequency a pair seen fewer times is not merged
    * @param reservedSpecialTokens llama3: special tokens after the base vocabulary (Llama 3: 256)
    * @param characterCoverage llama2: share of character occurrences that get their own piece (the rest falls back to bytes)
@@ -142,6 +142,10 @@ public final class TokenizerTrainer {
     }
     Files.createDirectories(outDir);
     Summary s = sp ? trainSentencePiece(words, bytes[0], outDir, c) : trainByteLevel(words, bytes[0], outDir, c);
+    if (s.vocabSize() < c.vocabSize()) {
+      LOG.warn("tokenizer corpus too small for vocab_size {}: no pair occurs min_frequency={} times any more; the tokenizer "
+          + "has {} ids (size the model's embedding from the tokenizer's vocabSize())", c.vocabSize(), c.minFrequency(), s.vocabSize());
+    }
     LOG.info("trained {} tokenizer: {} ids, {} merges from {} distinct words ({} chars) in {} ms -> {}", s.format(), s.vocabSize(),
         s.merges(), s.distinctWords(), s.corpusBytes(), (System.nanoTime() - t0) / 1_000_000, s.file());
     return s;
