@@ -1,0 +1,83 @@
+package org.align4j.launcher.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.align4j.api.data.Schemas;
+import org.align4j.core.data.ArrowDatasetStore;
+import org.align4j.launcher.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DataCommandsTest {
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void convertHeadStats(@TempDir Path dir) throws Exception {
+    Path in = dir.resolve("chat.jsonl");
+    Files.writeString(in, String.join("\n",
+        "{\"conversations\": [{\"from\": \"human\", \"value\": \"Hi 🙂\"}, {\"from\": \"gpt\", \"value\": \"Hello\"}]}",
+        "{\"conversations\": [{\"from\": \"human\", \"value\": \"2+2?\"}, {\"from\": \"gpt\", \"value\": \"4\"}]}"),
+        StandardCharsets.UTF_8);
+    Path arrow = dir.resolve("chat.arrow");
+    Result c = run("data", "convert", in.toString(), arrow.toString(), "--shape", "conversations");
+    assertEquals(0, c.code(), c.err());
+    assertTrue(c.out().contains("wrote 2 rows"), c.out());
+    Path parquet = dir.resolve("chat.parquet");
+    assertEquals(0, run("data", "convert", arrow.toString(), parquet.toString()).code());
+    Result h = run("data", "head", parquet.toString(), "-n", "1");
+    assertEquals(0, h.code(), h.err());
+    assertEquals(1, h.out().strip().lines().count(), h.out());
+    assertTrue(h.out().contains("{\"role\":\"user\",\"content\":\"Hi 🙂\"}"), h.out());
+    Result s = run("data", "stats", arrow.toString());
+    assertEquals(0, s.code(), s.err());
+    assertTrue(s.out().contains("rows:    2"), s.out());
+    assertTrue(s.out().contains("messages"), s.out());
+    assertTrue(s.out().contains("messages per row: min 2 mean 2.00 max 2"), s.out());
+  }
+
+  @Test
+  void statsShowsTokenHistogram(@TempDir Path dir) throws Exception {
+    Path tok = dir.resolve("tok");
+    try (ArrowDatasetStore store = new ArrowDatasetStore()) {
+      store.write(tok, Schemas.TOKENIZED, IntStream.range(1, 21).mapToObj(n -> Map.<String, Object>of(
+          Schemas.INPUT_IDS, IntStream.range(0, n).toArray(),
+          Schemas.LOSS_MASK, List.of((byte) 0, (byte) 1))).iterator());
+    }
+    Result s = run("data", "stats", tok.toString(), "--bins", "4");
+    assertEquals(0, s.code(), s.err());
+    assertTrue(s.out().contains("tokens:  total 210, per row min 1 mean 10.5 max 20"), s.out());
+    assertTrue(s.out().contains("token length histogram"), s.out());
+    assertTrue(s.out().matches("(?s).*\\s1-5\\s+5 #+\\n.*"), s.out());
+    assertTrue(s.out().contains("list<int32>"), s.out());
+  }
+
+  @Test
+  void badRowsExitTwoNamingTheLine(@TempDir Path dir) throws Exception {
+    Path in = dir.resolve("bad.jsonl");
+    Files.writeString(in, "{\"messages\": [{\"role\": \"user\", \"content\": \"a\"}]}\n{\"messages\": 3}\n", StandardCharsets.UTF_8);
+    Result c = run("data", "convert", in.toString(), dir.resolve("o.arrow").toString());
+    assertEquals(2, c.code());
+    assertTrue(c.err().contains(in + ": line 2: field 'messages': expected a list of messages"), c.err());
+    assertTrue(!Files.exists(dir.resolve("o.arrow")), "no partial output");
+    Result skip = run("data", "convert", in.toString(), dir.resolve("o.jsonl").toString(), "--on-error", "skip");
+    assertEquals(0, skip.code(), skip.err());
+    assertTrue(skip.out().contains("wrote 1 rows"), skip.out());
+    assertTrue(skip.err().contains("skipped 1 bad row"), skip.err());
+  }
+}
