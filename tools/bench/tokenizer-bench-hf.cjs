@@ -31,6 +31,7 @@ const { Tokenizer } = req('@anush008/tokenizers');
     for (let p = 0; p < passes; p++) await tok.encodeBatch(texts, { addSpecialTokens: false });
     const multi = Number(process.hrtime.bigint() - m0) / 1e9 / passes;
     const name = path.basename(path.dirname(f)) + '/' + path.basename(f);
-    console.log(`hf-node  ${name.padEnd(36)} load ${load.toFixed(2).padStart(5)}s  1 core ${(bytes / 1e6 / single).toFixed(2).padStart(7)} MB/s  ${os.cpus().length} cores ${(bytes / 1e6 / multi).toFixed(2).padStart(7)} MB/s  tokens/pass ${tokens / passes}`);
+    const cores = process.env.RAYON_NUM_THREADS ? `${process.env.RAYON_NUM_THREADS} thread batch` : `${os.cpus().length} cores`;
+    console.log(`hf-node  ${name.padEnd(36)} load ${load.toFixed(2).padStart(5)}s  1 core ${(bytes / 1e6 / single).toFixed(2).padStart(7)} MB/s  ${cores} ${(bytes / 1e6 / multi).toFixed(2).padStart(7)} MB/s  tokens/pass ${tokens / passes}`);
   }
 })();
