@@ -210,8 +210,7 @@ public final class RecipeLoader {
     // 6. stages: inputs, options
     var resolved = new ArrayList<ResolvedStage>();
     for (var h : headers.values()) {
-      var deps = new LinkedHashSet<String>(defaultDeps);
-      deps.remove(h.id);
+      var deps = new LinkedHashSet<String>();
       var inputs = new LinkedHashMap<String, ResolvedStage.Input>();
       YNode in = h.node.get("inputs");
       if (in != null && !(in instanceof YNode.YMap)) {
@@ -289,6 +288,30 @@ public final class RecipeLoader {
       deps.remove(h.id);
       resolved.add(new ResolvedStage(h.id, h.uses, h.stage, options, optionsPlain, inputs, Map.copyOf(h.outputs),
           Set.copyOf(deps), h.node.loc()));
+    }
+
+    // A default that names a stage output (defaults.tokenizer: ${stages.tok.outputs.tokenizer}) makes every
+    // stage run after that producer, except the producer's own ancestors (they cannot be using it).
+    if (!defaultDeps.isEmpty()) {
+      var byId = new LinkedHashMap<String, ResolvedStage>();
+      resolved.forEach(r -> byId.put(r.id(), r));
+      var ancestors = new java.util.HashSet<String>();
+      var todo = new java.util.ArrayDeque<>(defaultDeps);
+      while (!todo.isEmpty()) {
+        var st = byId.get(todo.pop());
+        if (st != null && ancestors.add(st.id())) {
+          todo.addAll(st.dependsOn());
+        }
+      }
+      for (int i = 0; i < resolved.size(); i++) {
+        var r = resolved.get(i);
+        if (!ancestors.contains(r.id())) {
+          var deps = new LinkedHashSet<>(r.dependsOn());
+          deps.addAll(defaultDeps);
+          resolved.set(i, new ResolvedStage(r.id(), r.uses(), r.stage(), r.options(), r.optionsPlain(), r.inputs(),
+              r.outputs(), Set.copyOf(deps), r.location()));
+        }
+      }
     }
 
     // 7. metrics sinks

@@ -180,4 +180,18 @@ class RecipeLoaderTest {
     var e = assertThrows(org.align4j.api.Align4jException.class, () -> load("name: t\nstages: [\n  - {id: a\n"));
     assertTrue(e.getMessage().startsWith("r.yaml:"), e.getMessage());
   }
+
+  @Test
+  void aDefaultNamingAStageOutputOrdersEveryOtherStageAfterIt() {
+    var r = load("""
+        name: t
+        defaults: {tokenizer: "${stages.tok.outputs.text}"}
+        stages:
+          - {id: use, uses: write-text}
+          - {id: tok, uses: write-text, inputs: {prefix: "${stages.data.outputs.text}"}}
+          - {id: data, uses: write-text}
+        """);
+    assertEquals(List.of("data", "tok", "use"), r.stages().stream().map(ResolvedStage::id).toList());
+    assertEquals(dir.resolve("runs/t/tok/text").toString(), r.defaults().get("tokenizer"));
+  }
 }
