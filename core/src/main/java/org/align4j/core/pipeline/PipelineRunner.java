@@ -177,11 +177,11 @@ public final class PipelineRunner {
     Files2.deleteRecursively(tmp);
     Files.createDirectories(tmp);
     hub.stage(s.id());
-    services.inject(s.stage());
     var ctx = new StageContextImpl(s, recipe.runDir(), work, tmp, recipe.defaults(), seed, hub, services);
     LOG.info("stage {} ({}): running", s.id(), s.uses());
     long t0 = System.nanoTime();
     try {
+      services.inject(s.stage());
       ((Stage) s.stage()).run(ctx, s.options());
     } catch (Exception | Error e) {
       Duration d = Duration.ofNanos(System.nanoTime() - t0);

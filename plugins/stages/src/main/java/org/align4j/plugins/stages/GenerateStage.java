@@ -1,0 +1,166 @@
+package org.align4j.plugins.stages;
+
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.align4j.api.Default;
+import org.align4j.api.Doc;
+import org.align4j.api.data.DatasetStore;
+import org.align4j.api.data.DatasetWriter;
+import org.align4j.api.data.Rows;
+import org.align4j.api.data.Schemas;
+import org.align4j.api.engine.Generator;
+import org.align4j.api.engine.Models;
+import org.align4j.api.metrics.Progress;
+import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Stage;
+import org.align4j.api.stage.StageContext;
+import org.align4j.api.text.ChatFormat;
+import org.align4j.api.text.Message;
+import org.align4j.api.text.Tokenizer;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * Samples K responses per prompt from a checkpoint (KV cache, temperature/top-p or greedy, the chat format's
+ * stop tokens) into the samples schema: the prompt conversation, the response, its sample index, the policy
+ * name, the sum of the response's log-probabilities, and the prompt row's scalar columns (task metadata that
+ * program rewards need).
+ */
+public final class GenerateStage implements Stage<GenerateStage.Options> {
+  public record Options(
+      @Doc("chat format id (default: defaults.chat_format)") String chatFormat,
+      @Doc("responses per prompt (K)") @Default("1") int samplesPerPrompt,
+      @Doc("0 = greedy") @Default("0.0") double temperature,
+      @Doc("nucleus mass (1 = off)") @Default("1.0") double topP,
+      @Doc("top-k (0 = off)") @Default("0") int topK,
+      @Doc("tokens to generate at most") @Default("48") int maxNewTokens,
+      @Doc("prompts per forward batch") @Default("32") int batchSize,
+      @Doc("use at most this many prompts (0: all)") @Default("0") int limit,
+      @Doc("name written to the policy column (default: the stage id)") String policy) {
+    public Options {
+      if (samplesPerPrompt < 1 || maxNewTokens < 1 || batchSize < 1) {
+        throw new IllegalArgumentException("samples_per_prompt, max_new_tokens and batch_size must be >= 1");
+      }
+    }
+  }
+
+  @Inject Models models;
+  @Inject Generator generator;
+  @Inject DatasetStore store;
+
+  @Override
+  public String id() {
+    return "generate";
+  }
+
+  @Override
+  public Class<Options> optionsType() {
+    return Options.class;
+  }
+
+  @Override
+  public String description() {
+    return "samples K responses per prompt from a checkpoint into the samples schema";
+  }
+
+  @Override
+  public List<Port> inputs() {
+    return List.of(Port.required("model", "checkpoint directory"),
+        Port.required("prompts", "dataset of prompt conversations (messages ending with a user turn) + metadata"),
+        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
+  }
+
+  @Override
+  public List<Port> outputs() {
+    return List.of(Port.required("samples", "samples dataset (Arrow IPC)"));
+  }
+
+  @Override
+  public void run(StageContext ctx, Options o) throws Exception {
+    Path modelDir = ctx.input("model");
+    Tokenizer tok = StageSupport.tokenizer(ctx, modelDir);
+    ChatFormat format = StageSupport.chatFormat(ctx, o.chatFormat());
+    Path promptsPath = ctx.input("prompts");
+    var prompts = StageSupport.readAll(ctx, promptsPath, o.limit());
+    var stops = new HashSet<Integer>();
+    for (int s : format.stopTokens(tok)) {
+      stops.add(s);
+    }
+    var meta = new ArrayList<String>();
+    if (!prompts.isEmpty()) {
+      for (var e : prompts.get(0).entrySet()) {
+        if (!e.getKey().equals(Schemas.MESSAGES) && !e.getKey().equals(Schemas.PROMPT) && !(e.getValue() instanceof List)
+            && !(e.getValue() instanceof Map) && !isSampleColumn(e.getKey())) {
+          meta.add(e.getKey());
+        }
+      }
+    }
+    var fields = new ArrayList<Field>(List.of(Schemas.conversation(Schemas.PROMPT), Schemas.utf8(Schemas.RESPONSE),
+        Schemas.field(Schemas.SAMPLE_INDEX, Schemas.INT32), Schemas.utf8(Schemas.POLICY),
+        Schemas.field("logprob", Schemas.FLOAT32), Schemas.field("response_tokens", Schemas.INT32),
+        Schemas.field("stopped", Schemas.BOOL)));
+    meta.forEach(m -> fields.add(Schemas.utf8(m)));
+    String policy = o.policy() != null ? o.policy() : ctx.stageId();
+    int total = prompts.size() * o.samplesPerPrompt();
+    try (var model = models.load(modelDir, Models.LoadOptions.frozen());
+        DatasetWriter w = store.create(ctx.output("samples"), new Schema(fields));
+        Progress p = ctx.progress("generate", total, "samples")) {
+      int chunk = o.batchSize() * 4;
+      for (int start = 0; start < total; start += chunk) {
+        int end = Math.min(total, start + chunk);
+        var ids = new ArrayList<int[]>(end - start);
+        var convs = new ArrayList<List<Message>>(end - start);
+        for (int k = start; k < end; k++) {
+          int pi = k / o.samplesPerPrompt();
+          List<Message> conv = StageSupport.conversation(prompts.get(pi), promptsPath, pi);
+          if (!conv.isEmpty() && conv.get(conv.size() - 1).role().equals("assistant")) {
+            conv = conv.subList(0, conv.size() - 1); // a training conversation: generate its last answer anew
+          }
+          convs.add(conv);
+          ids.add(format.renderPrompt(conv, tok));
+        }
+        // the seed depends on the chunk, so each (prompt, sample) draws its own numbers, reproducibly
+        var gens = generator.generate(model, ids, new Generator.Sampling(o.maxNewTokens(), o.temperature(), o.topK(),
+            o.topP(), stops, ctx.seed() * 31 + start, true, o.batchSize()));
+        for (int k = start; k < end; k++) {
+          var g = gens.get(k - start);
+          int[] toks = g.tokens();
+          int n = toks.length;
+          if (g.stopped() && n > 0) {
+            n--; // the stop token is not part of the answer
+          }
+          double lp = 0;
+          for (float f : g.logprobs()) {
+            lp += f;
+          }
+          var row = new LinkedHashMap<String, Object>();
+          row.put(Schemas.PROMPT, Rows.conversation(convs.get(k - start)));
+          row.put(Schemas.RESPONSE, tok.decode(java.util.Arrays.copyOf(toks, n)).strip());
+          row.put(Schemas.SAMPLE_INDEX, k % o.samplesPerPrompt());
+          row.put(Schemas.POLICY, policy);
+          row.put("logprob", (float) lp);
+          row.put("response_tokens", toks.length);
+          row.put("stopped", g.stopped());
+          var src = prompts.get(k / o.samplesPerPrompt());
+          for (String m : meta) {
+            Object v = src.get(m);
+            row.put(m, v == null ? null : v.toString());
+          }
+          w.write(row);
+        }
+        p.advance(end - start);
+      }
+      w.commit();
+    }
+  }
+
+  private static boolean isSampleColumn(String name) {
+    return name.equals(Schemas.RESPONSE) || name.equals(Schemas.SAMPLE_INDEX) || name.equals(Schemas.POLICY)
+        || name.equals("logprob") || name.equals("response_tokens") || name.equals("stopped");
+  }
+}

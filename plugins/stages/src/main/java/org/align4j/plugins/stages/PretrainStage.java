@@ -1,0 +1,158 @@
+package org.align4j.plugins.stages;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.align4j.api.ComponentKind;
+import org.align4j.api.ComponentRef;
+import org.align4j.api.Components;
+import org.align4j.api.Default;
+import org.align4j.api.Doc;
+import org.align4j.api.data.DatasetStore;
+import org.align4j.api.data.RowStream;
+import org.align4j.api.data.Schemas;
+import org.align4j.api.engine.Models;
+import org.align4j.api.engine.Trainer;
+import org.align4j.api.model.AttentionVariant;
+import org.align4j.api.model.ModelConfig;
+import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Stage;
+import org.align4j.api.stage.StageContext;
+import org.align4j.api.text.Tokenizer;
+
+/**
+ * Next-token pretraining of a Llama from scratch on a text corpus (the embedded tiny default: GQA, a few
+ * million parameters). The corpus is a dataset with a {@code text} column or a plain text file (one document
+ * per paragraph); documents are wrapped in bos/eos, concatenated and cut into {@code seq_len} rows.
+ */
+public final class PretrainStage implements Stage<PretrainStage.Options> {
+  public record Options(
+      @Doc("model width d") @Default("128") int hiddenSize,
+      @Doc("transformer blocks") @Default("4") int layers,
+      @Doc("query heads") @Default("4") int heads,
+      @Doc("how keys/values are shared: {uses: gqa, ...}, mha, mqa") @ComponentKind(AttentionVariant.class)
+          @Default("{uses: gqa}") ComponentRef attention,
+      @Doc("SwiGLU width; 0: about 8d/3") @Default("0") int intermediateSize,
+      @Doc("RoPE theta (Llama 2: 10000, Llama 3: 500000)") @Default("500000.0") double ropeTheta,
+      @Doc("tie LM head and embeddings") @Default("false") boolean tieEmbeddings,
+      @Doc("tokens per training row") @Default("128") int seqLen,
+      @Doc("rows per micro-batch") @Default("16") int batchSize,
+      @Doc("micro-batches per step") @Default("1") int accumulation,
+      @Doc("peak learning rate") @Default("3.0e-3") double lr,
+      @Doc("constant or cosine") @Default("cosine") String schedule,
+      @Doc("warm-up as a fraction of the steps") @Default("0.05") double warmupRatio,
+      @Doc("cosine floor as a fraction of lr") @Default("0.1") double minLrRatio,
+      @Doc("AdamW decoupled weight decay") @Default("0.1") double weightDecay,
+      @Doc("max gradient norm (0: off)") @Default("1.0") double gradClip,
+      @Doc("passes over the corpus (when steps is 0)") @Default("1") int epochs,
+      @Doc("optimiser steps (0: from epochs)") @Default("0") long steps,
+      @Doc("steps between checkpoints (resume points)") @Default("50") int checkpointEvery,
+      @Doc("steps between metric reports") @Default("10") int logEvery) {
+    public Options {
+      if (hiddenSize % heads != 0) {
+        throw new IllegalArgumentException("hidden_size (" + hiddenSize + ") must be a multiple of heads (" + heads + ")");
+      }
+      if (seqLen < 8 || batchSize < 1 || layers < 1) {
+        throw new IllegalArgumentException("seq_len must be >= 8, batch_size and layers >= 1");
+      }
+    }
+  }
+
+  @Inject Models models;
+  @Inject Trainer trainer;
+  @Inject Components components;
+
+  @Override
+  public String id() {
+    return "pretrain";
+  }
+
+  @Override
+  public Class<Options> optionsType() {
+    return Options.class;
+  }
+
+  @Override
+  public String description() {
+    return "next-token pretraining of a Llama from scratch on a text corpus";
+  }
+
+  @Override
+  public List<Port> inputs() {
+    return List.of(Port.required("corpus", "text dataset (column 'text') or a .txt file"),
+        Port.optional("tokenizer", "tokenizer file or directory (default: defaults.tokenizer)"));
+  }
+
+  @Override
+  public List<Port> outputs() {
+    return List.of(Port.required("model", "Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer)"));
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public void run(StageContext ctx, Options o) throws Exception {
+    Path tokPath = StageSupport.tokenizerPath(ctx, null);
+    Tokenizer tok = StageSupport.tokenizer(ctx, null);
+    List<String> texts = readCorpus(ctx, ctx.input("corpus"));
+    List<int[]> docs = new ArrayList<>(tok.encodeBatch(texts, true, true));
+    LmRows rows = LmRows.chunks(docs, o.seqLen());
+    if (rows.size() < o.batchSize()) {
+      throw new org.align4j.api.Align4jException("stage '" + ctx.stageId() + "': the corpus gives only " + rows.size()
+          + " rows of " + o.seqLen() + " tokens; lower seq_len or batch_size, or give a larger corpus");
+    }
+    var bound = components.resolve(AttentionVariant.class, o.attention());
+    int kv = ((AttentionVariant) bound.provider()).keyValueHeads(o.heads(), bound.options());
+    ModelConfig base = ModelConfig.llama(tok.vocabSize(), o.hiddenSize(), o.layers(), o.heads(), kv);
+    if (o.intermediateSize() > 0) {
+      base = base.withIntermediateSize(o.intermediateSize());
+    }
+    ModelConfig cfg = new ModelConfig(base.vocabSize(), base.hiddenSize(), base.intermediateSize(), base.numLayers(),
+        base.numHeads(), base.numKeyValueHeads(), base.headDim(), 1e-5, o.ropeTheta(), null,
+        Math.max(2048, o.seqLen()), o.tieEmbeddings(), tok.bosId(), List.of(tok.eosId()), 0, "float32");
+    try (var model = models.create(cfg, ctx.seed())) {
+      org.slf4j.LoggerFactory.getLogger(PretrainStage.class).info(
+          "pretrain: {} parameters ({} layers, d={}, {} heads, {} kv heads), {} documents -> {} rows of {} tokens",
+          model.parameterCount(), o.layers(), o.hiddenSize(), o.heads(), kv, docs.size(), rows.size(), o.seqLen());
+      var opts = LmTraining.options(o.lr(), o.schedule(), o.warmupRatio(), o.minLrRatio(), o.weightDecay(), o.gradClip(),
+          o.batchSize(), o.accumulation(), o.epochs(), o.steps(), ctx.seed(), o.checkpointEvery(), o.logEvery());
+      Trainer.TrainResult r = LmTraining.train(ctx, trainer, model, rows, opts, "pretrain");
+      Path out = ctx.output("model");
+      models.save(model, out);
+      StageSupport.copyTokenizer(tokPath, out);
+      var summary = LmTraining.summary(r, rows);
+      summary.put("parameters", model.parameterCount());
+      Files.writeString(out.resolve("training_summary.json"), new ObjectMapper().writerWithDefaultPrettyPrinter()
+          .writeValueAsString(summary));
+    }
+  }
+
+  static List<String> readCorpus(StageContext ctx, Path corpus) throws Exception {
+    var texts = new ArrayList<String>();
+    if (Files.isRegularFile(corpus) && corpus.toString().endsWith(".txt")) {
+      for (String para : Files.readString(corpus).split("\\n\\s*\\n")) {
+        if (!para.isBlank()) {
+          texts.add(para.strip());
+        }
+      }
+      return texts;
+    }
+    try (RowStream rs = ctx.service(DatasetStore.class).rows(corpus)) {
+      long i = 0;
+      while (rs.hasNext()) {
+        Map<String, Object> row = rs.next();
+        Object t = row.get(Schemas.TEXT_COLUMN);
+        if (t == null) {
+          throw new org.align4j.api.Align4jException(corpus + ": row " + i + ": no '" + Schemas.TEXT_COLUMN
+              + "' column (a pretraining corpus needs one text per row)");
+        }
+        texts.add(t.toString());
+        i++;
+      }
+    }
+    return texts;
+  }
+}

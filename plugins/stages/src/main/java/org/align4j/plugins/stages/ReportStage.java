@@ -1,0 +1,214 @@
+package org.align4j.plugins.stages;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.align4j.api.Default;
+import org.align4j.api.Doc;
+import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Stage;
+import org.align4j.api.stage.StageContext;
+
+/**
+ * Writes the run report: a self-contained HTML page (PNG plots embedded) with the evaluation table and
+ * its plot, the training curves from {@code metrics.csv}, per-stage timings and the resolved recipe.
+ */
+public final class ReportStage implements Stage<ReportStage.Options> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public record Options(@Doc("page title (default: the recipe's run directory name)") String title,
+      @Doc("metrics plotted as curves (names in metrics.csv)") @Default("[train/loss]") List<String> curves) {}
+
+  @Override
+  public String id() {
+    return "report";
+  }
+
+  @Override
+  public Class<Options> optionsType() {
+    return Options.class;
+  }
+
+  @Override
+  public String description() {
+    return "self-contained HTML run report: evaluation table and plots, training curves, timings, recipe";
+  }
+
+  @Override
+  public List<Port> inputs() {
+    return List.of(Port.optional("evaluation", "an evaluate stage's output directory"));
+  }
+
+  @Override
+  public List<Port> outputs() {
+    return List.of(Port.required("report", "report.html"));
+  }
+
+  @Override
+  public void run(StageContext ctx, Options o) throws Exception {
+    Path run = ctx.runDir();
+    String title = o.title() != null ? o.title() : "align4j run " + run.getFileName();
+    var html = new StringBuilder();
+    html.append("<!doctype html><html><head><meta charset='utf-8'><title>").append(esc(title)).append("</title><style>")
+        .append("body{font-family:system-ui,sans-serif;max-width:980px;margin:24px auto;color:#222}")
+        .append("table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}")
+        .append("th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}")
+        .append(".good{color:#1a7f37;font-weight:bold}.bad{color:#b42318;font-weight:bold}")
+        .append("pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}img{max-width:100%}</style></head><body>");
+    html.append("<h1>").append(esc(title)).append("</h1><p>Written ").append(Instant.now()).append(" in <code>")
+        .append(esc(run.toString())).append("</code>.</p>");
+    var eval = ctx.optionalInput("evaluation");
+    if (eval.isPresent() && Files.isRegularFile(eval.get().resolve("summary.json"))) {
+      evaluation(html, JSON.readTree(eval.get().resolve("summary.json").toFile()));
+      Path ex = eval.get().resolve("examples.jsonl");
+      if (Files.isRegularFile(ex)) {
+        examples(html, Files.readAllLines(ex));
+      }
+    }
+    curves(html, run.resolve("metrics.csv"), o.curves());
+    timings(html, run.resolve(".align4j").resolve("stages"));
+    Path recipe = run.resolve("recipe.resolved.yaml");
+    if (Files.isRegularFile(recipe)) {
+      html.append("<h2>Recipe (resolved)</h2><pre>").append(esc(Files.readString(recipe))).append("</pre>");
+    }
+    html.append("<p>Metrics for plotting: <code>metrics.csv</code>, <code>metrics.jsonl</code>, TensorBoard event files"
+        + " under <code>tensorboard/</code> (when the tensorboard sink is on).</p></body></html>");
+    Files.writeString(ctx.output("report"), html.toString());
+  }
+
+  private static void evaluation(StringBuilder html, JsonNode s) throws IOException {
+    html.append("<h2>Evaluation (reward: ").append(esc(s.path("reward").asText())).append(")</h2>");
+    JsonNode cmp = s.path("comparison");
+    if (!cmp.isMissingNode()) {
+      double z = cmp.path("z").asDouble();
+      html.append("<p>Mean reward of <b>").append(esc(cmp.path("policy").asText())).append("</b> minus <b>")
+          .append(esc(cmp.path("baseline").asText())).append("</b>: <span class='").append(z > 3 ? "good" : "bad")
+          .append("'>").append(String.format("%+.3f &plusmn; %.3f (z = %.1f)", cmp.path("gap").asDouble(),
+              cmp.path("se").asDouble(), z)).append("</span>");
+      if (cmp.has("paired_z")) {
+        html.append(String.format("; paired over the same prompts: z = %.1f", cmp.path("paired_z").asDouble()));
+      }
+      html.append(".</p>");
+    }
+    var groups = new ArrayList<String>();
+    var bars = new LinkedHashMap<String, double[][]>();
+    html.append("<table><tr><th>policy</th><th>group</th><th>n</th><th>mean reward</th><th>&plusmn; s.e.</th><th>labels</th></tr>");
+    for (var pol = s.path("policies").fields(); pol.hasNext(); ) {
+      var p = pol.next();
+      for (var g = p.getValue().fields(); g.hasNext(); ) {
+        var e = g.next();
+        if (!groups.contains(e.getKey())) {
+          groups.add(e.getKey());
+        }
+      }
+    }
+    for (var pol = s.path("policies").fields(); pol.hasNext(); ) {
+      var p = pol.next();
+      double[][] v = new double[groups.size()][];
+      for (var g = p.getValue().fields(); g.hasNext(); ) {
+        var e = g.next();
+        JsonNode st = e.getValue();
+        v[groups.indexOf(e.getKey())] = new double[] {st.path("mean").asDouble(), st.path("se").asDouble()};
+        var labels = new StringBuilder();
+        for (var l = st.path("label_rates").fields(); l.hasNext(); ) {
+          var le = l.next();
+          labels.append(String.format("%s %.0f%% ", esc(le.getKey()), 100 * le.getValue().asDouble()));
+        }
+        html.append(String.format("<tr><td>%s</td><td>%s</td><td>%d</td><td>%.3f</td><td>%.3f</td><td>%s</td></tr>",
+            esc(p.getKey()), esc(e.getKey()), st.path("n").asLong(), st.path("mean").asDouble(), st.path("se").asDouble(),
+            labels));
+      }
+      bars.put(p.getKey(), v);
+    }
+    html.append("</table>");
+    img(html, Charts.bars("Mean true reward per task (error bars: 1 s.e.)", "reward", groups, bars));
+  }
+
+  private static void examples(StringBuilder html, List<String> lines) throws IOException {
+    html.append("<h2>Example responses</h2><table><tr><th>policy</th><th>prompt</th><th>response</th><th>reward</th></tr>");
+    for (String l : lines) {
+      JsonNode n = JSON.readTree(l);
+      html.append(String.format("<tr><td>%s</td><td style='text-align:left'>%s</td><td style='text-align:left'>%s</td><td>%.2f %s</td></tr>",
+          esc(n.path("policy").asText()), esc(n.path("prompt").asText()), esc(n.path("response").asText()),
+          n.path("reward").asDouble(), esc(n.path("label").asText())));
+    }
+    html.append("</table>");
+  }
+
+  private static void curves(StringBuilder html, Path csv, List<String> names) throws IOException {
+    if (!Files.isRegularFile(csv)) {
+      return;
+    }
+    // stage -> name -> (step, value)
+    var data = new TreeMap<String, Map<String, List<double[]>>>();
+    for (String line : Files.readAllLines(csv)) {
+      String[] f = line.split(",");
+      if (f.length < 4 || f[0].equals("stage")) {
+        continue;
+      }
+      try {
+        data.computeIfAbsent(f[1], k -> new LinkedHashMap<>()).computeIfAbsent(f[0], k -> new ArrayList<>())
+            .add(new double[] {Double.parseDouble(f[2]), Double.parseDouble(f[3])});
+      } catch (NumberFormatException e) {
+        // not a number: skip the row
+      }
+    }
+    html.append("<h2>Training curves</h2>");
+    for (String name : names) {
+      var byStage = data.get(name);
+      if (byStage == null) {
+        continue;
+      }
+      var series = new LinkedHashMap<String, double[][]>();
+      byStage.forEach((stage, pts) -> {
+        double[][] xy = new double[2][pts.size()];
+        for (int i = 0; i < pts.size(); i++) {
+          xy[0][i] = pts.get(i)[0];
+          xy[1][i] = pts.get(i)[1];
+        }
+        series.put(stage, xy);
+      });
+      img(html, Charts.lines(name + " by stage", "step", name, series));
+    }
+  }
+
+  private static void timings(StringBuilder html, Path markers) throws IOException {
+    if (!Files.isDirectory(markers)) {
+      return;
+    }
+    html.append("<h2>Stages</h2><table><tr><th>stage</th><th>provider</th><th>seconds</th><th>finished</th></tr>");
+    List<Path> files;
+    try (Stream<Path> s = Files.list(markers)) {
+      files = s.filter(p -> p.toString().endsWith(".json")).toList();
+    }
+    var rows = new ArrayList<JsonNode>();
+    for (Path p : files) {
+      rows.add(JSON.readTree(p.toFile()));
+    }
+    rows.sort((a, b) -> a.path("finished").asText().compareTo(b.path("finished").asText()));
+    for (JsonNode m : rows) {
+      html.append(String.format("<tr><td>%s</td><td>%s</td><td>%.1f</td><td>%s</td></tr>", esc(m.path("stage").asText()),
+          esc(m.path("uses").asText()), m.path("seconds").asDouble(), esc(m.path("finished").asText())));
+    }
+    html.append("</table>");
+  }
+
+  private static void img(StringBuilder html, byte[] png) {
+    html.append("<p><img alt='plot' src='data:image/png;base64,").append(Base64.getEncoder().encodeToString(png))
+        .append("'></p>");
+  }
+
+  static String esc(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;");
+  }
+}

@@ -1,0 +1,120 @@
+package org.align4j.plugins.stages;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.align4j.api.Default;
+import org.align4j.api.Doc;
+import org.align4j.api.engine.Models;
+import org.align4j.api.engine.Trainer;
+import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Stage;
+import org.align4j.api.stage.StageContext;
+import org.align4j.api.text.ChatFormat;
+import org.align4j.api.text.MaskPolicy;
+import org.align4j.api.text.RenderedChat;
+import org.align4j.api.text.Tokenizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Supervised fine-tuning as Llama 2 describes it: conversations rendered with the chat format, packed into
+ * full rows with segment ids (no attention across conversations, positions restart), loss only on the
+ * assistant's tokens, AdamW with cosine schedule and weight decay 0.1. Also Ghost Attention's fine-tuning
+ * ({@code mask: last_assistant}) and rejection-sampling fine-tuning (the data is the best samples).
+ */
+public final class SftStage implements Stage<SftStage.Options> {
+  private static final Logger LOG = LoggerFactory.getLogger(SftStage.class);
+
+  public record Options(
+      @Doc("chat format id (default: defaults.chat_format)") String chatFormat,
+      @Doc("which tokens train: assistant, assistant_content, last_assistant (GAtt), all") @Default("assistant")
+          MaskPolicy mask,
+      @Doc("tokens per packed row") @Default("256") int seqLen,
+      @Doc("pack several conversations per row (segment ids keep them apart)") @Default("true") boolean packing,
+      @Doc("rows per micro-batch") @Default("8") int batchSize,
+      @Doc("micro-batches per step") @Default("1") int accumulation,
+      @Doc("peak learning rate (Llama 2: 2e-5 at 7B+; tiny models need more)") @Default("2.0e-5") double lr,
+      @Doc("constant or cosine") @Default("cosine") String schedule,
+      @Doc("warm-up as a fraction of the steps") @Default("0.03") double warmupRatio,
+      @Doc("cosine floor as a fraction of lr") @Default("0.0") double minLrRatio,
+      @Doc("AdamW decoupled weight decay") @Default("0.1") double weightDecay,
+      @Doc("max gradient norm (0: off)") @Default("1.0") double gradClip,
+      @Doc("passes over the data (when steps is 0)") @Default("2") int epochs,
+      @Doc("optimiser steps (0: from epochs)") @Default("0") long steps,
+      @Doc("use at most this many conversations (0: all)") @Default("0") int limit,
+      @Doc("steps between checkpoints (resume points)") @Default("25") int checkpointEvery,
+      @Doc("steps between metric reports") @Default("5") int logEvery) {
+    public Options {
+      if (seqLen < 8 || batchSize < 1) {
+        throw new IllegalArgumentException("seq_len must be >= 8 and batch_size >= 1");
+      }
+      if (!(lr > 0)) {
+        throw new IllegalArgumentException("lr must be > 0, got " + lr);
+      }
+    }
+  }
+
+  @Inject Models models;
+  @Inject Trainer trainer;
+
+  @Override
+  public String id() {
+    return "sft";
+  }
+
+  @Override
+  public Class<Options> optionsType() {
+    return Options.class;
+  }
+
+  @Override
+  public String description() {
+    return "supervised fine-tuning on conversations: packed rows, loss on assistant tokens, cosine, weight decay";
+  }
+
+  @Override
+  public List<Port> inputs() {
+    return List.of(Port.required("model", "checkpoint directory to start from"),
+        Port.required("data", "conversations dataset (messages ending with the assistant's answer)"),
+        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
+  }
+
+  @Override
+  public List<Port> outputs() {
+    return List.of(Port.required("model", "the fine-tuned checkpoint directory"));
+  }
+
+  @Override
+  public void run(StageContext ctx, Options o) throws Exception {
+    Path modelDir = ctx.input("model");
+    Tokenizer tok = StageSupport.tokenizer(ctx, modelDir);
+    ChatFormat format = StageSupport.chatFormat(ctx, o.chatFormat());
+    Path data = ctx.input("data");
+    var rowsIn = StageSupport.readAll(ctx, data, o.limit());
+    var ids = new ArrayList<int[]>(rowsIn.size());
+    var masks = new ArrayList<byte[]>(rowsIn.size());
+    for (int i = 0; i < rowsIn.size(); i++) {
+      RenderedChat r = format.render(StageSupport.conversation(rowsIn.get(i), data, i), tok, o.mask());
+      ids.add(r.ids());
+      masks.add(r.lossMask());
+    }
+    int pad = tok.eosId();
+    LmRows rows = LmRows.packed(ids, masks, o.seqLen(), pad, ctx.seed(), o.packing());
+    LOG.info("sft: {} conversations -> {} rows of {} tokens ({} truncated), {} loss tokens", rowsIn.size(), rows.size(),
+        o.seqLen(), rows.truncated, rows.lossTokens);
+    try (var model = models.load(modelDir)) {
+      var opts = LmTraining.options(o.lr(), o.schedule(), o.warmupRatio(), o.minLrRatio(), o.weightDecay(), o.gradClip(),
+          o.batchSize(), o.accumulation(), o.epochs(), o.steps(), ctx.seed(), o.checkpointEvery(), o.logEvery());
+      Trainer.TrainResult r = LmTraining.train(ctx, trainer, model, rows, opts, "sft");
+      Path out = ctx.output("model");
+      models.save(model, out);
+      StageSupport.copyTokenizer(StageSupport.tokenizerPath(ctx, modelDir), out);
+      Files.writeString(out.resolve("training_summary.json"), new ObjectMapper().writerWithDefaultPrettyPrinter()
+          .writeValueAsString(LmTraining.summary(r, rows)));
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package org.align4j.plugins.stages;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.align4j.api.Align4jException;
+import org.align4j.api.data.DatasetStore;
+import org.align4j.api.data.RowStream;
+import org.align4j.api.data.Rows;
+import org.align4j.api.data.Schemas;
+import org.align4j.api.stage.StageContext;
+import org.align4j.api.text.ChatFormat;
+import org.align4j.api.text.ChatFormats;
+import org.align4j.api.text.Message;
+import org.align4j.api.text.Tokenizer;
+import org.align4j.api.text.Tokenizers;
+
+/** What several stages share: finding the tokenizer and chat format, reading conversations, saving models. */
+final class StageSupport {
+  static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json", "tokenizer.model",
+      "special_tokens_map.json");
+
+  private StageSupport() {}
+
+  /**
+   * The tokenizer: the stage's {@code tokenizer} input, else {@code defaults.tokenizer}, else the one saved
+   * beside the model (Hugging Face layout).
+   */
+  static Path tokenizerPath(StageContext ctx, Path modelDir) {
+    var in = ctx.optionalInput("tokenizer");
+    if (in.isPresent()) {
+      return in.get();
+    }
+    Object d = ctx.defaults().get("tokenizer");
+    if (d != null) {
+      return Path.of(String.valueOf(d));
+    }
+    if (modelDir != null) {
+      for (String f : List.of("tokenizer.json", "tokenizer.model")) {
+        if (Files.isRegularFile(modelDir.resolve(f))) {
+          return modelDir;
+        }
+      }
+    }
+    throw new Align4jException("stage '" + ctx.stageId() + "' needs a tokenizer: give it an input 'tokenizer', set"
+        + " defaults.tokenizer in the recipe, or use a model directory that holds tokenizer.json");
+  }
+
+  static Tokenizer tokenizer(StageContext ctx, Path modelDir) {
+    return ctx.service(Tokenizers.class).load(tokenizerPath(ctx, modelDir));
+  }
+
+  static ChatFormat chatFormat(StageContext ctx, String option) {
+    String id = option != null ? option : ctx.defaultString("chat_format", "llama3");
+    return ctx.service(ChatFormats.class).get(id);
+  }
+
+  /** Copies the tokenizer files next to a saved model, so the directory is self-contained. */
+  static void copyTokenizer(Path tokenizer, Path modelDir) throws IOException {
+    Path dir = Files.isDirectory(tokenizer) ? tokenizer : tokenizer.getParent();
+    if (!Files.isDirectory(tokenizer)) {
+      Files.copy(tokenizer, modelDir.resolve(tokenizer.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+    }
+    for (String f : TOKENIZER_FILES) {
+      if (Files.isRegularFile(dir.resolve(f))) {
+        Files.copy(dir.resolve(f), modelDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+  }
+
+  /** A conversation row: its {@code messages} (or {@code prompt}) column, with the {@code system} column folded in. */
+  static List<Message> conversation(Map<String, Object> row, Path file, long index) {
+    Object m = row.get(Schemas.MESSAGES);
+    if (m == null) {
+      m = row.get(Schemas.PROMPT);
+    }
+    if (m == null) {
+      throw new Align4jException(file + ": row " + index + ": no '" + Schemas.MESSAGES + "' or '" + Schemas.PROMPT
+          + "' column; expected a conversation list<struct<role, content>>");
+    }
+    List<Message> msgs = new ArrayList<>(Rows.messages(m));
+    Object sys = row.get(Schemas.SYSTEM);
+    if (sys instanceof String s && !s.isEmpty() && (msgs.isEmpty() || !msgs.get(0).role().equals("system"))) {
+      msgs.add(0, Message.system(s));
+    }
+    return msgs;
+  }
+
+  /** Reads every row of a dataset (small datasets: prompts, conversations of the task suite). */
+  static List<Map<String, Object>> readAll(StageContext ctx, Path path, int limit) throws IOException {
+    var out = new ArrayList<Map<String, Object>>();
+    try (RowStream rows = ctx.service(DatasetStore.class).rows(path)) {
+      while (rows.hasNext() && (limit <= 0 || out.size() < limit)) {
+        out.add(rows.next());
+      }
+    }
+    return out;
+  }
+}
