@@ -65,6 +65,9 @@ class ReferenceEqualityTest {
     assertEquals(128256, tok.vocabSize());
     assertEquals(128000, tok.bosId());
     checkIds(tok, "llama3-hf.ids.jsonl", true);
+    // special-token strings as text: HF tokenizers' binding has no switch for it; js-tiktoken on the same
+    // vocabulary (rank = id) is the reference (its special-parsing ids equal HF's on this whole corpus)
+    checkIds(tok, "llama3-tiktoken.ids.jsonl", false);
     checkDecode(tok, "llama3-hf.decode.jsonl");
     roundTrip(tok);
   }
