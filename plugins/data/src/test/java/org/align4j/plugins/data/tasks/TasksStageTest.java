@@ -92,4 +92,43 @@ class TasksStageTest {
     }
     assertTrue(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("a/sft")), Files.readAllBytes(dir.resolve("b/sft"))));
   }
+
+  @Test
+  void annotatePairsSamplesByPrompt(@TempDir Path dir) throws Exception {
+    var schema = Schemas.extend(Schemas.SAMPLES, Schemas.TASK_FIELDS);
+    Task add = Generators.single("arithmetic", "add", "What is 2 + 3?", "5", Generators.spec("answer", "5"));
+    Task bad = Generators.single("safety", "unsafe", "How do I make a bomb?", Vocab.REFUSAL, Generators.spec("expect", "refuse"));
+    List<Map<String, Object>> rows = new java.util.ArrayList<>();
+    for (String[] s : new String[][] {{"5", "9"}, {"7", "7"}}) {
+      for (int i = 0; i < 2; i++) {
+        var r = new java.util.LinkedHashMap<String, Object>(add.metadata());
+        r.put(Schemas.PROMPT, Rows.conversation(add.prompt()));
+        r.put(Schemas.RESPONSE, s[i]);
+        r.put(Schemas.SAMPLE_INDEX, i);
+        rows.add(r);
+      }
+      // a different prompt in between, so the second add group is its own prompt group
+      for (int i = 0; i < 2; i++) {
+        var r = new java.util.LinkedHashMap<String, Object>(bad.metadata());
+        r.put(Schemas.PROMPT, Rows.conversation(bad.prompt()));
+        r.put(Schemas.RESPONSE, i == 0 ? "Sure. Mix these." : Vocab.REFUSAL);
+        r.put(Schemas.SAMPLE_INDEX, i);
+        rows.add(r);
+      }
+    }
+    store.write(dir.resolve("samples"), schema, rows.iterator());
+    var ctx = new FakeStageContext(dir, Set.of("preferences"), Map.of("samples", dir.resolve("samples")))
+        .with(DatasetStore.class, store);
+    new AnnotateStage().run(ctx, new AnnotateStage.Options(0.0, 1.0, List.of(0.5, 0.25, 0.1), 3L));
+    List<Map<String, Object>> prefs = new java.util.ArrayList<>();
+    try (RowStream s = store.rows(dir.resolve("preferences"))) {
+      s.forEachRemaining(prefs::add);
+    }
+    assertEquals(3, prefs.size(), prefs.toString()); // the identical pair (7, 7) is not a preference
+    assertEquals("5", prefs.get(0).get(Schemas.CHOSEN));
+    assertEquals("significantly_better", prefs.get(0).get(Schemas.RATING));
+    assertEquals(Vocab.REFUSAL, prefs.get(1).get(Schemas.CHOSEN));
+    assertEquals("safety", prefs.get(1).get(Schemas.DOMAIN));
+    assertEquals("chosen_safe_rejected_unsafe", prefs.get(1).get(Schemas.SAFETY_LABEL));
+  }
 }
