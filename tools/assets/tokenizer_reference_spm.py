@@ -10,29 +10,35 @@ import sys
 import sentencepiece as spm
 
 fix = sys.argv[1]
-sp = spm.SentencePieceProcessor(model_file=f"{fix}/spm-llama2-style.model")
 corpus = [json.loads(l)["text"] for l in open(f"{fix}/corpus.jsonl")]
 
-with open(f"{fix}/spm.ids.jsonl", "w") as f:
-    encs = []
-    for t in corpus:
-        ids = sp.encode(t)
-        encs.append(ids)
-        f.write(json.dumps({"ids": ids}) + "\n")
 
-rng = random.Random(5)
-with open(f"{fix}/spm.decode.jsonl", "w") as f:
-    for i in range(400):
-        if i % 3 == 0:
-            ids = [rng.randrange(sp.get_piece_size()) for _ in range(rng.randint(1, 12))]
-        else:
-            e = encs[rng.randrange(len(encs))]
-            if not e:
-                ids = []
+def reference(model, name, seed):
+    sp = spm.SentencePieceProcessor(model_file=f"{fix}/{model}")
+    with open(f"{fix}/{name}.ids.jsonl", "w") as f:
+        encs = []
+        for t in corpus:
+            ids = sp.encode(t)
+            encs.append(ids)
+            f.write(json.dumps({"ids": ids}) + "\n")
+    rng = random.Random(seed)
+    with open(f"{fix}/{name}.decode.jsonl", "w") as f:
+        for i in range(400):
+            if i % 3 == 0:
+                ids = [rng.randrange(sp.get_piece_size()) for _ in range(rng.randint(1, 12))]
             else:
-                a = rng.randrange(len(e))
-                ids = e[a:a + 1 + rng.randrange(len(e) - a)]
-        f.write(json.dumps({"ids": ids, "text": sp.decode(ids)}, ensure_ascii=True) + "\n")
+                e = encs[rng.randrange(len(encs))]
+                if not e:
+                    ids = []
+                else:
+                    a = rng.randrange(len(e))
+                    ids = e[a:a + 1 + rng.randrange(len(e) - a)]
+            f.write(json.dumps({"ids": ids, "text": sp.decode(ids)}, ensure_ascii=True) + "\n")
+    return sp
+
+
+sp = reference("spm-llama2-style.model", "spm", 5)
+reference("spm-nfkc-bpe.model", "spm-nfkc", 6)
 
 # Meta's chat_completion (llama/generation.py, Llama 2), without the unsafe-tag check
 B_INST, E_INST = "[INST]", "[/INST]"

@@ -68,6 +68,12 @@ for l in open(sys.argv[1]):
     --remove_extra_whitespaces=false --add_dummy_prefix=true --allow_whitespace_only_pieces=true \
     --character_coverage=0.99995 --unk_id=0 --bos_id=1 --eos_id=2 --pad_id=-1 --num_threads=1 --minloglevel=2
   cp "$CACHE/spm-llama2-style.model" "$FIX/spm-llama2-style.model"
+  # spm_train's defaults (nmt_nfkc precompiled character map, extra white space removed, no byte fallback: unknown
+  # characters become <unk>) with user-defined and control symbols
+  spm_train --input="$CACHE/spm-train.txt" --model_prefix="$CACHE/spm-nfkc-bpe" --vocab_size=2000 --model_type=bpe \
+    --user_defined_symbols='<|eot_id|>,[INST],foo' --control_symbols='<ctrl>' --character_coverage=0.9995 \
+    --num_threads=1 --minloglevel=2
+  cp "$CACHE/spm-nfkc-bpe.model" "$FIX/spm-nfkc-bpe.model"
   # small tokenizers trained by align4j's own trainer (TokenizerTrainer) on the corpus; their reference ids
   # below check that the files it writes are read the same way by the reference implementations
   (cd "$ROOT" && mvn -B -o -q compile dependency:build-classpath -pl plugins/tokenizers -am \

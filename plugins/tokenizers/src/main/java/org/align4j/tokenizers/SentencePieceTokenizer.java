@@ -45,6 +45,8 @@ final class SentencePieceTokenizer extends BaseTokenizer {
   private boolean treatWhitespaceAsSuffix;
   private String unkSurface = " \u2047 ";
   private Map<Character, String[]> userDefined = new HashMap<>();
+  private CharsMap charsMap;
+  private byte[][] userDefinedBytes = new byte[0][];
 
   private SentencePieceTokenizer(String source) {
     super(source);
@@ -180,8 +182,7 @@ final class SentencePieceTokenizer extends BaseTokenizer {
       throw new Align4jException(source + ": SentencePiece model type " + name + " is not supported (supported: BPE, as Llama 2's)");
     }
     if (charsmap != null && charsmap.length > 0) {
-      throw new Align4jException(source + ": SentencePiece normalizer '" + normName
-          + "' uses a precompiled character map, which is not supported; train with --normalization_rule_name=identity (as Llama 2)");
+      charsMap = new CharsMap(charsmap, source + " (normalizer " + normName + ")");
     }
     pieces = list.toArray(new Piece[0]);
     Arrays.fill(byteIds, -1);
@@ -212,11 +213,17 @@ final class SentencePieceTokenizer extends BaseTokenizer {
         default -> throw new Align4jException(source + ": piece #" + i + " has unknown type " + p.type());
       }
     }
+    List<byte[]> udBytes = new ArrayList<>();
     for (var e : ud.entrySet()) {
       String[] a = e.getValue().toArray(new String[0]);
       Arrays.sort(a, Comparator.comparingInt(String::length).reversed());
       userDefined.put(e.getKey(), a);
+      for (String x : a) {
+        udBytes.add(x.getBytes(StandardCharsets.UTF_8));
+      }
     }
+    udBytes.sort(Comparator.comparingInt((byte[] x) -> x.length).reversed());
+    userDefinedBytes = udBytes.toArray(new byte[0][]);
     if (unkId < 0 && unk >= 0 && unk < pieces.length) {
       unkId = unk;
     }
@@ -259,6 +266,9 @@ final class SentencePieceTokenizer extends BaseTokenizer {
   }
 
   String normalize(String text) {
+    if (charsMap != null) {
+      return normalizeWithCharsMap(text);
+    }
     int i = 0;
     int n = text.length();
     if (removeExtraWhitespaces) {
@@ -297,6 +307,92 @@ final class SentencePieceTokenizer extends BaseTokenizer {
       sb.append(space);
     }
     return sb.toString();
+  }
+
+  /** One normalized prefix of {@code in[i..)}: {@code {consumed}} and the output appended to {@code out}. */
+  private int normalizePrefix(byte[] in, int i, Utf8.Bytes out) {
+    for (byte[] u : userDefinedBytes) {
+      if (u.length <= in.length - i && Arrays.equals(in, i, i + u.length, u, 0, u.length)) {
+        out.write(u, 0, u.length);
+        return u.length;
+      }
+    }
+    int[] m = charsMap.longestMatch(in, i, in.length);
+    if (m != null) {
+      charsMap.appendReplacement(m[1], out);
+      return m[0];
+    }
+    int n = Utf8.sequenceLength(in, i, in.length);
+    if (n < 0) {
+      out.write(0xEF);
+      out.write(0xBF);
+      out.write(0xBD);
+      return 1;
+    }
+    out.write(in, i, n);
+    return n;
+  }
+
+  /** sentencepiece::normalizer::Normalizer::Normalize with a precompiled character map. */
+  private String normalizeWithCharsMap(String text) {
+    byte[] in = text.getBytes(StandardCharsets.UTF_8);
+    Utf8.Bytes piece = new Utf8.Bytes(16);
+    int i = 0;
+    if (removeExtraWhitespaces) {
+      while (i < in.length) {
+        piece.reset();
+        int n = normalizePrefix(in, i, piece);
+        if (!(piece.size() == 1 && piece.array()[0] == ' ')) {
+          break;
+        }
+        i += n;
+      }
+    }
+    if (i >= in.length) {
+      return "";
+    }
+    byte[] ws = escapeWhitespaces ? "▁".getBytes(StandardCharsets.UTF_8) : new byte[] {' '};
+    Utf8.Bytes out = new Utf8.Bytes(in.length + 8);
+    if (addDummyPrefix && !treatWhitespaceAsSuffix) {
+      out.write(ws, 0, ws.length);
+    }
+    boolean prevSpace = removeExtraWhitespaces;
+    while (i < in.length) {
+      piece.reset();
+      int n = normalizePrefix(in, i, piece);
+      byte[] sp = piece.array();
+      int a = 0;
+      int len = piece.size();
+      if (prevSpace) {
+        while (a < len && sp[a] == ' ') {
+          a++;
+        }
+      }
+      if (a < len) {
+        for (int k = a; k < len; k++) {
+          if (escapeWhitespaces && sp[k] == ' ') {
+            out.write(ws, 0, ws.length);
+          } else {
+            out.write(sp[k]);
+          }
+        }
+        prevSpace = sp[len - 1] == ' ';
+      }
+      i += n;
+      prevSpace = prevSpace && removeExtraWhitespaces;
+    }
+    byte[] r = out.toByteArray();
+    int end = r.length;
+    if (removeExtraWhitespaces) {
+      while (end >= ws.length && Arrays.equals(r, end - ws.length, end, ws, 0, ws.length)) {
+        end -= ws.length;
+      }
+    }
+    String s = new String(r, 0, end, StandardCharsets.UTF_8);
+    if (addDummyPrefix && treatWhitespaceAsSuffix) {
+      s = s + new String(ws, StandardCharsets.UTF_8);
+    }
+    return s;
   }
 
   @Override
@@ -344,6 +440,7 @@ final class SentencePieceTokenizer extends BaseTokenizer {
       i += len;
     }
     m = merges.merge(ids, m);
+    boolean prevUnk = false;
     for (int k = 0; k < m; k++) {
       int id = ids[k];
       if (id >= 0) {
@@ -356,10 +453,13 @@ final class SentencePieceTokenizer extends BaseTokenizer {
           for (byte b : u.getBytes(StandardCharsets.UTF_8)) {
             out.add(byteIds[b & 0xFF] >= 0 ? byteIds[b & 0xFF] : unkId);
           }
-        } else {
-          out.add(unkId);
+        } else if (!prevUnk) {
+          out.add(unkId); // consecutive unknown pieces become one <unk>, as SentencePiece does
         }
+        prevUnk = !byteFallback;
+        continue;
       }
+      prevUnk = false;
     }
   }
 

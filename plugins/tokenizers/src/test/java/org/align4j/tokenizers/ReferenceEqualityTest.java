@@ -119,4 +119,14 @@ class ReferenceEqualityTest {
     checkIds(tok, "spm.ids.jsonl", false);
     checkDecode(tok, "spm.decode.jsonl");
   }
+
+  @Test
+  void sentencePieceDefaultsNfkcUserDefinedAndUnknownMatchSentencePiece() {
+    // spm_train defaults: nmt_nfkc precompiled character map, extra white space removed, no byte fallback
+    // (unknown characters become one <unk> per run); user-defined symbols kept whole, control symbols as text
+    SentencePieceTokenizer tok = (SentencePieceTokenizer) TokenizerFiles.load(Fixtures.reference("spm-nfkc-bpe.model"));
+    assertEquals(4, tok.type(4)); // <|eot_id|> is user-defined
+    checkIds(tok, "spm-nfkc.ids.jsonl", false);
+    checkDecode(tok, "spm-nfkc.decode.jsonl");
+  }
 }
