@@ -39,4 +39,14 @@ class StreamingTest {
     assertTrue(v.get("peakArrow") < v.get("arrowBytes") / 8, "Arrow peak " + v.get("peakArrow") + " for a dataset of "
         + v.get("arrowBytes"));
   }
+
+  @Test
+  void withoutTheAddOpensFlagTheErrorSaysWhatToAdd() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), NoOpensCheck.class.getName())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    assertTrue(out.contains("ERROR Apache Arrow needs the JVM option --add-opens=java.base/java.nio=ALL-UNNAMED"), out);
+  }
 }
