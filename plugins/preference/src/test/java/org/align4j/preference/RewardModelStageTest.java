@@ -74,6 +74,30 @@ class RewardModelStageTest {
     assertTrue(sigAfter > negAfter, "highest on significantly_better: " + eval);
     // the checkpoint has a scalar head and loads as a reward model
     assertEquals(1, Fixtures.MODELS.readConfig(model).scoreHeads());
+
+    // ... which the `reward-model` reward serves to evaluate / rejection sampling, scoring like the stage did
+    var components = Fixtures.services().get(org.align4j.api.Components.class);
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    var bound = components.resolve((Class) org.align4j.api.reward.RewardProvider.class,
+        new org.align4j.api.ComponentRef("reward-model", Map.of("model", model.toString())));
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    var reward = (org.align4j.api.reward.Reward) ((org.align4j.api.reward.RewardProvider) bound.provider())
+        .create(bound.options());
+    var prompt = List.of(org.align4j.api.text.Message.user("Tell me about owls."));
+    var results = reward.scoreAll(List.of(prompt, prompt), List.of("Sure! Here is a helpful answer about owls.",
+        "No. I will not talk about owls."), List.of(Map.of(), Map.of()));
+    assertTrue(results.get(0).score() > results.get(1).score() + 1.0, "unseen topic: " + results);
+    assertEquals("reward-model", results.get(0).label());
+    var pair = Preferences.encode(new Preferences.Pair(0, prompt, List.of("Sure! Here is a helpful answer about owls.",
+        "No. I will not talk about owls."), 0, null, null), Fixtures.llama3(), Fixtures.tokenizer(), MaskPolicy.ASSISTANT);
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard();
+        LanguageModel m = Fixtures.MODELS.load(model, org.align4j.api.engine.Models.LoadOptions.frozen())) {
+      double[] stage = Tensors.toDoubles(RewardScoring.score(m, List.of(pair), RewardScoring.Layout.PAIRS, false)
+          .batch().scores());
+      assertEquals(stage[0], results.get(0).score(), 1e-5);
+      assertEquals(stage[1], results.get(1).score(), 1e-5);
+    }
+    ((AutoCloseable) reward).close();
   }
 
   /** Llama 3's rows (prompt once, then edited, chosen, rejected) score like one (prompt, response) row each. */
