@@ -58,6 +58,7 @@ class ArrowDatasetStoreTest {
         w.commit();
       }
       assertTrue(Files.exists(p));
+      assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
       assertEquals(10, store.count(p));
       var back = rows(store, p);
       assertEquals("ä7", Rows.messages(back.get(7).get(Schemas.MESSAGES)).get(1).content());

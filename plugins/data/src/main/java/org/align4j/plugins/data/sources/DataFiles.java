@@ -71,6 +71,12 @@ public final class DataFiles {
     Files.createDirectories(target.getParent());
     Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
     try {
+      // temp files are created owner-only; a dataset is as readable as any other output
+      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    } catch (UnsupportedOperationException ignored) {
+      // not a POSIX file system
+    }
+    try {
       long rows = switch (format) {
         case ARROW, ARROW_STREAM -> writeIpc(reader, tmp, format == Format.ARROW, allocator);
         case JSONL, JSONL_GZ -> writeJsonl(reader, tmp, format == Format.JSONL_GZ);

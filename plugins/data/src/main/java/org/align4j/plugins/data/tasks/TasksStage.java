@@ -161,6 +161,12 @@ public final class TasksStage implements Stage<TasksStage.Options> {
     Files.createDirectories(out.toAbsolutePath().getParent());
     Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), "." + out.getFileName(), ".tmp");
     try {
+      // temp files are created owner-only; a dataset is as readable as any other output
+      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    } catch (UnsupportedOperationException ignored) {
+      // not a POSIX file system
+    }
+    try {
       try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
         boolean first = true;
         while (docs.hasNext()) {
