@@ -51,6 +51,20 @@ function variants(cache) {
   fs.mkdirSync(path.join(cache, 'llama3-gpt2'), { recursive: true });
   fs.writeFileSync(path.join(cache, 'llama3-gpt2', 'tokenizer.json'), JSON.stringify(l));
   fs.copyFileSync(path.join(cache, 'llama3', 'tokenizer_config.json'), path.join(cache, 'llama3-gpt2', 'tokenizer_config.json'));
+  // added tokens with every matching rule: normalized (matched after the normalizer), lstrip/rstrip, single_word
+  const tok = (id, content, o) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false, ...o });
+  const ma = JSON.parse(fs.readFileSync(path.join(cache, 'mistral', 'tokenizer.json'), 'utf8'));
+  ma.added_tokens.push(tok(32000, 'hello', { normalized: true }), tok(32001, '[INST]', { special: true, lstrip: true, rstrip: true }),
+    tok(32002, 'Straße', { single_word: true }), tok(32003, '<tool>', { normalized: true }));
+  fs.mkdirSync(path.join(cache, 'mistral-added'), { recursive: true });
+  fs.writeFileSync(path.join(cache, 'mistral-added', 'tokenizer.json'), JSON.stringify(ma));
+  fs.copyFileSync(path.join(cache, 'mistral', 'tokenizer_config.json'), path.join(cache, 'mistral-added', 'tokenizer_config.json'));
+  const la = JSON.parse(fs.readFileSync(path.join(cache, 'llama3', 'tokenizer.json'), 'utf8'));
+  la.added_tokens.push(tok(128256, ' world', { normalized: true }), tok(128257, '[INST]', { special: true, lstrip: true, rstrip: true }),
+    tok(128258, 'Straße', { single_word: true }), tok(128259, 'hello', { normalized: true }));
+  fs.mkdirSync(path.join(cache, 'llama3-added'), { recursive: true });
+  fs.writeFileSync(path.join(cache, 'llama3-added', 'tokenizer.json'), JSON.stringify(la));
+  fs.copyFileSync(path.join(cache, 'llama3', 'tokenizer_config.json'), path.join(cache, 'llama3-added', 'tokenizer_config.json'));
 }
 
 function readJsonl(f) {
@@ -100,7 +114,7 @@ async function fixtures(cache, fix) {
   const { Template } = req('@huggingface/jinja');
   const corpus = readJsonl(path.join(fix, 'corpus.jsonl')).map((r) => r.text);
 
-  for (const name of ['llama3', 'mistral', 'mistral-metaspace', 'llama3-gpt2']) {
+  for (const name of ['llama3', 'mistral', 'mistral-metaspace', 'llama3-gpt2', 'mistral-added', 'llama3-added']) {
     const tok = Tokenizer.fromFile(path.join(cache, name, 'tokenizer.json'));
     const rows = [];
     const encs = [];

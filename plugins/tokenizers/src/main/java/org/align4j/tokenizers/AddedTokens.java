@@ -46,7 +46,9 @@ final class AddedTokens {
   }
 
   /**
-   * Splits {@code text}. {@code includeSpecial}: special tokens are matched (else only non-special added tokens).
+   * Splits {@code text} like HF's {@code AddedVocabulary::find_matches}: leftmost-longest matches, non-overlapping;
+   * a single_word token not on word boundaries is dropped (its text stays ordinary text); lstrip / rstrip take the
+   * white space around a match. {@code includeSpecial}: special tokens are matched (else only non-special ones).
    */
   List<Part> split(String text, boolean includeSpecial) {
     List<Part> out = new ArrayList<>();
@@ -58,37 +60,43 @@ final class AddedTokens {
     int n = text.length();
     int i = 0;
     while (i < n) {
-      Token[] cands = firstBmp[text.charAt(i)] ? byFirst.get(text.charAt(i)) : null;
       Token hit = null;
-      if (cands != null) {
-        for (Token t : cands) {
-          if ((includeSpecial || !t.special()) && text.startsWith(t.content(), i)) {
-            if (t.singleWord()) {
-              int end = i + t.content().length();
-              boolean okLeft = i == 0 || !isWordChar(text.codePointBefore(i));
-              boolean okRight = end >= n || !isWordChar(text.codePointAt(end));
-              if (!okLeft || !okRight) {
-                continue;
-              }
-            }
+      int at = i;
+      for (; at < n; at++) {
+        char c = text.charAt(at);
+        if (!firstBmp[c]) {
+          continue;
+        }
+        for (Token t : byFirst.get(c)) {
+          if ((includeSpecial || !t.special()) && text.startsWith(t.content(), at)) {
             hit = t;
             break;
           }
         }
+        if (hit != null) {
+          break;
+        }
       }
       if (hit == null) {
-        i++;
-        continue;
+        break;
       }
-      int start = i;
-      int end = i + hit.content().length();
+      int start = at;
+      int end = at + hit.content().length();
+      if (hit.singleWord()) {
+        boolean okLeft = start == 0 || !isWordChar(text.codePointBefore(start));
+        boolean okRight = end >= n || !isWordChar(text.codePointAt(end));
+        if (!okLeft || !okRight) {
+          i = end;
+          continue;
+        }
+      }
       if (hit.lstrip()) {
-        while (start > last && Character.isWhitespace(text.charAt(start - 1))) {
+        while (start > last && Llama3Splitter.isWhiteSpace(text.charAt(start - 1))) {
           start--;
         }
       }
       if (hit.rstrip()) {
-        while (end < n && Character.isWhitespace(text.charAt(end))) {
+        while (end < n && Llama3Splitter.isWhiteSpace(text.charAt(end))) {
           end++;
         }
       }

@@ -24,8 +24,11 @@ abstract class BaseTokenizer implements Tokenizer {
     this.source = source;
   }
 
-  /** Appends the ids of a text segment (no added tokens inside). {@code atStart}: it begins the input. */
-  protected abstract void encodeSegment(String text, boolean atStart, IntList out);
+  /**
+   * Appends the ids of a text segment (no raw-matched added tokens inside). {@code atStart}: it begins the input;
+   * {@code parseSpecial}: as in {@link #encode}.
+   */
+  protected abstract void encodeSegment(String text, boolean atStart, boolean parseSpecial, IntList out);
 
   protected int[] cached(String word) {
     return cache.get(word);
@@ -45,14 +48,14 @@ abstract class BaseTokenizer implements Tokenizer {
     }
     if (added.isEmpty()) {
       if (!text.isEmpty()) {
-        encodeSegment(text, true, out);
+        encodeSegment(text, true, parseSpecial, out);
       }
     } else {
       for (AddedTokens.Part p : added.split(text, parseSpecial)) {
         if (p.id() >= 0) {
           out.add(p.id());
         } else {
-          encodeSegment(p.text(), p.offset() == 0, out);
+          encodeSegment(p.text(), p.offset() == 0, parseSpecial, out);
         }
       }
     }

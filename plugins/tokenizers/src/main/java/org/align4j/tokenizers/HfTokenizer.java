@@ -46,6 +46,9 @@ final class HfTokenizer extends BaseTokenizer {
   /** The pre-tokenizer ends with a plain ByteLevel step (no regex, no prefix space), applied in encodeWord. */
   private boolean byteLevelTail;
   private String chatTemplate;
+  private AddedTokens addedNormalized;
+  private List<AddedTokens.Token> pendingNormalized = List.of();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HfTokenizer.class);
 
   private HfTokenizer(String where) {
     super(where);
@@ -136,18 +139,33 @@ final class HfTokenizer extends BaseTokenizer {
       vocab.put(e.getKey(), id);
       maxId = Math.max(maxId, id);
     }
+    // added tokens get their ids as HF's deserializer gives them (in order: the model's id when the content is in
+    // the vocabulary, else the next free id after it); a file whose ids disagree is loaded as HF loads it
     List<AddedTokens.Token> addedList = new ArrayList<>();
+    Map<String, Integer> addedIds = new HashMap<>();
+    int modelSize = vocab.size();
     JsonNode at = root.get("added_tokens");
     if (at != null && at.isArray()) {
       for (JsonNode a : at) {
-        AddedTokens.Token tok = new AddedTokens.Token(a.path("content").asText(), a.path("id").asInt(-1),
+        String content = a.path("content").asText();
+        if (content.isEmpty() || addedIds.containsKey(content)) {
+          continue;
+        }
+        Integer id = vocab.get(content);
+        if (id == null) {
+          int max = addedIds.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
+          id = max < 0 ? modelSize : (max >= modelSize ? max + 1 : modelSize);
+        }
+        int declared = a.path("id").asInt(-1);
+        if (declared != id) {
+          LOG.warn("{}: added token '{}' declares id {} but gets id {} (as in Hugging Face tokenizers)", where, content, declared, id);
+        }
+        addedIds.put(content, id);
+        AddedTokens.Token tok = new AddedTokens.Token(content, id,
             a.path("special").asBoolean(false), a.path("lstrip").asBoolean(false), a.path("rstrip").asBoolean(false),
             a.path("single_word").asBoolean(false), a.path("normalized").asBoolean(!a.path("special").asBoolean(false)));
-        if (tok.id() < 0) {
-          throw bad("added_tokens", "token '" + tok.content() + "' has no valid id");
-        }
         addedList.add(tok);
-        maxId = Math.max(maxId, tok.id());
+        maxId = Math.max(maxId, id);
       }
     }
     idToToken = new String[maxId + 1];
@@ -165,9 +183,10 @@ final class HfTokenizer extends BaseTokenizer {
         idToToken[i] = "";
       }
     }
-    // Normalized added tokens are matched after normalization; we match them on the raw text (identical for the
-    // Llama / Mistral files, whose added tokens are all normalized=false).
-    added = new AddedTokens(addedList);
+    // as HF's AddedVocabulary: tokens with normalized=false are matched on the raw text, the others on each
+    // normalized segment
+    added = new AddedTokens(addedList.stream().filter(a -> !a.normalized()).toList());
+    pendingNormalized = addedList.stream().filter(AddedTokens.Token::normalized).toList();
 
     byteFallback = model.path("byte_fallback").asBoolean(false);
     fuseUnk = model.path("fuse_unk").asBoolean(false);
@@ -224,6 +243,15 @@ final class HfTokenizer extends BaseTokenizer {
       rank++;
     }
     normalizer = parseNormalizer(root.get("normalizer"), "normalizer");
+    // normalized added tokens are matched on normalized text, so their patterns are normalized too
+    if (!pendingNormalized.isEmpty()) {
+      List<AddedTokens.Token> norm = new ArrayList<>();
+      for (AddedTokens.Token t : pendingNormalized) {
+        String pattern = normalizer == null ? t.content() : normalizer.apply(t.content());
+        norm.add(new AddedTokens.Token(pattern, t.id(), t.special(), t.lstrip(), t.rstrip(), t.singleWord(), true));
+      }
+      addedNormalized = new AddedTokens(norm);
+    }
     JsonNode preNode = root.get("pre_tokenizer");
     JsonNode tail = preNode == null || preNode.isNull() ? null
         : "Sequence".equals(preNode.path("type").asText()) && preNode.path("pretokenizers").size() > 0
@@ -533,11 +561,25 @@ final class HfTokenizer extends BaseTokenizer {
   // ---------------------------------------------------------------- encoding
 
   @Override
-  protected void encodeSegment(String text, boolean atStart, IntList out) {
+  protected void encodeSegment(String text, boolean atStart, boolean parseSpecial, IntList out) {
     String s = normalizer == null ? text : normalizer.apply(text);
     if (s.isEmpty()) {
       return;
     }
+    if (addedNormalized != null) {
+      for (AddedTokens.Part p : addedNormalized.split(s, parseSpecial)) {
+        if (p.id() >= 0) {
+          out.add(p.id());
+        } else {
+          preTokenizeAndEncode(p.text(), atStart && p.offset() == 0, out);
+        }
+      }
+      return;
+    }
+    preTokenizeAndEncode(s, atStart, out);
+  }
+
+  private void preTokenizeAndEncode(String s, boolean atStart, IntList out) {
     List<String> pieces = new ArrayList<>();
     pieces.add(s);
     for (PreTok p : preTokenizers) {

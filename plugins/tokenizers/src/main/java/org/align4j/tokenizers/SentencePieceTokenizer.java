@@ -396,7 +396,7 @@ final class SentencePieceTokenizer extends BaseTokenizer {
   }
 
   @Override
-  protected void encodeSegment(String text, boolean atStart, IntList out) {
+  protected void encodeSegment(String text, boolean atStart, boolean parseSpecial, IntList out) {
     String s = normalize(text);
     int n = s.length();
     if (n == 0) {

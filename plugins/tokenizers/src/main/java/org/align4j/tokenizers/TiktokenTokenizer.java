@@ -158,7 +158,7 @@ final class TiktokenTokenizer extends BaseTokenizer {
   }
 
   @Override
-  protected void encodeSegment(String text, boolean atStart, IntList out) {
+  protected void encodeSegment(String text, boolean atStart, boolean parseSpecial, IntList out) {
     List<String> pieces = new ArrayList<>();
     if (llama3Pattern) {
       Llama3Splitter.split(text, pieces);

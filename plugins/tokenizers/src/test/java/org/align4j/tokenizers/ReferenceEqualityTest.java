@@ -99,6 +99,16 @@ class ReferenceEqualityTest {
   }
 
   @Test
+  void addedTokenRulesMatchHfTokenizers() {
+    // added tokens matched after the normalizer (normalized: true), with lstrip/rstrip, with single_word
+    for (String name : List.of("mistral-added", "llama3-added")) {
+      Tokenizer tok = TokenizerFiles.load(Fixtures.asset(name));
+      checkIds(tok, name + "-hf.ids.jsonl", true);
+      checkDecode(tok, name + "-hf.decode.jsonl");
+    }
+  }
+
+  @Test
   void llama3TiktokenMatchesJsTiktoken() throws Exception {
     Path file = Fixtures.asset("llama3-tiktoken/tokenizer.model");
     Tokenizer tok = new TiktokenTokenizerProvider().load(file, new TiktokenTokenizerProvider.Options("llama3.0", 256, ""));
