@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 class OptionsValidationTest {
   static String refusal(Path tmp, String stage, Map<String, Object> options) {
     touch(tmp.resolve("d.arrow"));
-    var run = Align4j.create().stage(stage).input("model", tmp).input("data", tmp.resolve("d.arrow")).options(options);
+    var run = Align4j.create().stage(stage).input("model", tmp)
+        .input(stage.equals("rejection-sampling") ? "prompts" : "data", tmp.resolve("d.arrow")).options(options);
     RecipeException e = assertThrows(RecipeException.class, () -> run.validate(tmp.resolve("run")));
     assertEquals(1, e.problems().size(), e.getMessage());
     return e.getMessage();
@@ -37,6 +38,23 @@ class OptionsValidationTest {
     assertTrue(refusal(tmp, "reward-model", Map.of("layout", "diagonal")).contains("layout"));
     assertTrue(refusal(tmp, "reward-model", Map.of("eval_fraction", 1.5)).contains("eval_fraction must be in [0, 1)"));
     assertTrue(refusal(tmp, "reward-model", Map.of("lr_rate", 1e-5)).contains("unknown option 'lr_rate'"));
+    assertTrue(refusal(tmp, "rejection-sampling", Map.of("samples_per_prompt", 0)).contains("reward is required"));
+    assertTrue(refusal(tmp, "rejection-sampling", Map.of("reward", Map.of("uses", "test-chars"), "samples_per_prompt",
+        0)).contains("samples_per_prompt must be >= 1"));
+    assertTrue(refusal(tmp, "rejection-sampling", Map.of("reward", Map.of("uses", "reward-modle")))
+        .contains("unknown reward 'reward-modle'"));
+  }
+
+  @Test
+  void badMergeOptionsAreRefused(@TempDir Path tmp) {
+    touch(tmp.resolve("d.arrow"));
+    java.util.function.Function<Map<String, Object>, String> merge = opts -> assertThrows(RecipeException.class,
+        () -> Align4j.create().stage("merge").input("model_1", tmp).input("model_2", tmp).options(opts)
+            .validate(tmp.resolve("run"))).getMessage();
+    assertTrue(merge.apply(Map.of("method", "median")).contains("method must be average, ties or slerp"));
+    assertTrue(merge.apply(Map.of("method", "ties", "density", 0)).contains("density must be in (0, 1]"));
+    assertTrue(merge.apply(Map.of("weights", List.of(1.0, -1.0))).contains("weights must be finite numbers >= 0"));
+    assertTrue(merge.apply(Map.of("method", "slerp", "t", 2)).contains("t must be in [0, 1]"));
   }
 
   static void touch(Path p) {
