@@ -27,9 +27,13 @@ import picocli.CommandLine.Spec;
  * histogram and the share of loss tokens; for conversations the number of messages per row. Streams.
  */
 @Command(name = "stats", mixinStandardHelpOptions = true,
-    description = {"Rows, schema and null counts of a dataset; for tokenized data (input_ids) a token length",
-        "histogram and the share of loss tokens; for conversations (messages) messages per row."})
+    description = {"Rows, schema and null counts of a dataset; value counts of category-like string columns",
+        "(rating, domain, task ...); for tokenized data (input_ids) a token length histogram and the share of",
+        "loss tokens; for conversations (messages) messages per row."})
 public final class DataStatsCommand implements Callable<Integer> {
+  /** String columns with at most this many distinct values are shown as value counts. */
+  static final int MAX_VALUES = 24;
+
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "FILE", description = "dataset: Arrow IPC file/stream/directory, Parquet, JSONL(.gz)")
@@ -55,11 +59,28 @@ public final class DataStatsCommand implements Callable<Integer> {
         Histogram tokens = new Histogram();
         Histogram messages = new Histogram();
         long lossTokens = 0;
+        Map<String, Map<String, Long>> values = new LinkedHashMap<>();
+        for (Field f : fields) {
+          if (f.getType() instanceof org.apache.arrow.vector.types.pojo.ArrowType.Utf8) {
+            values.put(f.getName(), new java.util.TreeMap<>());
+          }
+        }
         while (r.loadNextBatch()) {
           int n = root.getRowCount();
           rows += n;
           for (FieldVector v : root.getFieldVectors()) {
             nulls.merge(v.getName(), (long) v.getNullCount(), Long::sum);
+          }
+          for (var it = values.entrySet().iterator(); it.hasNext();) {
+            var e = it.next();
+            var v = (org.apache.arrow.vector.VarCharVector) root.getVector(e.getKey());
+            for (int i = 0; i < n; i++) {
+              String key = v.isNull(i) ? "(null)" : new String(v.get(i), java.nio.charset.StandardCharsets.UTF_8);
+              e.getValue().merge(key.length() > 40 ? key.substring(0, 40) + "..." : key, 1L, Long::sum);
+            }
+            if (e.getValue().size() > MAX_VALUES) {
+              it.remove(); // free text, not a category
+            }
           }
           if (root.getVector(Schemas.INPUT_IDS) instanceof ListVector ids) {
             for (int i = 0; i < n; i++) {
@@ -93,6 +114,12 @@ public final class DataStatsCommand implements Callable<Integer> {
         }
         if (root.getSchema().getCustomMetadata() != null && !root.getSchema().getCustomMetadata().isEmpty()) {
           out.println("metadata keys: " + root.getSchema().getCustomMetadata().keySet());
+        }
+        for (var e : values.entrySet()) {
+          StringBuilder sb = new StringBuilder("values of " + e.getKey() + ":");
+          e.getValue().entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+              .forEach(x -> sb.append(' ').append(x.getKey()).append('=').append(x.getValue()));
+          out.println(sb);
         }
         if (tokens.count > 0) {
           out.printf("tokens:  total %d, per row min %d mean %.1f max %d; loss tokens %.1f%%%n", tokens.sum, tokens.min,

@@ -49,6 +49,16 @@ class DataCommandsTest {
     assertTrue(s.out().contains("rows:    2"), s.out());
     assertTrue(s.out().contains("messages"), s.out());
     assertTrue(s.out().contains("messages per row: min 2 mean 2.00 max 2"), s.out());
+    Path prefs = dir.resolve("prefs.jsonl");
+    Files.writeString(prefs, String.join("\n",
+        "{\"prompt\": \"a\", \"chosen\": \"x\", \"rejected\": \"y\", \"rating\": 3}",
+        "{\"prompt\": \"b\", \"chosen\": \"x\", \"rejected\": \"y\", \"rating\": \"better\"}",
+        "{\"prompt\": \"c\", \"chosen\": \"x\", \"rejected\": \"y\", \"rating\": \"significantly better\"}"),
+        StandardCharsets.UTF_8);
+    Result ps = run("data", "stats", prefs.toString());
+    assertEquals(0, ps.code(), ps.err());
+    assertTrue(ps.out().contains("values of rating: significantly_better=2 better=1"), ps.out());
+    assertTrue(ps.out().contains("values of domain: helpfulness=3"), ps.out());
   }
 
   @Test
