@@ -85,6 +85,23 @@ class SourcesTest {
       var first = (Map<String, Object>) truth.get(0);
       assertEquals(first.get("messages"), TestData.norm(rows.get(0).get("messages")));
     }
+    // shapes apply to columnar files too: the datasets cache and the Parquet file as conversations
+    for (ArrowReader r : List.of(
+        new ArrowSource().open(fixtures().resolve("conversations-datasets-cache.arrow"),
+            new ArrowSource.Options("auto", "fail", 128), alloc),
+        new ParquetSource().open(fixtures().resolve("conversations.parquet"),
+            new ParquetSource.Options("conversations", "fail", 128), alloc))) {
+      try (r) {
+        assertEquals(Schemas.CONVERSATIONS, r.getVectorSchemaRoot().getSchema());
+        var rows = TestData.rows(r);
+        assertEquals(300, rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+          @SuppressWarnings("unchecked")
+          var t = (Map<String, Object>) truth.get(i);
+          assertEquals(t.get("messages"), TestData.norm(rows.get(i).get("messages")), "row " + i);
+        }
+      }
+    }
   }
 
   @Test
