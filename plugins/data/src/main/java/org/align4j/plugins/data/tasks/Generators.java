@@ -191,12 +191,20 @@ final class Generators {
    * follow the rule, the last one is the reference to produce.
    */
   static Task dialogue(Random rng, int turns, int maxOperand) {
+    return dialogue(rng, turns, maxOperand, t -> true);
+  }
+
+  /** A dialogue whose user turns are single-turn tasks accepted by {@code innerAllowed} (train dialogues: no held-out prompt). */
+  static Task dialogue(Random rng, int turns, int maxOperand, java.util.function.Predicate<Task> innerAllowed) {
     Rule rule = rule(rng);
     List<Message> msgs = new ArrayList<>();
     msgs.add(Message.system(rule.instruction()));
     Task inner = null;
     for (int t = 0; t < turns; t++) {
-      inner = rule.kind().equals("upper") || rng.nextBoolean() ? instruction(rng) : arithmetic(rng, maxOperand);
+      int attempts = 0;
+      do {
+        inner = rule.kind().equals("upper") || rng.nextBoolean() ? instruction(rng) : arithmetic(rng, maxOperand);
+      } while (!innerAllowed.test(inner) && ++attempts < 10_000);
       msgs.add(Message.user(inner.lastUser()));
       if (t < turns - 1) {
         msgs.add(Message.assistant(rule.apply(inner.reference())));

@@ -116,10 +116,18 @@ public final class TaskSuite {
 
   /** One task of {@code domain}; dialogues get {@code turns} user turns. */
   public Task generate(String domain, Random rng, int turns) {
+    return generate(domain, rng, turns, true);
+  }
+
+  /**
+   * One task; {@code anyInner=false} (training data) keeps held-out single-turn prompts out of dialogues
+   * too, so no held-out question is ever answered in training data.
+   */
+  public Task generate(String domain, Random rng, int turns, boolean anyInner) {
     return switch (domain) {
       case "arithmetic" -> Generators.arithmetic(rng, config.maxOperand());
       case "instruction" -> Generators.instruction(rng);
-      case "dialogue" -> Generators.dialogue(rng, turns, config.maxOperand());
+      case "dialogue" -> Generators.dialogue(rng, turns, config.maxOperand(), anyInner ? t -> true : t -> !heldOut(t));
       case "safety" -> Generators.safety(rng);
       default -> throw new IllegalArgumentException("unknown task domain '" + domain + "'; valid: " + DOMAINS);
     };
@@ -145,7 +153,7 @@ public final class TaskSuite {
         int maxTurns = heldOut ? config.evalMaxTurns() : config.maxTurns();
         for (int attempt = 0; attempt < 10_000; attempt++) {
           int turns = 1 + rng.nextInt(maxTurns);
-          Task t = generate(domain, rng, turns);
+          Task t = generate(domain, rng, turns, heldOut);
           if (heldOut(t) == heldOut) {
             return t;
           }
@@ -174,7 +182,7 @@ public final class TaskSuite {
     return limit(n, () -> {
       Task t;
       do {
-        t = Generators.dialogue(rng, Math.max(2, 1 + rng.nextInt(config.maxTurns())), config.maxOperand());
+        t = Generators.dialogue(rng, Math.max(2, 1 + rng.nextInt(config.maxTurns())), config.maxOperand(), x -> !heldOut(x));
       } while (heldOut(t));
       List<Message> msgs = new ArrayList<>(t.conversation());
       msgs.remove(0);

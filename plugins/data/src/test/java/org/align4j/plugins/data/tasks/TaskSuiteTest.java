@@ -55,9 +55,17 @@ class TaskSuiteTest {
     }
     assertEquals(a, b);
     Set<String> train = new HashSet<>();
+    Set<String> trainUserTurns = new HashSet<>();
     var tr = suite.tasks(1, false);
     for (int i = 0; i < 3000; i++) {
-      train.add(promptText(tr.next()));
+      Task t = tr.next();
+      train.add(promptText(t));
+      t.prompt().stream().filter(m -> m.role().equals("user")).forEach(m -> trainUserTurns.add(m.content()));
+    }
+    // no held-out single-turn question is asked anywhere in training data, dialogues included
+    for (String u : trainUserTurns) {
+      Task single = Generators.single("x", "x", u, "", Map.of());
+      assertFalse(suite.heldOut(single), "held-out prompt in a training dialogue: " + u);
     }
     var ev = suite.tasks(2, true);
     int evalSingle = 0;
