@@ -88,6 +88,44 @@ class DpoStageTest {
     assertTrue(Files.notExists(tmp.resolve("fly/.align4j/work/dpo/reference")), "on the fly writes no cache");
   }
 
+  /**
+   * A run that crashes after its step-4 checkpoint resumes there when run again (same options, same work dir),
+   * reusing the cached reference log-probs, and ends with bitwise the weights of an uninterrupted run.
+   */
+  @Test
+  void aCrashedRunResumesFromItsCheckpointToTheSameWeights(@TempDir Path tmp) throws Exception {
+    Path base = Fixtures.tinyModel(tmp.resolve("base"), 4);
+    Path data = Fixtures.writePrefs(tmp.resolve("prefs.arrow"), pairs());
+    java.util.function.BiFunction<Integer, String, RunResult> run = (failAt, dir) -> Align4j.create().stage("dpo")
+        .id("dpo").input("model", base).input("data", data)
+        .option("loss", Map.of("uses", "test-flaky-dpo", "fail_at", failAt))
+        .option("lr", 2e-3).option("epochs", 2).option("batch_size", 4).option("eval_fraction", 0.25)
+        .option("checkpoint_every", 2)
+        .defaults(RewardModelStageTest.defaults()).runIn(tmp.resolve(dir));
+    RunResult whole = run.apply(0, "whole");
+    assertTrue(whole.ok(), whole.stages().toString());
+    RunResult crashed = run.apply(5, "crash");
+    assertTrue(!crashed.ok() && crashed.stages().get(0).message().contains("simulated crash"),
+        crashed.stages().toString());
+    Path cacheDir = tmp.resolve("crash/.align4j/work/dpo/reference");
+    Path cache;
+    try (var files = Files.list(cacheDir)) {
+      cache = files.filter(p -> p.toString().endsWith(".arrow")).findFirst().orElseThrow();
+    }
+    var written = Files.getLastModifiedTime(cache);
+    RunResult resumed = run.apply(5, "crash");
+    assertTrue(resumed.ok(), resumed.stages().toString());
+    assertEquals(written, Files.getLastModifiedTime(cache), "reference cache reused, not rewritten");
+    Map<String, Object> a = StageFiles.readJson(tmp.resolve("whole/dpo/eval"));
+    Map<String, Object> b = StageFiles.readJson(tmp.resolve("crash/dpo/eval"));
+    assertEquals(0, ((Number) a.get("resumed_from")).intValue());
+    assertEquals(4, ((Number) b.get("resumed_from")).intValue(), b.toString());
+    List<?> all = (List<?>) a.get("losses");
+    assertEquals(all.subList(4, all.size()), b.get("losses"), "the resumed steps' losses");
+    assertArrayEquals(Files.readAllBytes(tmp.resolve("whole/dpo/model/model.safetensors")),
+        Files.readAllBytes(tmp.resolve("crash/dpo/model/model.safetensors")), "weights bitwise equal");
+  }
+
   /** The cache is computed once per (reference, data) and reused; other data gets another key. */
   @Test
   void referenceCacheIsReusedAndKeyedByModelAndData(@TempDir Path tmp) throws Exception {

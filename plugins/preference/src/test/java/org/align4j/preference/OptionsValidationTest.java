@@ -46,6 +46,14 @@ class OptionsValidationTest {
   }
 
   @Test
+  void providersAreRegistered() {
+    var registry = org.align4j.core.plugin.PluginRegistry.classpath();
+    assertTrue(registry.ids(org.align4j.api.stage.Stage.class).containsAll(
+        List.of("reward-model", "dpo", "rejection-sampling", "merge")), registry.ids(org.align4j.api.stage.Stage.class).toString());
+    assertTrue(registry.ids(org.align4j.api.reward.RewardProvider.class).contains("reward-model"));
+  }
+
+  @Test
   void badMergeOptionsAreRefused(@TempDir Path tmp) {
     touch(tmp.resolve("d.arrow"));
     java.util.function.Function<Map<String, Object>, String> merge = opts -> assertThrows(RecipeException.class,
