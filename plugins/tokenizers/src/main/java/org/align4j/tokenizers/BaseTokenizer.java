@@ -12,6 +12,8 @@ import org.align4j.api.text.Tokenizer;
 /** Shared parts: added/special token splitting, bos/eos, a bounded word cache. */
 abstract class BaseTokenizer implements Tokenizer {
   private static final int CACHE_LIMIT = 200_000;
+  /** Longer words are not cached (as HF tokenizers' BPE cache): bounded memory, no whole documents in the cache. */
+  private static final int CACHE_MAX_WORD = 256;
 
   protected final String source;
   protected AddedTokens added = new AddedTokens(List.of());
@@ -31,11 +33,11 @@ abstract class BaseTokenizer implements Tokenizer {
   protected abstract void encodeSegment(String text, boolean atStart, boolean parseSpecial, IntList out);
 
   protected int[] cached(String word) {
-    return cache.get(word);
+    return word.length() > CACHE_MAX_WORD ? null : cache.get(word);
   }
 
   protected void cache(String word, int[] ids) {
-    if (cache.size() < CACHE_LIMIT) {
+    if (word.length() <= CACHE_MAX_WORD && cache.size() < CACHE_LIMIT) {
       cache.put(word, ids);
     }
   }

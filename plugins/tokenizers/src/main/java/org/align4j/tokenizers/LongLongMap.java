@@ -1,32 +1,35 @@
 package org.align4j.tokenizers;
 
-/** Open-addressing long to long map (no boxing); the key {@link Long#MIN_VALUE} is reserved. */
+/**
+ * Open-addressing long to long map (no boxing); keys and values interleaved in one array so a lookup touches one
+ * cache line. The key {@link Long#MIN_VALUE} is reserved.
+ */
 final class LongLongMap {
   private static final long EMPTY = Long.MIN_VALUE;
-  private long[] keys;
-  private long[] values;
+  private long[] table;
   private int size;
   private int mask;
 
   LongLongMap(int expected) {
     int cap = Integer.highestOneBit(Math.max(16, expected * 2 - 1)) << 1;
-    keys = new long[cap];
-    values = new long[cap];
-    java.util.Arrays.fill(keys, EMPTY);
+    table = new long[cap * 2];
+    for (int i = 0; i < table.length; i += 2) {
+      table[i] = EMPTY;
+    }
     mask = cap - 1;
   }
 
   private static int hash(long k) {
     long h = k * 0x9E3779B97F4A7C15L;
-    return (int) (h ^ (h >>> 29));
+    return (int) (h ^ (h >>> 32));
   }
 
   long get(long key, long missing) {
     int i = hash(key) & mask;
     while (true) {
-      long k = keys[i];
+      long k = table[2 * i];
       if (k == key) {
-        return values[i];
+        return table[2 * i + 1];
       }
       if (k == EMPTY) {
         return missing;
@@ -37,41 +40,31 @@ final class LongLongMap {
 
   /** Puts unless present; returns true when inserted. */
   boolean putIfAbsent(long key, long value) {
-    if ((size + 1) * 2 > keys.length) {
-      grow();
-    }
-    int i = hash(key) & mask;
-    while (true) {
-      long k = keys[i];
-      if (k == key) {
-        return false;
-      }
-      if (k == EMPTY) {
-        keys[i] = key;
-        values[i] = value;
-        size++;
-        return true;
-      }
-      i = (i + 1) & mask;
-    }
+    return insert(key, value, false);
   }
 
   void put(long key, long value) {
-    if ((size + 1) * 2 > keys.length) {
+    insert(key, value, true);
+  }
+
+  private boolean insert(long key, long value, boolean replace) {
+    if ((size + 1) * 2 > mask + 1) {
       grow();
     }
     int i = hash(key) & mask;
     while (true) {
-      long k = keys[i];
+      long k = table[2 * i];
       if (k == key) {
-        values[i] = value;
-        return;
+        if (replace) {
+          table[2 * i + 1] = value;
+        }
+        return false;
       }
       if (k == EMPTY) {
-        keys[i] = key;
-        values[i] = value;
+        table[2 * i] = key;
+        table[2 * i + 1] = value;
         size++;
-        return;
+        return true;
       }
       i = (i + 1) & mask;
     }
@@ -82,16 +75,16 @@ final class LongLongMap {
   }
 
   private void grow() {
-    long[] ok = keys;
-    long[] ov = values;
-    keys = new long[ok.length * 2];
-    values = new long[ok.length * 2];
-    java.util.Arrays.fill(keys, EMPTY);
-    mask = keys.length - 1;
+    long[] old = table;
+    table = new long[old.length * 2];
+    for (int i = 0; i < table.length; i += 2) {
+      table[i] = EMPTY;
+    }
+    mask = table.length / 2 - 1;
     size = 0;
-    for (int i = 0; i < ok.length; i++) {
-      if (ok[i] != EMPTY) {
-        put(ok[i], ov[i]);
+    for (int i = 0; i < old.length; i += 2) {
+      if (old[i] != EMPTY) {
+        insert(old[i], old[i + 1], true);
       }
     }
   }
