@@ -51,6 +51,14 @@ class ReferenceEqualityTest {
         + String.join("\n", bad.subList(0, Math.min(8, bad.size()))));
   }
 
+  /** Byte-level formats: the raw bytes, replaced the way the references replace invalid UTF-8, give their text. */
+  private static void checkDecodeBytes(Tokenizer tok, String fixture) {
+    for (JsonNode c : Fixtures.jsonl(Fixtures.reference(fixture))) {
+      int[] ids = Fixtures.ints(c.get("ids"));
+      assertEquals(c.get("text").asText(), Utf8.lossyMaximalSubpart(tok.decodeBytes(ids)), "decodeBytes of " + Arrays.toString(ids));
+    }
+  }
+
   private static void roundTrip(Tokenizer tok) {
     for (String t : Fixtures.corpus()) {
       byte[] b = tok.decodeBytes(tok.encode(t));
@@ -69,6 +77,7 @@ class ReferenceEqualityTest {
     // vocabulary (rank = id) is the reference (its special-parsing ids equal HF's on this whole corpus)
     checkIds(tok, "llama3-tiktoken.ids.jsonl", false);
     checkDecode(tok, "llama3-hf.decode.jsonl");
+    checkDecodeBytes(tok, "llama3-hf.decode.jsonl");
     roundTrip(tok);
   }
 
@@ -116,6 +125,7 @@ class ReferenceEqualityTest {
     checkIds(tok, "llama3-tiktoken.ids.jsonl", false);
     checkIds(tok, "llama3-tiktoken.special.ids.jsonl", true);
     checkDecode(tok, "llama3-tiktoken.decode.jsonl");
+    checkDecodeBytes(tok, "llama3-tiktoken.decode.jsonl");
     roundTrip(tok);
   }
 
