@@ -65,6 +65,7 @@ class DataParallelTest {
       moved = Math.max(moved, p.sub(init.parameters().get(name)).abs().max().item_double());
     }
     assertTrue(moved > 1e-3, "parameters did not move: " + moved);
+    System.out.printf("2 ranks x batch 2 vs 1 process x batch 4: max param diff %.3g (params moved up to %.3g)%n", worst, moved);
     assertTrue(worst < 1e-5, "2 ranks x batch 2 vs 1 process x batch 4: max param diff " + worst);
     single.close();
     init.close();

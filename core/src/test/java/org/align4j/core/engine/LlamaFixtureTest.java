@@ -34,6 +34,7 @@ class LlamaFixtureTest {
         Tensor ours = m.logits(ModelInput.causal(ids)).squeeze(0);
         assertArrayEquals(Tensors.shape(ref), Tensors.shape(ours));
         double err = ours.sub(ref).abs().max().item_double();
+        System.out.printf("hf-llama %s case %d: max abs logit error vs transformers %.3g%n", name, i, err);
         assertTrue(err < 1e-4, name + " case " + i + ": max abs error " + err);
       }
     }

@@ -51,6 +51,7 @@ class NativeMemoryTest {
     long after = rssKb();
     long growthKb = after - before;
     // 300 training steps + 6 generations; a leak of one activation per step would be tens of MB
+    System.out.printf("RSS %d kB -> %d kB over 300 steps + 6 generations%n", before, after);
     assertTrue(growthKb < 25_000, "RSS grew " + growthKb + " kB over 300 steps (" + before + " -> " + after + ")");
     m.close();
   }

@@ -37,6 +37,7 @@ class PythonReferenceTest {
           Tensor pos = REFS.get(name + ".positions_" + i).unsqueeze(0);
           Tensor ours = m.logits(new ModelInput(ids, pos, null)).squeeze(0);
           double err = ours.sub(REFS.get(name + ".logits_" + i)).abs().max().item_double();
+          System.out.printf("engine-ref %s case %d: max abs logit error vs python reference %.3g%n", name, i, err);
           assertTrue(err < 1e-4, name + " case " + i + ": max abs error " + err);
         }
         long[] pos = Tensors.toLongs(REFS.get(name + ".positions_" + i));

@@ -89,11 +89,13 @@ public final class LocalGenerator implements Generator {
     boolean[] stopped = new boolean[b];
     KvCache cache = s.useCache() && s.maxNewTokens() > 0
         ? new KvCache(model.config(), b, p + s.maxNewTokens(), model.device()) : null;
+    boolean truncated = s.temperature() > 0 && ((s.topK() > 0 && s.topK() < vocab) || s.topP() < 1);
     try (NoGradGuard ng = new NoGradGuard()) {
       int len = p;
       for (int step = 0; step < s.maxNewTokens(); step++) {
         float[] logits;
         float[] lps;
+        long[] order = null;
         try (PointerScope scope = new PointerScope()) {
           Tensor last;
           if (cache == null) {
@@ -103,8 +105,15 @@ public final class LocalGenerator implements Generator {
           } else {
             last = decodeStep(model, seq, b, len, pad, cache);
           }
-          logits = Tensors.toFloats(last);
           lps = Tensors.toFloats(torch.log_softmax(last, -1));
+          if (truncated) {
+            // top-k / top-p: sort in libtorch (stable, descending: ties keep the lower id first)
+            var sorted = torch.sort(last, new org.bytedeco.pytorch.BoolOptional(true), -1, true);
+            logits = Tensors.toFloats(sorted.get0());
+            order = Tensors.toLongs(sorted.get1());
+          } else {
+            logits = Tensors.toFloats(last);
+          }
         }
         boolean all = true;
         for (int r = 0; r < b; r++) {
@@ -112,7 +121,8 @@ public final class LocalGenerator implements Generator {
           if (done[r]) {
             tok = 0;
           } else {
-            tok = choose(logits, r * vocab, vocab, s, rng[r]);
+            tok = truncated ? chooseSorted(logits, order, r * vocab, vocab, s, rng[r])
+                : choose(logits, r * vocab, vocab, s, rng[r]);
             tokens[r][produced[r]] = tok;
             logprobs[r][produced[r]] = lps[r * vocab + tok];
             produced[r]++;
@@ -194,7 +204,7 @@ public final class LocalGenerator implements Generator {
     return lastLogits(model, model.forward(new ModelInput(input, Tensors.longs(pos, b, 1), m), cache));
   }
 
-  /** Greedy argmax, or temperature / top-k / top-p sampling, of one row of logits. */
+  /** Greedy argmax, or temperature sampling from the full distribution, of one row of logits. */
   static int choose(float[] logits, int off, int vocab, Sampling s, SplittableRandom rng) {
     if (s.temperature() == 0) {
       int best = 0;
@@ -218,55 +228,57 @@ public final class LocalGenerator implements Generator {
       prob[i] = Math.exp(logits[off + i] / t - max);
       sum += prob[i];
     }
-    Integer[] order = null;
-    int keep = vocab;
-    if (s.topK() > 0 && s.topK() < vocab || s.topP() < 1) {
-      order = new Integer[vocab];
-      for (int i = 0; i < vocab; i++) {
-        order[i] = i;
-      }
-      final double[] pr = prob;
-      Arrays.sort(order, (x, y) -> pr[y] != pr[x] ? Double.compare(pr[y], pr[x]) : Integer.compare(x, y));
-      if (s.topK() > 0) {
-        keep = Math.min(keep, s.topK());
-      }
-      if (s.topP() < 1) {
-        double cum = 0;
-        int n = 0;
-        while (n < keep) {
-          cum += prob[order[n]] / sum;
-          n++;
-          if (cum >= s.topP()) {
-            break;
-          }
-        }
-        keep = n;
+    double u = rng.nextDouble() * sum;
+    double acc = 0;
+    for (int i = 0; i < vocab; i++) {
+      acc += prob[i];
+      if (u < acc) {
+        return i;
       }
     }
-    if (order == null) {
-      double u = rng.nextDouble() * sum;
-      double acc = 0;
-      for (int i = 0; i < vocab; i++) {
-        acc += prob[i];
-        if (u < acc) {
-          return i;
+    return vocab - 1;
+  }
+
+  /**
+   * Top-k / top-p sampling of one row given its logits sorted descending ({@code sorted}) and their token ids
+   * ({@code order}): keep the k most likely, then the smallest prefix whose probability mass reaches top_p (the token
+   * that crosses it included), renormalise, sample.
+   */
+  static int chooseSorted(float[] sorted, long[] order, int off, int vocab, Sampling s, SplittableRandom rng) {
+    double t = s.temperature();
+    double max = sorted[off] / t;
+    double[] prob = new double[vocab];
+    double sum = 0;
+    for (int i = 0; i < vocab; i++) {
+      prob[i] = Math.exp(sorted[off + i] / t - max);
+      sum += prob[i];
+    }
+    int keep = s.topK() > 0 ? Math.min(vocab, s.topK()) : vocab;
+    if (s.topP() < 1) {
+      double cum = 0;
+      int n = 0;
+      while (n < keep) {
+        cum += prob[n] / sum;
+        n++;
+        if (cum >= s.topP()) {
+          break;
         }
       }
-      return vocab - 1;
+      keep = n;
     }
     double kept = 0;
     for (int n = 0; n < keep; n++) {
-      kept += prob[order[n]];
+      kept += prob[n];
     }
     double u = rng.nextDouble() * kept;
     double acc = 0;
     for (int n = 0; n < keep; n++) {
-      acc += prob[order[n]];
+      acc += prob[n];
       if (u < acc) {
-        return order[n];
+        return (int) order[off + n];
       }
     }
-    return order[keep - 1];
+    return (int) order[off + keep - 1];
   }
 
   @Override

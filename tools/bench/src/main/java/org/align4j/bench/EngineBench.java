@@ -1,0 +1,234 @@
+package org.align4j.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.align4j.api.engine.Generator.Generation;
+import org.align4j.api.engine.Generator.Sampling;
+import org.align4j.api.engine.Trainer;
+import org.align4j.api.engine.TrainerOptions;
+import org.align4j.api.loss.LossResult;
+import org.align4j.api.model.LanguageModel;
+import org.align4j.api.model.ModelConfig;
+import org.align4j.api.model.ModelInput;
+import org.align4j.core.engine.LocalModels;
+import org.align4j.core.engine.Tensors;
+import org.align4j.core.engine.TorchDevice;
+import org.align4j.core.engine.generate.LocalGenerator;
+import org.align4j.core.engine.train.LocalTrainer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Engine benchmark, all figures measured in one run on one machine (a benchmark, not a test):
+ * (a) per-call cost of a small op through the engine ({@code LanguageModel.lmHead}) vs the raw libtorch call;
+ * (b) training-step FLOP/s of a d=512, 8-layer Llama at seq 256 as a ratio of libtorch fp32 matmul FLOP/s;
+ * (c) generation tokens/s with and without the KV cache for a ~15M-parameter model;
+ * (d) resident memory at step 100 and step 2,000 of a training run.
+ */
+public final class EngineBench {
+  private EngineBench() {}
+
+  public static void main(String[] args) throws Exception {
+    int threads = 0;
+    boolean quick = false;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--threads")) {
+        threads = Integer.parseInt(args[++i]);
+      } else if (args[i].equals("--quick")) {
+        quick = true;
+      }
+    }
+    TorchDevice dev = TorchDevice.cpu(threads);
+    LocalModels models = new LocalModels(dev);
+    System.out.printf(Locale.ROOT, "align4j engine bench: %s, java %s, libtorch threads %d, cores %d%n", dev,
+        System.getProperty("java.version"), torch.get_num_threads(), Runtime.getRuntime().availableProcessors());
+    perOp(models);
+    trainingFlops(models, quick);
+    generation(models, quick);
+    rss(models, quick);
+  }
+
+  static double usPerCall(Runnable r, int calls, int perScope) {
+    for (int w = 0; w < 2; w++) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < calls; i += perScope) {
+        try (PointerScope s = new PointerScope()) {
+          for (int k = 0; k < perScope; k++) {
+            r.run();
+          }
+        }
+      }
+      if (w == 1) {
+        return (System.nanoTime() - t0) / 1e3 / calls;
+      }
+    }
+    return 0;
+  }
+
+  static void perOp(LocalModels models) {
+    System.out.println("\n(a) per-op overhead: one small op through the engine vs the raw libtorch call");
+    ModelConfig c = ModelConfig.llama(32, 16, 1, 2, 2).withIntermediateSize(32);
+    try (LanguageModel m = models.create(c, 1); NoGradGuard g = new NoGradGuard()) {
+      Tensor w = m.parameters().get("lm_head.weight");
+      Tensor x = torch.randn(1, 16);
+      Tensor a = torch.randn(16);
+      Tensor b = torch.randn(16);
+      int n = 200_000;
+      double rawLinear = usPerCall(() -> torch.linear(x, w), n, 100);
+      double engLinear = usPerCall(() -> m.lmHead(x), n, 100);
+      double rawAdd = usPerCall(() -> a.add(b), n, 100);
+      double rawAddInPlace = usPerCall(() -> a.add_(b), n, 100);
+      Tensor ids = Tensors.longs(new long[] {3}, 1, 1);
+      double fwd = usPerCall(() -> m.logits(ModelInput.causal(ids)), 20_000, 20);
+      System.out.printf(Locale.ROOT, "  raw torch.linear [1,16]x[32,16]^T      %7.2f us/call%n", rawLinear);
+      System.out.printf(Locale.ROOT, "  engine LanguageModel.lmHead (same op)  %7.2f us/call  ratio %.2f%n", engLinear,
+          engLinear / rawLinear);
+      System.out.printf(Locale.ROOT, "  raw a.add(b) 16 floats (allocating)    %7.2f us/call%n", rawAdd);
+      System.out.printf(Locale.ROOT, "  raw a.add_(b) 16 floats (in place)     %7.2f us/call%n", rawAddInPlace);
+      System.out.printf(Locale.ROOT, "  tiny 1-layer forward (T=1, ~60 ops)    %7.2f us/forward = %.2f us/op%n", fwd, fwd / 60);
+    }
+  }
+
+  static LossResult lmLoss(LanguageModel m, Tensor ids) {
+    Tensor loss = m.tokenLogprobs(ModelInput.causal(ids)).mean().neg();
+    return new LossResult(loss, java.util.Map.of("tokens", (double) ids.numel()));
+  }
+
+  static void trainingFlops(LocalModels models, boolean quick) {
+    System.out.println("\n(b) training step FLOP/s, d=512 8-layer Llama (vocab 32000, MHA 8 heads, SwiGLU 1376), seq 256");
+    // matmul baseline: fp32 1024^3
+    Tensor x = torch.randn(1024, 1024);
+    Tensor y = torch.randn(1024, 1024);
+    Tensor out = torch.empty(1024, 1024);
+    for (int i = 0; i < 3; i++) {
+      torch.mm_out(out, x, y);
+    }
+    int reps = quick ? 10 : 30;
+    long t0 = System.nanoTime();
+    for (int i = 0; i < reps; i++) {
+      torch.mm_out(out, x, y);
+    }
+    double mmSecs = (System.nanoTime() - t0) / 1e9;
+    double mmFlops = reps * 2.0 * 1024 * 1024 * 1024 / mmSecs;
+    System.out.printf(Locale.ROOT, "  libtorch fp32 matmul 1024x1024x1024: %.1f GFLOP/s%n", mmFlops / 1e9);
+
+    ModelConfig c = new ModelConfig(32000, 512, 1376, 8, 8, 8, 64, 1e-5, 10000, null, 4096, false, 1, List.of(2), 0,
+        "float32");
+    int batch = 2;
+    int seq = 256;
+    try (LanguageModel m = models.create(c, 1)) {
+      long[] flat = new long[batch * seq];
+      SplittableRandom r = new SplittableRandom(1);
+      for (int i = 0; i < flat.length; i++) {
+        flat[i] = r.nextInt(32000);
+      }
+      Tensor ids = Tensors.keep(Tensors.longs(flat, batch, seq));
+      LocalTrainer trainer = new LocalTrainer();
+      TrainerOptions o = TrainerOptions.defaults(1e-4).withBatch(1, 1).withLength(0, 2);
+      trainer.train(new Trainer.Job(m.parameters(), 1, s -> lmLoss(m, ids), o, null, null, null, null));
+      int steps = quick ? 3 : 6;
+      long t1 = System.nanoTime();
+      trainer.train(new Trainer.Job(m.parameters(), 1, s -> lmLoss(m, ids), o.withLength(0, steps), null, null, null,
+          null));
+      double secs = (System.nanoTime() - t1) / 1e9 / steps;
+      long d = c.hiddenSize();
+      long attnW = d * c.numHeads() * c.headDim() * 2 + d * c.numKeyValueHeads() * c.headDim() * 2;
+      long matmulParams = c.numLayers() * (attnW + 3 * d * c.intermediateSize()) + (long) c.vocabSize() * d;
+      double tokens = batch * seq;
+      // PaLM-style count: 6 N per token for the weight matmuls (fwd + bwd) + 12 L T d_attn for attention scores
+      double flops = tokens * (6.0 * matmulParams + 12.0 * c.numLayers() * seq * c.numHeads() * c.headDim());
+      System.out.printf(Locale.ROOT, "  step (batch %d x %d tokens, fwd+bwd+AdamW): %.3f s, %.1f GFLOP -> %.1f GFLOP/s%n",
+          batch, seq, secs, flops / 1e9, flops / secs / 1e9);
+      System.out.printf(Locale.ROOT, "  ratio to matmul FLOP/s: %.1f%% (target >= 50%%)%n", 100 * flops / secs / mmFlops);
+      ids.close();
+    }
+  }
+
+  static void generation(LocalModels models, boolean quick) {
+    ModelConfig c = new ModelConfig(8000, 384, 1024, 6, 6, 2, 64, 1e-5, 500000, null, 4096, false, 1, List.of(2), 0,
+        "float32");
+    System.out.printf(Locale.ROOT, "%n(c) generation, %.1fM-parameter model (d=384, 6 layers, GQA 6/2 heads, vocab 8000), "
+        + "greedy from a 16-token prompt%n", c.parameterCount() / 1e6);
+    int newTokens = quick ? 64 : 128;
+    try (LanguageModel m = models.create(c, 2)) {
+      LocalGenerator gen = new LocalGenerator();
+      for (int batch : new int[] {1, 4}) {
+        List<int[]> prompts = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+          int[] p = new int[16];
+          for (int i = 0; i < 16; i++) {
+            p[i] = 1 + (b * 31 + i * 7) % 7999;
+          }
+          prompts.add(p);
+        }
+        gen.generate(m, prompts, Sampling.greedy(8).withBatchSize(batch));
+        double[] tps = new double[2];
+        for (int k = 0; k < 2; k++) {
+          boolean cache = k == 0;
+          long t0 = System.nanoTime();
+          List<Generation> out = gen.generate(m, prompts, Sampling.greedy(newTokens).withCache(cache).withBatchSize(batch));
+          double secs = (System.nanoTime() - t0) / 1e9;
+          int total = out.stream().mapToInt(g -> g.tokens().length).sum();
+          tps[k] = total / secs;
+        }
+        System.out.printf(Locale.ROOT, "  batch %d, %d new tokens: KV cache %.1f tok/s, no cache %.1f tok/s, speed-up %.1fx%n",
+            batch, newTokens, tps[0], tps[1], tps[0] / tps[1]);
+      }
+    }
+  }
+
+  static long rssKb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (Exception e) {
+      // not Linux
+    }
+    return -1;
+  }
+
+  static void rss(LocalModels models, boolean quick) {
+    int total = quick ? 600 : 2000;
+    System.out.printf(Locale.ROOT, "%n(d) resident memory over a %d-step training run (d=128, 2 layers, vocab 512, batch 4 x 64)%n",
+        total);
+    ModelConfig c = ModelConfig.llama(512, 128, 2, 4, 2);
+    try (LanguageModel m = models.create(c, 3)) {
+      SplittableRandom r = new SplittableRandom(5);
+      int n = 256;
+      long[][] data = new long[n][64];
+      for (long[] row : data) {
+        for (int i = 0; i < 64; i++) {
+          row[i] = r.nextInt(512);
+        }
+      }
+      long[] at = new long[3];
+      TrainerOptions o = TrainerOptions.defaults(1e-3).withBatch(4, 1).withLength(0, total).withLogEvery(1);
+      new LocalTrainer().train(new Trainer.Job(m.parameters(), n, s -> {
+        long[] flat = new long[s.indices().length * 64];
+        for (int i = 0; i < s.indices().length; i++) {
+          System.arraycopy(data[s.indices()[i]], 0, flat, i * 64, 64);
+        }
+        return lmLoss(m, Tensors.longs(flat, s.indices().length, 64));
+      }, o, null, (name, value, step) -> {
+        if (name.equals("train/loss")) {
+          if (step == 100) {
+            at[0] = rssKb();
+          } else if (step == total) {
+            at[1] = rssKb();
+          }
+        }
+      }, null, null));
+      System.out.printf(Locale.ROOT, "  RSS at step 100: %.1f MB, at step %d: %.1f MB, growth %.2f%% (target < 5%%)%n",
+          at[0] / 1024.0, total, at[1] / 1024.0, 100.0 * (at[1] - at[0]) / at[0]);
+    }
+  }
+}
