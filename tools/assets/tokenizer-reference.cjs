@@ -113,6 +113,7 @@ async function fixtures(cache, fix) {
   const { Tiktoken } = req('js-tiktoken/lite');
   const { Template } = req('@huggingface/jinja');
   const corpus = readJsonl(path.join(fix, 'corpus.jsonl')).map((r) => r.text);
+  const fuzz = readJsonl(path.join(fix, 'fuzz.jsonl')).map((r) => r.text);
 
   for (const name of ['llama3', 'mistral', 'mistral-metaspace', 'llama3-gpt2', 'mistral-added', 'llama3-added']) {
     const tok = Tokenizer.fromFile(path.join(cache, name, 'tokenizer.json'));
@@ -133,6 +134,11 @@ async function fixtures(cache, fix) {
     const drows = [];
     for (const ids of cases) drows.push({ ids, text: await tok.decode(ids, false) });
     writeJsonl(path.join(fix, `${name}-hf.decode.jsonl`), drows);
+    if (name === 'llama3' || name === 'mistral') {
+      const frows = [];
+      for (const text of fuzz) frows.push({ ids: Array.from((await tok.encode(text, null, { addSpecialTokens: false })).getIds()) });
+      writeJsonl(path.join(fix, `${name}-hf.fuzz.ids.jsonl`), frows);
+    }
   }
 
   // tiktoken: the Llama 3 rank file with Meta's 3.0 special tokens after the 128000 base tokens
@@ -152,6 +158,7 @@ async function fixtures(cache, fix) {
     parsed.push({ ids: tt.encode(text, 'all', []) });
   }
   writeJsonl(path.join(fix, 'llama3-tiktoken.ids.jsonl'), asText);
+  writeJsonl(path.join(fix, 'llama3-tiktoken.fuzz.ids.jsonl'), fuzz.map((text) => ({ ids: tt.encode(text, [], []) })));
   writeJsonl(path.join(fix, 'llama3-tiktoken.special.ids.jsonl'), parsed);
   const cases = decodeCases(mulberry32(11), encs, 128256, 400);
   writeJsonl(path.join(fix, 'llama3-tiktoken.decode.jsonl'), cases.map((ids) => ({ ids, text: tt.decode(ids) })));

@@ -123,5 +123,24 @@ def main():
         sys.stdout.write(json.dumps({"text": t}, ensure_ascii=True) + "\n")
 
 
+ATOMS = ["a", "Z", "e", "\u00e9", "\u00df", "\u017f", "s", "S", "t", "re", "VE", "m", "ll", "D", "'", "\u2019", "1", "23", "456",
+         "\u0663", "\u00bd", "\u216b", " ", "  ", "\t", "\n", "\r", "\r\n", "\u00a0", "\u3000", "\u0085", "\u2028", "\u000b",
+         "\u001c", "\ufeff", "\u200b", ".", ",", "!?", "-", "_", "<|", "|>", "<s>", "</s>", "<|eot_id|>", "[INST]", "hello",
+         "\U0001f600", "\U0001f44d\U0001f3fd", "\u200d", "\u0301", "\u4f60", "\u05d4", "\u0e01", "\U0001d518", "$", "\\",
+         "\u2581", "\u0120", "foo", "Stra\u00dfe", "\uff26", "\ufb01"]
+
+
+def fuzz(n=3000):
+    """Adversarial short strings: random sequences of tricky atoms (white space kinds, contractions, digits,
+    special-token look-alikes, combining marks, surrogate pairs, ZWJ)."""
+    r = random.Random(99)
+    for _ in range(n):
+        yield "".join(r.choice(ATOMS) for _ in range(r.randint(1, 10)))
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--fuzz":
+        for t in fuzz():
+            sys.stdout.write(json.dumps({"text": t}, ensure_ascii=True) + "\n")
+    else:
+        main()

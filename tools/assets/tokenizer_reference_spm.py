@@ -11,6 +11,7 @@ import sentencepiece as spm
 
 fix = sys.argv[1]
 corpus = [json.loads(l)["text"] for l in open(f"{fix}/corpus.jsonl")]
+fuzz = [json.loads(l)["text"] for l in open(f"{fix}/fuzz.jsonl")]
 
 
 def reference(model, name, seed):
@@ -34,6 +35,9 @@ def reference(model, name, seed):
                     a = rng.randrange(len(e))
                     ids = e[a:a + 1 + rng.randrange(len(e) - a)]
             f.write(json.dumps({"ids": ids, "text": sp.decode(ids)}, ensure_ascii=True) + "\n")
+    with open(f"{fix}/{name}.fuzz.ids.jsonl", "w") as f:
+        for t in fuzz:
+            f.write(json.dumps({"ids": sp.encode(t)}) + "\n")
     return sp
 
 

@@ -55,6 +55,7 @@ if [ "${1:-}" = "--fixtures" ]; then
   fi
   mkdir -p "$FIX"
   python3 "$ROOT/tools/assets/tokenizer_corpus.py" > "$FIX/corpus.jsonl"
+  python3 "$ROOT/tools/assets/tokenizer_corpus.py" --fuzz > "$FIX/fuzz.jsonl"
   python3 "$ROOT/tools/assets/tokenizer_chats.py" > "$FIX/chats.jsonl"
   # a Llama-2-style SentencePiece model trained by the reference trainer (METHODS.md settings)
   python3 -c 'import json,sys
@@ -62,7 +63,6 @@ for l in open(sys.argv[1]):
     t=json.loads(l)["text"]
     for s in t.split("\n"):
         if s.strip(): print(s)' "$FIX/corpus.jsonl" > "$CACHE/spm-train.txt"
-  cat "$ROOT/tools/assets/tokenizer_corpus.py" >> "$CACHE/spm-train.txt"
   spm_train --input="$CACHE/spm-train.txt" --model_prefix="$CACHE/spm-llama2-style" --vocab_size=4000 \
     --model_type=bpe --byte_fallback=true --split_digits=true --normalization_rule_name=identity \
     --remove_extra_whitespaces=false --add_dummy_prefix=true --allow_whitespace_only_pieces=true \

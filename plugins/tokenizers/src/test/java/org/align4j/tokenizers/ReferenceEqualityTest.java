@@ -19,7 +19,14 @@ import org.junit.jupiter.api.Test;
 class ReferenceEqualityTest {
 
   private static void checkIds(Tokenizer tok, String fixture, boolean parseSpecial) {
-    List<String> corpus = Fixtures.corpus();
+    checkIds(tok, fixture, parseSpecial, Fixtures.corpus());
+  }
+
+  private static List<String> fuzz() {
+    return Fixtures.jsonl(Fixtures.reference("fuzz.jsonl")).stream().map(n -> n.get("text").asText()).toList();
+  }
+
+  private static void checkIds(Tokenizer tok, String fixture, boolean parseSpecial, List<String> corpus) {
     List<JsonNode> expected = Fixtures.jsonl(Fixtures.reference(fixture));
     assertEquals(corpus.size(), expected.size(), fixture + " rows");
     assertTrue(corpus.size() >= 1000);
@@ -148,5 +155,19 @@ class ReferenceEqualityTest {
     assertEquals(4, tok.type(4)); // <|eot_id|> is user-defined
     checkIds(tok, "spm-nfkc.ids.jsonl", false);
     checkDecode(tok, "spm-nfkc.decode.jsonl");
+  }
+
+  @Test
+  void adversarialFuzzStringsMatchEveryReference() throws Exception {
+    // 3000 random sequences of tricky atoms (white space kinds, contractions incl. U+017F, digits, look-alikes,
+    // combining marks, ZWJ, surrogate pairs, U+2581, U+0120), tools/assets/tokenizer_corpus.py --fuzz
+    List<String> fuzz = fuzz();
+    checkIds(Fixtures.tokenizer(Fixtures.asset("llama3")), "llama3-hf.fuzz.ids.jsonl", true, fuzz);
+    checkIds(TokenizerFiles.load(Fixtures.asset("mistral/tokenizer.json")), "mistral-hf.fuzz.ids.jsonl", true, fuzz);
+    Tokenizer tt = new TiktokenTokenizerProvider().load(Fixtures.asset("llama3-tiktoken/tokenizer.model"),
+        new TiktokenTokenizerProvider.Options("llama3.0", 256, ""));
+    checkIds(tt, "llama3-tiktoken.fuzz.ids.jsonl", false, fuzz);
+    checkIds(TokenizerFiles.load(Fixtures.reference("spm-llama2-style.model")), "spm.fuzz.ids.jsonl", false, fuzz);
+    checkIds(TokenizerFiles.load(Fixtures.reference("spm-nfkc-bpe.model")), "spm-nfkc.fuzz.ids.jsonl", false, fuzz);
   }
 }
