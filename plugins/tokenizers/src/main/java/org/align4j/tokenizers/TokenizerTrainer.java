@@ -231,7 +231,23 @@ public final class TokenizerTrainer {
       jsonl = i < head.length && head[i] == '{';
     }
     if (!jsonl) {
-      sink.accept(Files.readString(p, StandardCharsets.UTF_8));
+      // streamed in chunks that end at a blank line (documents) or after ~1 MB, so big corpora fit in memory
+      try (BufferedReader r = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
+        StringBuilder chunk = new StringBuilder();
+        String line;
+        while ((line = r.readLine()) != null) {
+          chunk.append(line).append('\n');
+          if ((line.isEmpty() && chunk.length() > 65_536) || chunk.length() > 1_048_576) {
+            sink.accept(chunk.toString());
+            chunk.setLength(0);
+          }
+        }
+        if (chunk.length() > 0) {
+          sink.accept(chunk.toString());
+        }
+      } catch (java.nio.charset.MalformedInputException e) {
+        throw new Align4jException(p + ": not UTF-8 text; a tokenizer corpus is a UTF-8 text, JSONL or Arrow file");
+      }
       return;
     }
     try (BufferedReader r = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
