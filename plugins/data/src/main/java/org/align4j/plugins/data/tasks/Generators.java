@@ -217,6 +217,6 @@ final class Generators {
     for (var e : inner.check().entrySet()) {
       check.put("inner." + e.getKey(), e.getValue());
     }
-    return new Task("dialogue", rule.kind(), msgs, rule.apply(inner.reference()), check, rule.instruction());
+    return new Task("dialogue", "rule-" + rule.kind(), msgs, rule.apply(inner.reference()), check, rule.instruction());
   }
 }
