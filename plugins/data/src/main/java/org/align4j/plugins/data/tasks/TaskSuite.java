@@ -35,6 +35,26 @@ public final class TaskSuite {
   public static final String TURNS = "turns";
   public static final List<String> DOMAINS = List.of("arithmetic", "instruction", "dialogue", "safety");
 
+  /** Task kinds per domain (the {@code task} column). */
+  public static final Map<String, List<String>> KINDS = Map.of(
+      "arithmetic", List.of("add", "sub", "mul", "word", "compare"),
+      "instruction", List.of("repeat", "upper", "spell", "list", "keyword", "opposite", "translate"),
+      "dialogue", List.of("rule-prefix", "rule-suffix", "rule-brackets", "rule-upper"),
+      "safety", List.of("unsafe", "safe"));
+
+  /** Whether the configured kinds keep task kind {@code kind} of {@code domain}. */
+  boolean keeps(String domain, String kind) {
+    List<String> listed = config.kinds().stream().filter(KINDS.get(domain)::contains).toList();
+    return listed.isEmpty() || listed.contains(kind);
+  }
+
+  /** Whether a single-turn task may be asked inside a dialogue. */
+  boolean keepsInner(Task inner) {
+    boolean anyListed = config.kinds().stream()
+        .anyMatch(k -> KINDS.get("arithmetic").contains(k) || KINDS.get("instruction").contains(k));
+    return !anyListed || config.kinds().contains(inner.task());
+  }
+
   /** Rows of task prompts or conversations: conversations + the task fields + {@code turns}. */
   public static final Schema TASK_SCHEMA =
       Schemas.extend(Schemas.extend(Schemas.CONVERSATIONS, Schemas.TASK_FIELDS),
@@ -55,9 +75,22 @@ public final class TaskSuite {
    * @param maxTurns most user turns of a training dialogue
    * @param evalMaxTurns most user turns of a held-out dialogue prompt (GAtt is evaluated over many turns)
    * @param holdoutFraction fraction of the prompt space reserved for evaluation
+   * @param kinds task kinds to keep (see {@link #KINDS}); a domain none of whose kinds is listed keeps all of
+   *     them; dialogues ask only listed arithmetic/instruction kinds when any is listed. Empty: everything.
    */
-  public record Config(List<String> domains, int maxOperand, int maxTurns, int evalMaxTurns, double holdoutFraction) {
+  public record Config(List<String> domains, int maxOperand, int maxTurns, int evalMaxTurns, double holdoutFraction,
+      List<String> kinds) {
+    public Config(List<String> domains, int maxOperand, int maxTurns, int evalMaxTurns, double holdoutFraction) {
+      this(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction, List.of());
+    }
+
     public Config {
+      kinds = kinds == null ? List.of() : List.copyOf(kinds);
+      for (String k : kinds) {
+        if (KINDS.values().stream().noneMatch(l -> l.contains(k))) {
+          throw new IllegalArgumentException("unknown task kind '" + k + "'; valid: " + KINDS);
+        }
+      }
       domains = List.copyOf(domains);
       if (domains.isEmpty()) {
         throw new IllegalArgumentException("domains must name at least one of " + DOMAINS);
@@ -127,7 +160,8 @@ public final class TaskSuite {
     return switch (domain) {
       case "arithmetic" -> Generators.arithmetic(rng, config.maxOperand());
       case "instruction" -> Generators.instruction(rng);
-      case "dialogue" -> Generators.dialogue(rng, turns, config.maxOperand(), anyInner ? t -> true : t -> !heldOut(t));
+      case "dialogue" -> Generators.dialogue(rng, turns, config.maxOperand(),
+          anyInner ? this::keepsInner : t -> keepsInner(t) && !heldOut(t));
       case "safety" -> Generators.safety(rng);
       default -> throw new IllegalArgumentException("unknown task domain '" + domain + "'; valid: " + DOMAINS);
     };
@@ -154,12 +188,12 @@ public final class TaskSuite {
         for (int attempt = 0; attempt < 10_000; attempt++) {
           int turns = 1 + rng.nextInt(maxTurns);
           Task t = generate(domain, rng, turns, heldOut);
-          if (heldOut(t) == heldOut) {
+          if (heldOut(t) == heldOut && keeps(domain, t.task())) {
             return t;
           }
         }
         throw new IllegalStateException("no " + (heldOut ? "held-out" : "train") + " task of domain " + domain
-            + " in 10000 draws; raise or lower holdout_fraction");
+            + " (kinds " + config.kinds() + ") in 10000 draws; raise or lower holdout_fraction, or list more kinds");
       }
     };
   }
@@ -182,8 +216,9 @@ public final class TaskSuite {
     return limit(n, () -> {
       Task t;
       do {
-        t = Generators.dialogue(rng, Math.max(2, 1 + rng.nextInt(config.maxTurns())), config.maxOperand(), x -> !heldOut(x));
-      } while (heldOut(t));
+        t = Generators.dialogue(rng, Math.max(2, 1 + rng.nextInt(config.maxTurns())), config.maxOperand(),
+            x -> keepsInner(x) && !heldOut(x));
+      } while (heldOut(t) || !keeps("dialogue", t.task()));
       List<Message> msgs = new ArrayList<>(t.conversation());
       msgs.remove(0);
       return t.row(Schemas.MESSAGES, msgs);

@@ -26,7 +26,8 @@ public final class TaskSuiteSource implements DataSourceProvider<TaskSuiteSource
       @Default("3") @Doc("most user turns of training dialogues") int maxTurns,
       @Default("6") @Doc("most user turns of held-out dialogue prompts") int evalMaxTurns,
       @Default("0.1") @Doc("fraction of the prompt space held out for evaluation") double holdoutFraction,
-      @Default("256") @Doc("rows per batch") int batchSize) {
+      @Default("256") @Doc("rows per batch") int batchSize,
+      @Default("[]") @Doc("task kinds to keep (see the tasks stage)") List<String> kinds) {
     public Options {
       if (split == null || !SPLITS.contains(split)) {
         throw new IllegalArgumentException("split must be one of " + SPLITS + ", got '" + split + "'");
@@ -40,15 +41,12 @@ public final class TaskSuiteSource implements DataSourceProvider<TaskSuiteSource
       if (domains == null) {
         domains = TaskSuite.DOMAINS;
       }
-      config(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction);
+      kinds = kinds == null ? List.of() : kinds;
+      new TaskSuite.Config(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction, kinds);
     }
 
     TaskSuite.Config config() {
-      return config(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction);
-    }
-
-    private static TaskSuite.Config config(List<String> d, int mo, int mt, int emt, double h) {
-      return new TaskSuite.Config(d, mo, mt, emt, h);
+      return new TaskSuite.Config(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction, kinds);
     }
   }
 

@@ -53,7 +53,8 @@ public final class TasksStage implements Stage<TasksStage.Options> {
       @Default("0.1") @Doc("fraction of the prompt space held out for evaluation") double holdoutFraction,
       @Default("0.1") @Doc("annotator noise: std of the Gaussian added to each true reward") double annotatorNoise,
       @Default("1.0") @Doc("probability that the annotator edits an imperfect chosen answer (Llama 3)") double editProbability,
-      @Doc("generator seed; default: the stage seed") Long seed) {
+      @Doc("generator seed; default: the stage seed") Long seed,
+      @Default("[]") @Doc("task kinds to keep, e.g. [add, sub, unsafe, safe]; a domain with none listed keeps all") List<String> kinds) {
     public Options {
       for (var e : Map.of("sft_examples", sftExamples, "train_prompts", trainPrompts, "eval_prompts", evalPrompts,
           "gatt_dialogues", gattDialogues, "preference_pairs", preferencePairs, "corpus_documents", corpusDocuments)
@@ -65,16 +66,17 @@ public final class TasksStage implements Stage<TasksStage.Options> {
       if (domains == null) {
         domains = TaskSuite.DOMAINS;
       }
-      new TaskSuite.Config(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction);
+      kinds = kinds == null ? List.of() : kinds;
+      new TaskSuite.Config(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction, kinds);
       new Annotator(0, annotatorNoise, editProbability, new double[] {0.5, 0.25, 0.1});
     }
 
     public static Options defaults() {
-      return new Options(4000, 1000, 400, 500, 2000, 20000, TaskSuite.DOMAINS, 10, 3, 6, 0.1, 0.1, 1.0, null);
+      return new Options(4000, 1000, 400, 500, 2000, 20000, TaskSuite.DOMAINS, 10, 3, 6, 0.1, 0.1, 1.0, null, List.of());
     }
 
     TaskSuite.Config config() {
-      return new TaskSuite.Config(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction);
+      return new TaskSuite.Config(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction, kinds);
     }
   }
 

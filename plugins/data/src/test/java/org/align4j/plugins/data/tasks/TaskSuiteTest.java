@@ -199,4 +199,29 @@ class TaskSuiteTest {
     assertTrue(s.contains(" = "));
     assertTrue(s.contains(Vocab.REFUSAL));
   }
+
+  @Test
+  void kindsRestrictTasksAndDialogueQuestions() {
+    var cfg = new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1, List.of("add", "sub", "rule-prefix", "unsafe"));
+    var s = new TaskSuite(cfg);
+    var it = s.tasks(1, false);
+    Set<String> kinds = new HashSet<>();
+    for (int i = 0; i < 400; i++) {
+      Task t = it.next();
+      kinds.add(t.task());
+      if (t.domain().equals("dialogue")) {
+        for (Message m : t.prompt()) {
+          if (m.role().equals("user")) {
+            assertTrue(m.content().startsWith("What is "), "dialogue asks only add/sub: " + m.content());
+          }
+        }
+      }
+    }
+    // instruction lists none of its kinds, so it keeps all of them
+    assertTrue(kinds.containsAll(Set.of("add", "sub", "rule-prefix", "unsafe", "repeat")), kinds.toString());
+    assertFalse(kinds.contains("mul") || kinds.contains("safe") || kinds.contains("rule-suffix"), kinds.toString());
+    var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1, List.of("divide")));
+    assertTrue(e.getMessage().contains("unknown task kind 'divide'"), e.getMessage());
+  }
 }

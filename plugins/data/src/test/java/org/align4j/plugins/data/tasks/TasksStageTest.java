@@ -39,7 +39,7 @@ class TasksStageTest {
   void writesDeclaredOutputsThatReadBackAndScore(@TempDir Path dir) throws Exception {
     var ctx = new FakeStageContext(dir, Set.of("sft", "eval_prompts", "preferences", "corpus_text", "gatt"), Map.of())
         .with(DatasetStore.class, store);
-    var o = new TasksStage.Options(300, 100, 120, 20, 50, 40, TaskSuite.DOMAINS, 10, 3, 6, 0.1, 0.1, 1.0, 5L);
+    var o = new TasksStage.Options(300, 100, 120, 20, 50, 40, TaskSuite.DOMAINS, 10, 3, 6, 0.1, 0.1, 1.0, 5L, List.of());
     new TasksStage().run(ctx, o);
     assertFalse(Files.exists(dir.resolve("corpus")), "undeclared output written");
     assertFalse(Files.exists(dir.resolve("prompts")));
@@ -85,7 +85,7 @@ class TasksStageTest {
 
   @Test
   void sameSeedSameBytes(@TempDir Path dir) throws Exception {
-    var o = new TasksStage.Options(50, 0, 10, 0, 0, 0, TaskSuite.DOMAINS, 10, 3, 6, 0.1, 0.1, 1.0, null);
+    var o = new TasksStage.Options(50, 0, 10, 0, 0, 0, TaskSuite.DOMAINS, 10, 3, 6, 0.1, 0.1, 1.0, null, List.of());
     for (String sub : List.of("a", "b")) {
       var ctx = new FakeStageContext(dir.resolve(sub), Set.of("sft"), Map.of()).with(DatasetStore.class, store);
       new TasksStage().run(ctx, o);
