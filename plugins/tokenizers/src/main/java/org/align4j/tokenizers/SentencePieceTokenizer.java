@@ -500,12 +500,11 @@ final class SentencePieceTokenizer extends BaseTokenizer {
     return raw == null ? sb.toString() : null;
   }
 
-  private boolean flush(Utf8.Bytes bytes, StringBuilder sb, Utf8.Bytes raw, boolean bosWs) {
+  private static boolean flush(Utf8.Bytes bytes, StringBuilder sb, Utf8.Bytes raw, boolean bosWs) {
     byte[] b = bytes.toByteArray();
     bytes.reset();
     if (raw != null) {
-      int from = bosWs && b.length > 0 && b[0] == ' ' ? 0 : 0;
-      raw.write(b, from, b.length - from);
+      raw.write(b, 0, b.length);
     } else {
       sb.append(Utf8.lossyPerByte(b, 0, b.length));
     }
