@@ -60,7 +60,8 @@ public final class DpoStage implements Stage<DpoStage.Options> {
       @Doc("use the annotator-edited response as chosen where a row has one") @Default("false") boolean preferEdited,
       @Doc("pairs whose prompt + longer response exceed this many tokens are dropped and counted") @Default("512")
           int maxLen,
-      @Doc("fraction of the rows held out for evaluation (ignored when the eval_data input is given)")
+      @Doc("fraction of the rows held out for evaluation, split by the recipe seed so stages on one dataset hold"
+          + " out the same rows (ignored when the eval_data input is given)")
           @Default("0.1") double evalFraction,
       @Doc("preference pairs per micro-batch") @Default("4") int batchSize,
       @Doc("micro-batches per optimiser step") @Default("1") int accumulation,
@@ -175,7 +176,7 @@ public final class DpoStage implements Stage<DpoStage.Options> {
       trainPairs = loaded.pairs();
       evalPairs = Preferences.read(store, evalInput.get(), filter).pairs();
     } else {
-      var parts = Preferences.split(loaded.pairs(), o.evalFraction(), ctx.seed());
+      var parts = Preferences.split(loaded.pairs(), o.evalFraction(), StageFiles.splitSeed(ctx));
       evalPairs = parts.get(0);
       trainPairs = parts.get(1);
     }

@@ -58,7 +58,8 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
           boolean useEdited,
       @Doc("rows longer than this many tokens (prompt + response; shared_prefix: prompt + all responses) are"
           + " dropped and counted") @Default("512") int maxLen,
-      @Doc("fraction of the rows held out for evaluation (ignored when the eval_data input is given)")
+      @Doc("fraction of the rows held out for evaluation, split by the recipe seed so stages on one dataset hold"
+          + " out the same rows (ignored when the eval_data input is given)")
           @Default("0.1") double evalFraction,
       @Doc("evaluate the initial model on the held-out pairs too") @Default("true") boolean evalBefore,
       @Doc("preference pairs per micro-batch (Llama 2: 512 pairs per batch)") @Default("8") int batchSize,
@@ -170,7 +171,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       trainPairs = loaded.pairs();
       evalPairs = Preferences.read(store, evalInput.get(), filter).pairs();
     } else {
-      var parts = Preferences.split(loaded.pairs(), o.evalFraction(), ctx.seed());
+      var parts = Preferences.split(loaded.pairs(), o.evalFraction(), StageFiles.splitSeed(ctx));
       evalPairs = parts.get(0);
       trainPairs = parts.get(1);
     }

@@ -65,6 +65,15 @@ final class StageFiles {
     return false;
   }
 
+  /**
+   * Seed of the train/held-out split: the recipe's seed, not the stage's, so stages that train on one dataset (a
+   * margin-small and a margin-large reward model, DPO runs with other betas) hold out the same rows.
+   */
+  static long splitSeed(StageContext ctx) {
+    Object s = ctx.defaults().get("seed");
+    return s instanceof Number n ? n.longValue() : 17L;
+  }
+
   static Tokenizer tokenizer(StageContext ctx, Path modelDir) {
     return ctx.service(Tokenizers.class).load(tokenizerPath(ctx, modelDir));
   }

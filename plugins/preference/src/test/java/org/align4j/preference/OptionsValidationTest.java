@@ -45,6 +45,25 @@ class OptionsValidationTest {
         .contains("unknown reward 'reward-modle'"));
   }
 
+  /** A bad row fails the stage with the file, row and field named. */
+  @Test
+  void badRowsAreReportedWithFileRowAndField(@TempDir Path tmp) throws Exception {
+    Path base = Fixtures.tinyModel(tmp.resolve("base"), 1);
+    Path data = Fixtures.writePrefs(tmp.resolve("bad.arrow"), List.of(
+        Fixtures.pref("Hi.", "Hello.", "Go away.", null, "better", "helpfulness"),
+        Fixtures.pref("Hi.", "Hello.", "Go away.", null, "much_better", "helpfulness")));
+    var r = Align4j.create().stage("reward-model").input("model", base).input("data", data)
+        .defaults(RewardModelStageTest.defaults()).runIn(tmp.resolve("run"));
+    String msg = r.stages().get(0).message();
+    assertTrue(!r.ok() && msg.contains("bad.arrow: row 1: field 'rating'") && msg.contains("much_better"), msg);
+    Path missing = Fixtures.writePrefs(tmp.resolve("missing.arrow"), List.of(
+        Fixtures.pref("Hi.", "Hello.", null, null, "better", "helpfulness")));
+    var r2 = Align4j.create().stage("dpo").input("model", base).input("data", missing)
+        .defaults(RewardModelStageTest.defaults()).runIn(tmp.resolve("run2"));
+    String msg2 = r2.stages().get(0).message();
+    assertTrue(!r2.ok() && msg2.contains("missing.arrow: row 0: field 'rejected' is missing"), msg2);
+  }
+
   @Test
   void providersAreRegistered() {
     var registry = org.align4j.core.plugin.PluginRegistry.classpath();
