@@ -231,6 +231,18 @@ public final class Rows {
       x.setSafe(index, b ? 1 : 0);
     } else if (v instanceof VarBinaryVector x) {
       x.setSafe(index, (byte[]) value);
+    } else if (v instanceof ListVector l && value instanceof int[] a && l.getDataVector() instanceof IntVector iv) {
+      int start = l.startNewValue(index); // token ids: no boxing
+      for (int i = 0; i < a.length; i++) {
+        iv.setSafe(start + i, a[i]);
+      }
+      l.endValue(index, a.length);
+    } else if (v instanceof ListVector l && value instanceof byte[] a && l.getDataVector() instanceof TinyIntVector tv) {
+      int start = l.startNewValue(index); // loss masks: no boxing
+      for (int i = 0; i < a.length; i++) {
+        tv.setSafe(start + i, a[i]);
+      }
+      l.endValue(index, a.length);
     } else if (v instanceof ListVector l) {
       List<?> items = asList(value, path);
       int start = l.startNewValue(index);
@@ -342,6 +354,47 @@ public final class Rows {
       return l;
     }
     throw new IllegalArgumentException("field '" + path + "': expected a list, got " + describe(value));
+  }
+
+  /**
+   * Row {@code index} of a {@code list<int*>} column as {@code int[]} without boxing (token ids), or null.
+   */
+  public static int[] intArray(ValueVector listVector, int index) {
+    ListVector l = (ListVector) listVector;
+    if (l.isNull(index)) {
+      return null;
+    }
+    int start = l.getElementStartIndex(index);
+    int n = l.getElementEndIndex(index) - start;
+    int[] out = new int[n];
+    ValueVector data = l.getDataVector();
+    if (data instanceof IntVector iv) {
+      for (int i = 0; i < n; i++) {
+        out[i] = iv.get(start + i);
+      }
+    } else if (data instanceof TinyIntVector tv) {
+      for (int i = 0; i < n; i++) {
+        out[i] = tv.get(start + i);
+      }
+    } else {
+      for (int i = 0; i < n; i++) {
+        out[i] = ((Number) get(data, start + i)).intValue();
+      }
+    }
+    return out;
+  }
+
+  /** Row {@code index} of a {@code list<int8>} column (loss masks) as {@code byte[]}, or null. */
+  public static byte[] byteArray(ValueVector listVector, int index) {
+    int[] a = intArray(listVector, index);
+    if (a == null) {
+      return null;
+    }
+    byte[] out = new byte[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = (byte) a[i];
+    }
+    return out;
   }
 
   /** A list of numbers (or {@code int[]}/{@code byte[]}) as {@code int[]}; null stays null. */

@@ -85,4 +85,24 @@ class ArrowDatasetStoreTest {
       assertTrue(missing.getMessage().contains("no such dataset"), missing.getMessage());
     }
   }
+
+  @Test
+  void tokenArraysRoundTripWithoutBoxing(@TempDir Path dir) throws Exception {
+    try (ArrowDatasetStore store = new ArrowDatasetStore()) {
+      Path p = dir.resolve("tok");
+      store.write(p, Schemas.TOKENIZED, List.of(
+          Map.<String, Object>of(Schemas.INPUT_IDS, new int[] {5, -1, 70000}, Schemas.LOSS_MASK, new byte[] {0, 1, 1}),
+          Map.<String, Object>of(Schemas.INPUT_IDS, new int[0], Schemas.LOSS_MASK, List.of())).iterator());
+      try (var r = store.open(p)) {
+        assertTrue(r.loadNextBatch());
+        var root = r.getVectorSchemaRoot();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {5, -1, 70000},
+            Rows.intArray(root.getVector(Schemas.INPUT_IDS), 0));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {0, 1, 1}, Rows.byteArray(root.getVector(Schemas.LOSS_MASK), 0));
+        assertEquals(0, Rows.intArray(root.getVector(Schemas.INPUT_IDS), 1).length);
+        assertEquals(null, Rows.intArray(root.getVector(Schemas.SEGMENT_IDS), 0));
+        assertEquals(List.of(5, -1, 70000), Rows.read(root, 0).get(Schemas.INPUT_IDS));
+      }
+    }
+  }
 }
