@@ -203,8 +203,13 @@ final class Generators {
     for (int t = 0; t < turns; t++) {
       int attempts = 0;
       do {
-        inner = rule.kind().equals("upper") || rng.nextBoolean() ? instruction(rng) : arithmetic(rng, maxOperand);
-      } while (!innerAllowed.test(inner) && ++attempts < 10_000);
+        // capitals need letters: instruction questions, unless only arithmetic ones are allowed
+        boolean letters = rule.kind().equals("upper") && attempts < 1000;
+        inner = letters || rng.nextBoolean() ? instruction(rng) : arithmetic(rng, maxOperand);
+        if (++attempts >= 10_000) {
+          throw new IllegalStateException("no allowed question for a dialogue turn in 10000 draws; list more task kinds");
+        }
+      } while (!innerAllowed.test(inner));
       msgs.add(Message.user(inner.lastUser()));
       if (t < turns - 1) {
         msgs.add(Message.assistant(rule.apply(inner.reference())));

@@ -220,6 +220,13 @@ class TaskSuiteTest {
     // instruction lists none of its kinds, so it keeps all of them
     assertTrue(kinds.containsAll(Set.of("add", "sub", "rule-prefix", "unsafe", "repeat")), kinds.toString());
     assertFalse(kinds.contains("mul") || kinds.contains("safe") || kinds.contains("rule-suffix"), kinds.toString());
+    // capitals with arithmetic questions only: still generated, with the allowed questions
+    var up = new TaskSuite(new TaskSuite.Config(List.of("dialogue"), 10, 3, 6, 0.1, List.of("add", "rule-upper"))).tasks(2, false);
+    for (int i = 0; i < 20; i++) {
+      Task t = up.next();
+      assertEquals("rule-upper", t.task());
+      assertTrue(t.lastUser().startsWith("What is "), t.lastUser());
+    }
     var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1, List.of("divide")));
     assertTrue(e.getMessage().contains("unknown task kind 'divide'"), e.getMessage());
