@@ -126,6 +126,29 @@ class DpoStageTest {
         Files.readAllBytes(tmp.resolve("crash/dpo/model/model.safetensors")), "weights bitwise equal");
   }
 
+  /** IPO through the same stage, on the fly, with the edited response preferred where a row has one. */
+  @Test
+  void ipoAndEditedResponsesRunThroughTheStage(@TempDir Path tmp) throws Exception {
+    Path base = Fixtures.tinyModel(tmp.resolve("base"), 4);
+    var rows = new ArrayList<Map<String, Object>>();
+    for (String t : Fixtures.TOPICS) {
+      rows.add(Fixtures.pref("Tell me about " + t + ".", "About " + t + ".", "No.", "Sure! Here is an answer about "
+          + t + ".", "better", "helpfulness"));
+    }
+    Path data = Fixtures.writePrefs(tmp.resolve("prefs.arrow"), rows);
+    RunResult r = Align4j.create().stage("dpo").id("ipo").input("model", base).input("data", data)
+        .option("loss", Map.of("uses", "ipo", "beta", 0.1)).option("reference", "on_the_fly")
+        .option("prefer_edited", true).option("lr", 2e-3).option("steps", 6).option("batch_size", 4)
+        .option("eval_fraction", 0.25).defaults(RewardModelStageTest.defaults()).runIn(tmp.resolve("run"));
+    assertTrue(r.ok(), r.stages().toString());
+    Map<String, Object> eval = StageFiles.readJson(tmp.resolve("run/ipo/eval"));
+    assertEquals("ipo", eval.get("loss"));
+    assertEquals(6, ((Number) eval.get("steps")).intValue());
+    double before = RewardModelStageTest.at(eval, "before", "logp_margin");
+    double after = RewardModelStageTest.at(eval, "after", "logp_margin");
+    assertTrue(after > before, "edited-over-rejected margin rises: " + eval);
+  }
+
   /** The cache is computed once per (reference, data) and reused; other data gets another key. */
   @Test
   void referenceCacheIsReusedAndKeyedByModelAndData(@TempDir Path tmp) throws Exception {
