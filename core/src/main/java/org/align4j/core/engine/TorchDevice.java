@@ -30,7 +30,21 @@ public final class TorchDevice implements Device {
     }
     this.device = new org.bytedeco.pytorch.Device(n);
     torch.set_num_threads(this.threads);
+    setBlasThreads(this.threads);
     LOG.debug("device {} with {} intra-op threads", n, this.threads);
+  }
+
+  /**
+   * OpenBLAS (libtorch's CPU GEMM here) keeps its own thread pool, sized to the machine's cores regardless of
+   * {@code torch.set_num_threads}; with more threads than the run asked for, small matrix products on a busy machine
+   * became 5-10x slower in our measurements (an 8000x384 LM head: 25 ms -> 2-5 ms). Keep both pools equal.
+   */
+  static void setBlasThreads(int n) {
+    try {
+      org.bytedeco.openblas.global.openblas_full.openblas_set_num_threads(n);
+    } catch (Throwable t) { // no OpenBLAS in this build (e.g. a GPU or MKL build): nothing to align
+      LOG.debug("could not set OpenBLAS threads: {}", t.toString());
+    }
   }
 
   /** CPU with {@code threads} threads. */
