@@ -45,11 +45,19 @@ import org.slf4j.LoggerFactory;
 public final class RewardModelStage implements Stage<RewardModelStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(RewardModelStage.class);
 
+  /** How a batch of ranked responses is laid out in rows (see {@link RewardScoring}). */
+  public enum Layout {
+    /** One row per (prompt, response) (Llama 2). */
+    PAIRS,
+    /** The prompt once, then its 2-3 responses, in one shared-prefix row (Llama 3). */
+    SHARED_PREFIX
+  }
+
   public record Options(
       @Doc("the ranking loss: {uses: ranking, margin: small|large|none} (Llama 2) or {uses: ranking-multi} (Llama 3)")
           @ComponentKind(RewardModelLossProvider.class) @Default("{uses: ranking, margin: small}") ComponentRef loss,
       @Doc("pairs: one row per (prompt, response) (Llama 2); shared_prefix: the prompt once and its 2-3 responses in"
-          + " one row (Llama 3)") @Default("pairs") RewardScoring.Layout layout,
+          + " one row (Llama 3)") @Default("pairs") Layout layout,
       @Doc("chat format id (default: defaults.chat_format)") String chatFormat,
       @Doc("keep only these ratings (empty: all; Llama 3 keeps significantly_better and better)") @Default("[]")
           List<String> ratings,
@@ -256,7 +264,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
     List<Preferences.Encoded> out = new ArrayList<>(pairs.size());
     for (Preferences.Pair p : pairs) {
       Preferences.Encoded e = Preferences.encode(p, format, tok, MaskPolicy.ASSISTANT);
-      int len = o.layout() == RewardScoring.Layout.PAIRS ? e.longest() : e.sharedLength();
+      int len = o.layout() == Layout.PAIRS ? e.longest() : e.sharedLength();
       if (len > o.maxLen()) {
         dropped.merge("longer than max_len", 1L, Long::sum);
         continue;

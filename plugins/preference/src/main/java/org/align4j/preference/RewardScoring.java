@@ -9,6 +9,7 @@ import org.align4j.api.model.Masks;
 import org.align4j.api.model.ModelInput;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.align4j.preference.RewardModelStage.Layout;
 
 /**
  * Reward-model forward passes over rendered preference pairs, read at each response's last token (its termination
@@ -24,12 +25,6 @@ import org.bytedeco.pytorch.global.torch;
  */
 final class RewardScoring {
   private RewardScoring() {}
-
-  /** How a batch of ranked responses is laid out in rows. */
-  enum Layout {
-    PAIRS,
-    SHARED_PREFIX
-  }
 
   /** A ranking batch and how many (non-padding) tokens its forward pass read. */
   record Scored(RankingBatch batch, long tokens) {}

@@ -92,7 +92,7 @@ class RewardModelStageTest {
         "No. I will not talk about owls."), 0, null, null), Fixtures.llama3(), Fixtures.tokenizer(), MaskPolicy.ASSISTANT);
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard();
         LanguageModel m = Fixtures.MODELS.load(model, org.align4j.api.engine.Models.LoadOptions.frozen())) {
-      double[] stage = Tensors.toDoubles(RewardScoring.score(m, List.of(pair), RewardScoring.Layout.PAIRS, false)
+      double[] stage = Tensors.toDoubles(RewardScoring.score(m, List.of(pair), RewardModelStage.Layout.PAIRS, false)
           .batch().scores());
       assertEquals(stage[0], results.get(0).score(), 1e-5);
       assertEquals(stage[1], results.get(1).score(), 1e-5);
@@ -124,8 +124,8 @@ class RewardModelStageTest {
     assertEquals(2, enc.get(1).responses().length);
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard();
         LanguageModel m = Fixtures.MODELS.create(cfg, 9)) {
-      var pairs = RewardScoring.score(m, enc, RewardScoring.Layout.PAIRS, true).batch();
-      var shared = RewardScoring.score(m, enc, RewardScoring.Layout.SHARED_PREFIX, true).batch();
+      var pairs = RewardScoring.score(m, enc, RewardModelStage.Layout.PAIRS, true).batch();
+      var shared = RewardScoring.score(m, enc, RewardModelStage.Layout.SHARED_PREFIX, true).batch();
       double[] a = Tensors.toDoubles(pairs.scores());
       double[] b = Tensors.toDoubles(shared.scores());
       double[] valid = Tensors.toDoubles(shared.valid());
