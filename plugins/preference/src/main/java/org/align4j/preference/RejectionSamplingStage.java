@@ -138,6 +138,10 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     Tokenizer tok = StageFiles.tokenizer(ctx, modelDir);
     ChatFormat format = StageFiles.chatFormat(ctx, o.chatFormat());
     String policy = o.policyName() != null ? o.policyName() : ctx.stageId();
+    if (o.temperature() == 0 && o.samplesPerPrompt() > 1) {
+      LOG.warn("rejection-sampling: temperature 0 is greedy: the {} samples of a prompt are identical",
+          o.samplesPerPrompt());
+    }
     Reward reward = createReward(o.reward());
     List<PromptRow> prompts = readPrompts(ctx.input("prompts"), o);
     Set<Integer> stops = new HashSet<>();
