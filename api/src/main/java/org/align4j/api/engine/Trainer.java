@@ -80,6 +80,9 @@ public interface Trainer {
 
     /** Mean of a scalar over the processes (for logging the global loss). */
     double average(double value);
+
+    /** Copies rank 0's values of these tensors to every rank (called before training starts). */
+    default void broadcast(Map<String, Tensor> tensors) {}
   }
 
   /**
@@ -92,7 +95,8 @@ public interface Trainer {
    * @param metrics receives {@code train/loss}, {@code train/lr}, {@code train/grad_norm},
    *     {@code train/tokens_per_s} (when the loss diagnostics carry {@code tokens}) and {@code train/<diagnostic>}
    * @param progress advanced once per optimiser step (nullable)
-   * @param sync data-parallel gradient averaging (nullable: one process)
+   * @param sync data-parallel gradient averaging (null: the process group of the launch, i.e. torchrun-style
+   *     RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT when WORLD_SIZE &gt; 1, else one process)
    */
   record Job(
       Map<String, Tensor> parameters,

@@ -4,23 +4,23 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.model.LanguageModel;
-import org.align4j.core.engine.dist.DataParallel;
 import org.align4j.core.engine.io.SafeTensors;
 import org.align4j.core.engine.train.LocalTrainer;
 
-/** One rank of {@link DataParallelTest}: joins from RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT, trains, saves. */
+/**
+ * One rank of {@link DataParallelTest}, started like the launcher starts workers (RANK, WORLD_SIZE, MASTER_ADDR,
+ * MASTER_PORT in the environment). The job names no GradientSync: the trainer joins the launch's process group and
+ * broadcasts rank 0's weights itself.
+ */
 public final class DistChild {
   private DistChild() {}
 
   public static void main(String[] args) {
-    try (DataParallel dp = DataParallel.fromEnvironment()) {
-      LanguageModel m = EngineTestSupport.MODELS.create(TinyModels.gqa(), 10 + dp.rank()); // different per rank...
-      dp.broadcast(m.parameters()); // ...until rank 0's weights are broadcast
-      new LocalTrainer().train(new Trainer.Job(m.parameters(), DataParallelTest.DATA.length,
-          s -> TinyModels.sftLoss(m, DataParallelTest.DATA, s.indices()), DataParallelTest.options(2), null, null, null,
-          dp));
-      SafeTensors.write(Path.of(args[0]), m.parameters(), Map.of());
-      dp.barrier();
-    }
+    int rank = Integer.parseInt(System.getenv("RANK"));
+    LanguageModel m = EngineTestSupport.MODELS.create(TinyModels.gqa(), 10 + rank); // different per rank until broadcast
+    new LocalTrainer().train(new Trainer.Job(m.parameters(), DataParallelTest.DATA.length,
+        s -> TinyModels.sftLoss(m, DataParallelTest.DATA, s.indices()), DataParallelTest.options(2), null, null, null,
+        null));
+    SafeTensors.write(Path.of(args[0]), m.parameters(), Map.of());
   }
 }

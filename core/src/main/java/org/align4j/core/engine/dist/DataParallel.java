@@ -150,6 +150,7 @@ public final class DataParallel implements Trainer.GradientSync, AutoCloseable {
   }
 
   /** Copies rank 0's values of every tensor to all ranks (same initial weights everywhere). */
+  @Override
   public void broadcast(Map<String, Tensor> tensors) {
     if (world == 1) {
       return;

@@ -78,8 +78,32 @@ public final class LocalTrainer implements Trainer {
     return z ^ (z >>> 31);
   }
 
+  private static volatile org.align4j.core.engine.dist.DataParallel launchGroup;
+
+  /**
+   * The data-parallel group of this process when it was started as one of several ranks (WORLD_SIZE &gt; 1 in the
+   * environment, as the launcher or torchrun sets it), created on first use; null for a single process.
+   */
+  static synchronized GradientSync launchGroup() {
+    if (launchGroup == null) {
+      String ws = System.getenv("WORLD_SIZE");
+      if (ws == null || ws.isBlank() || ws.trim().equals("1")) {
+        return null;
+      }
+      launchGroup = org.align4j.core.engine.dist.DataParallel.fromEnvironment();
+    }
+    return launchGroup;
+  }
+
   @Override
-  public TrainResult train(Job job) {
+  public TrainResult train(Job request) {
+    Job job = request.sync() == null && launchGroup() != null
+        ? new Job(request.parameters(), request.examples(), request.step(), request.options(), request.checkpointDir(),
+            request.metrics(), request.progress(), launchGroup())
+        : request;
+    if (job.sync() != null) {
+      job.sync().broadcast(job.parameters()); // every rank starts from rank 0's weights
+    }
     TrainerOptions o = job.options();
     int rank = job.sync() == null ? 0 : job.sync().rank();
     int world = job.sync() == null ? 1 : job.sync().worldSize();
