@@ -1,0 +1,48 @@
+package org.align4j.core.engine;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.align4j.api.Align4jException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad checkpoint directories give errors naming the file and the fix. */
+class ModelsErrorsTest {
+  static final Path GQA = EngineTestSupport.hfLlama().resolve("tiny-llama3-gqa");
+
+  static String fails(Path dir) {
+    return assertThrows(Align4jException.class, () -> EngineTestSupport.MODELS.load(dir)).getMessage();
+  }
+
+  @Test
+  void configAndWeightsMustAgree(@TempDir Path tmp) throws Exception {
+    Files.copy(GQA.resolve("model.safetensors"), tmp.resolve("model.safetensors"));
+    Files.writeString(tmp.resolve("config.json"),
+        Files.readString(GQA.resolve("config.json")).replace("\"num_key_value_heads\": 2", "\"num_key_value_heads\": 4"));
+    String m = fails(tmp);
+    assertTrue(m.contains("num_attention_heads (6) must be a multiple of num_key_value_heads (4)"), m);
+    assertTrue(m.contains("config.json"), m);
+    Files.writeString(tmp.resolve("config.json"),
+        Files.readString(GQA.resolve("config.json")).replace("\"intermediate_size\": 128", "\"intermediate_size\": 64"));
+    m = fails(tmp);
+    assertTrue(m.contains(tmp.toString()) && m.contains("mlp.gate_proj.weight") && m.contains("[128, 48]"), m);
+    Files.writeString(tmp.resolve("config.json"), "{\"model_type\": \"llama\", \"hidden_size\": 48}");
+    m = fails(tmp);
+    assertTrue(m.contains("missing required key"), m);
+    Files.writeString(tmp.resolve("config.json"), Files.readString(GQA.resolve("config.json"))
+        .replace("\"model_type\": \"llama\"", "\"model_type\": \"gpt2\""));
+    assertTrue(fails(tmp).contains("model_type 'gpt2' is not supported"));
+  }
+
+  @Test
+  void missingWeightsAndPickleAreExplained(@TempDir Path tmp) throws Exception {
+    assertTrue(fails(tmp).contains("config.json"));
+    Files.copy(GQA.resolve("config.json"), tmp.resolve("config.json"));
+    assertTrue(fails(tmp).contains("no model.safetensors"));
+    Files.writeString(tmp.resolve("pytorch_model.bin"), "not loaded");
+    assertTrue(fails(tmp).contains("never loads pickle"));
+  }
+}
