@@ -35,8 +35,10 @@ final class Fingerprints {
     update(md, "align4j-fingerprint-v1");
     update(md, s.uses());
     update(md, s.stage().getClass().getName());
-    update(md, canonical(s.optionsPlain()));
-    update(md, canonical(new TreeMap<>(defaults)));
+    // paths inside the run directory are fingerprinted relative to it, so a copied or moved run resumes
+    String rd = runDir.toString();
+    update(md, canonical(s.optionsPlain()).replace(rd, "${run_dir}"));
+    update(md, canonical(new TreeMap<>(defaults)).replace(rd, "${run_dir}"));
     update(md, Long.toString(seed));
     for (var e : new TreeMap<>(s.inputs()).entrySet()) {
       update(md, "input:" + e.getKey());

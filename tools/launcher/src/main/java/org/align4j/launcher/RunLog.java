@@ -16,12 +16,19 @@ final class RunLog {
       return;
     }
     var config = ctx.getConfiguration();
-    if (config.getAppender("runlog") != null) {
-      return;
+    String file = runDir.resolve("logs/align4j.log").toString();
+    if (config.getAppender("runlog") instanceof FileAppender old) {
+      if (old.getFileName().equals(file)) {
+        return;
+      }
+      // another run in the same JVM (tests, embedding): log to this run's directory from now on
+      config.getRootLogger().removeAppender("runlog");
+      config.getAppenders().remove("runlog");
+      old.stop();
     }
     var layout = PatternLayout.newBuilder().withConfiguration(config)
         .withPattern("%d{ISO8601} %-5level [%t] %c{1} - %msg%n%throwable").build();
-    var app = FileAppender.newBuilder().setName("runlog").withFileName(runDir.resolve("logs/align4j.log").toString())
+    var app = FileAppender.newBuilder().setName("runlog").withFileName(file)
         .withAppend(true).setLayout(layout).setConfiguration(config).build();
     app.start();
     config.addAppender(app);
