@@ -232,7 +232,10 @@ public final class RecipeLoader {
               continue; // the reference is already reported; a missing-file error would only repeat it
             }
             deps.addAll(refDeps);
-            if (!(v instanceof YNode.YScalar s) || s.value() == null) {
+            if (v instanceof YNode.YScalar s && (s.value() == null || "".equals(s.value()))) {
+              continue; // an empty value leaves an optional input out (e.g. a carry value in round 1)
+            }
+            if (!(v instanceof YNode.YScalar s)) {
               problems.add(new Problem(e.getValue().loc(), "input '" + e.getKey() + "' of stage '" + h.id + "' must be a path"));
               continue;
             }
