@@ -33,8 +33,8 @@ class QuickstartTest {
         "--set", "stages.tasks.options.sft_examples=1200",
         "--set", "stages.tasks.options.corpus_documents=4000",
         "--set", "stages.tasks.options.eval_prompts=200",
-        "--set", "stages.pretrain.options.steps=120",
-        "--set", "stages.sft.options.steps=60",
+        "--set", "stages.pretrain.options.steps=200",
+        "--set", "stages.sft.options.steps=200",
         "--set", "stages.sft.options.checkpoint_every=10");
   }
 
