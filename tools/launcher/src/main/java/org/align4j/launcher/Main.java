@@ -1,6 +1,5 @@
 package org.align4j.launcher;
 
-import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +9,10 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Runs Llama 2 / Llama 3 post-training recipes (SFT, reward models, rejection sampling, PPO, GAtt, DPO, merging) on libtorch.",
-    subcommands = {RunCommand.class, ValidateCommand.class, PluginsCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {RunCommand.class, ValidateCommand.class, PluginsCommand.class,
+      org.align4j.launcher.engine.GenerateCommand.class, org.align4j.launcher.text.TokenizeCommand.class,
+      org.align4j.launcher.text.DetokenizeCommand.class, org.align4j.launcher.text.ChatRenderCommand.class,
+      org.align4j.launcher.data.DataCommand.class, CommandLine.HelpCommand.class},
     footer = {
       "",
       "Examples:",
@@ -26,14 +28,6 @@ public final class Main {
   public static final int OK = 0;
   public static final int FAILED = 1;
   public static final int USAGE = 2;
-
-  /** Subcommands contributed by engine, text and data parts (added when present). */
-  static final List<String> OPTIONAL_COMMANDS = List.of(
-      "org.align4j.launcher.engine.GenerateCommand",
-      "org.align4j.launcher.text.TokenizeCommand",
-      "org.align4j.launcher.text.DetokenizeCommand",
-      "org.align4j.launcher.text.ChatRenderCommand",
-      "org.align4j.launcher.data.DataCommand");
 
   public static void main(String[] args) {
     System.exit(execute(args));
@@ -59,13 +53,6 @@ public final class Main {
 
   static CommandLine commandLine() {
     var cl = new CommandLine(new Main());
-    for (String name : OPTIONAL_COMMANDS) {
-      try {
-        cl.addSubcommand(Class.forName(name).getDeclaredConstructor().newInstance());
-      } catch (ReflectiveOperationException | LinkageError e) {
-        // that part is not built into this launcher
-      }
-    }
     cl.setExitCodeExceptionMapper(t -> USAGE);
     cl.setParameterExceptionHandler((ex, a) -> {
       ex.getCommandLine().getErr().println("align4j: " + ex.getMessage());
