@@ -51,6 +51,26 @@ public interface StageContext {
 
   Components components();
 
+  /**
+   * The tokenizer a stage should use: its {@code tokenizer} input, else {@code defaults.tokenizer}, else the
+   * tokenizer files saved beside {@code modelDir} (Hugging Face layout; may be null).
+   */
+  default Path tokenizerPath(Path modelDir) {
+    var in = optionalInput("tokenizer");
+    if (in.isPresent()) {
+      return in.get();
+    }
+    Object d = defaults().get("tokenizer");
+    if (d != null) {
+      return Path.of(String.valueOf(d));
+    }
+    if (org.align4j.api.text.Tokenizers.hasTokenizer(modelDir)) {
+      return modelDir;
+    }
+    throw new org.align4j.api.Align4jException("stage '" + stageId() + "' needs a tokenizer: give it an input"
+        + " 'tokenizer', set defaults.tokenizer in the recipe, or use a model directory that holds tokenizer.json");
+  }
+
   /** An engine service by type (the same instances that are injected into providers). */
   <T> T service(Class<T> type);
 }

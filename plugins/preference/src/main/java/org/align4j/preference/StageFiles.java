@@ -23,9 +23,6 @@ import org.align4j.api.text.Tokenizers;
 
 /** Finding tokenizers and chat formats, copying tokenizer files, writing JSON, hashing files. */
 final class StageFiles {
-  static final List<String> TOKENIZER_FILES =
-      List.of("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "tokenizer.tiktoken", "special_tokens_map.json");
-
   /** Written beside a trained reward model: how it rendered its inputs, so a {@code reward-model} reward scores alike. */
   static final String REWARD_META = "align4j_reward_model.json";
 
@@ -38,31 +35,11 @@ final class StageFiles {
    * model (Hugging Face layout).
    */
   static Path tokenizerPath(StageContext ctx, Path modelDir) {
-    var in = ctx.optionalInput("tokenizer");
-    if (in.isPresent()) {
-      return in.get();
-    }
-    Object d = ctx.defaults().get("tokenizer");
-    if (d != null) {
-      return Path.of(String.valueOf(d));
-    }
-    if (hasTokenizer(modelDir)) {
-      return modelDir;
-    }
-    throw new Align4jException("stage '" + ctx.stageId() + "' needs a tokenizer: give it an input 'tokenizer', set"
-        + " defaults.tokenizer in the recipe, or use a model directory that holds tokenizer.json");
+    return ctx.tokenizerPath(modelDir);
   }
 
   static boolean hasTokenizer(Path dir) {
-    if (dir == null) {
-      return false;
-    }
-    for (String f : List.of("tokenizer.json", "tokenizer.model", "tokenizer.tiktoken")) {
-      if (Files.isRegularFile(dir.resolve(f))) {
-        return true;
-      }
-    }
-    return false;
+    return Tokenizers.hasTokenizer(dir);
   }
 
   /**
@@ -88,18 +65,7 @@ final class StageFiles {
 
   /** Copies the tokenizer files next to a saved model, so the directory is self-contained. */
   static void copyTokenizer(Path tokenizer, Path modelDir) throws IOException {
-    Path dir = Files.isDirectory(tokenizer) ? tokenizer : tokenizer.getParent();
-    if (!Files.isDirectory(tokenizer)) {
-      Files.copy(tokenizer, modelDir.resolve(tokenizer.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-    }
-    if (dir == null) {
-      return;
-    }
-    for (String f : TOKENIZER_FILES) {
-      if (Files.isRegularFile(dir.resolve(f))) {
-        Files.copy(dir.resolve(f), modelDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-      }
-    }
+    Tokenizers.copyFiles(tokenizer, modelDir);
   }
 
   /** Writes {@code value} as pretty JSON to {@code file} atomically (temporary file, then rename). */

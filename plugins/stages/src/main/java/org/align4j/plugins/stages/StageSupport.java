@@ -1,9 +1,7 @@
 package org.align4j.plugins.stages;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,33 +19,11 @@ import org.align4j.api.text.Tokenizers;
 
 /** What several stages share: finding the tokenizer and chat format, reading conversations, saving models. */
 final class StageSupport {
-  static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json", "tokenizer.model",
-      "special_tokens_map.json");
-
   private StageSupport() {}
 
-  /**
-   * The tokenizer: the stage's {@code tokenizer} input, else {@code defaults.tokenizer}, else the one saved
-   * beside the model (Hugging Face layout).
-   */
+  /** See {@link StageContext#tokenizerPath}. */
   static Path tokenizerPath(StageContext ctx, Path modelDir) {
-    var in = ctx.optionalInput("tokenizer");
-    if (in.isPresent()) {
-      return in.get();
-    }
-    Object d = ctx.defaults().get("tokenizer");
-    if (d != null) {
-      return Path.of(String.valueOf(d));
-    }
-    if (modelDir != null) {
-      for (String f : List.of("tokenizer.json", "tokenizer.model")) {
-        if (Files.isRegularFile(modelDir.resolve(f))) {
-          return modelDir;
-        }
-      }
-    }
-    throw new Align4jException("stage '" + ctx.stageId() + "' needs a tokenizer: give it an input 'tokenizer', set"
-        + " defaults.tokenizer in the recipe, or use a model directory that holds tokenizer.json");
+    return ctx.tokenizerPath(modelDir);
   }
 
   static Tokenizer tokenizer(StageContext ctx, Path modelDir) {
@@ -61,15 +37,7 @@ final class StageSupport {
 
   /** Copies the tokenizer files next to a saved model, so the directory is self-contained. */
   static void copyTokenizer(Path tokenizer, Path modelDir) throws IOException {
-    Path dir = Files.isDirectory(tokenizer) ? tokenizer : tokenizer.getParent();
-    if (!Files.isDirectory(tokenizer)) {
-      Files.copy(tokenizer, modelDir.resolve(tokenizer.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-    }
-    for (String f : TOKENIZER_FILES) {
-      if (Files.isRegularFile(dir.resolve(f))) {
-        Files.copy(dir.resolve(f), modelDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-      }
-    }
+    Tokenizers.copyFiles(tokenizer, modelDir);
   }
 
   /** A conversation row: its {@code messages} (or {@code prompt}) column, with the {@code system} column folded in. */
