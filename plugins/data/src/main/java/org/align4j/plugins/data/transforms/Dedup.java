@@ -8,7 +8,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Function;
@@ -180,28 +179,16 @@ public final class Dedup {
   }
 
   static <T> Iterator<T> filter(Iterator<T> in, java.util.function.Predicate<T> keep) {
-    return new Iterator<>() {
-      T next;
-
+    return new Lookahead<>() {
       @Override
-      public boolean hasNext() {
-        while (next == null && in.hasNext()) {
+      protected T advance() {
+        while (in.hasNext()) {
           T r = in.next();
           if (keep.test(r)) {
-            next = r;
+            return r;
           }
         }
-        return next != null;
-      }
-
-      @Override
-      public T next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        T r = next;
-        next = null;
-        return r;
+        return null;
       }
     };
   }

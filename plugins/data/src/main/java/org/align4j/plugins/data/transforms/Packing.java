@@ -5,7 +5,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import org.align4j.api.data.Rows;
 import org.align4j.api.data.Schemas;
 
@@ -30,28 +29,14 @@ public final class Packing {
     if (seqLength < 2) {
       throw new IllegalArgumentException("seq_length must be >= 2, got " + seqLength);
     }
-    return new Iterator<>() {
+    return new Lookahead<>() {
       int[] pendingIds;
       byte[] pendingMask;
       int pendingFrom;
-      Map<String, Object> next;
 
       @Override
-      public boolean hasNext() {
-        if (next == null) {
-          next = fill();
-        }
-        return next != null;
-      }
-
-      @Override
-      public Map<String, Object> next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        Map<String, Object> r = next;
-        next = null;
-        return r;
+      protected Map<String, Object> advance() {
+        return fill();
       }
 
       private boolean loadPending() {

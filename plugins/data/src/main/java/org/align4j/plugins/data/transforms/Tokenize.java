@@ -4,7 +4,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import org.align4j.api.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.text.ChatFormat;
@@ -26,28 +25,19 @@ public final class Tokenize {
 
   public static Iterator<Map<String, Object>> tokenize(Iterator<? extends Map<String, ?>> rows, Tokenizer tokenizer,
       ChatFormat format, MaskPolicy policy, int maxLength, Overflow overflow, long[] dropped) {
-    return new Iterator<>() {
-      Map<String, Object> next;
-
+    return new Lookahead<>() {
       @Override
-      public boolean hasNext() {
-        while (next == null && rows.hasNext()) {
-          next = one(rows.next(), tokenizer, format, policy, maxLength, overflow);
-          if (next == null && dropped != null) {
+      protected Map<String, Object> advance() {
+        while (rows.hasNext()) {
+          Map<String, Object> r = one(rows.next(), tokenizer, format, policy, maxLength, overflow);
+          if (r != null) {
+            return r;
+          }
+          if (dropped != null) {
             dropped[0]++;
           }
         }
-        return next != null;
-      }
-
-      @Override
-      public Map<String, Object> next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        var r = next;
-        next = null;
-        return r;
+        return null;
       }
     };
   }
