@@ -44,6 +44,18 @@ public interface Trainer {
     /** Zeroes the gradients without updating. */
     void zeroGrad();
 
+    /**
+     * Writes the optimiser's state (both moments of every parameter and the step count, not the parameters) to
+     * {@code file} atomically, so a stage that drives its own loop can resume exactly.
+     */
+    void save(java.nio.file.Path file);
+
+    /**
+     * Restores a state written by {@link #save} for the same parameters (names and shapes); an
+     * {@link org.align4j.api.Align4jException} naming the file when it belongs to other parameters.
+     */
+    void load(java.nio.file.Path file);
+
     @Override
     void close();
   }

@@ -1,6 +1,7 @@
 package org.align4j.core.engine.train;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
@@ -130,6 +131,44 @@ public final class AdamW implements Trainer.Optimizer {
           grad.zero_();
         }
       }
+    }
+  }
+
+  @Override
+  public void save(java.nio.file.Path file) {
+    Map<String, Tensor> state = new LinkedHashMap<>();
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      for (String name : params.keySet()) {
+        state.put("adam_m/" + name, m.get(name));
+        state.put("adam_v/" + name, v.get(name));
+      }
+      state.put("steps", torch.tensor(new long[] {steps}));
+      org.align4j.core.engine.io.SafeTensors.write(file, state, Map.of("format", "align4j-adamw"));
+    }
+  }
+
+  @Override
+  public void load(java.nio.file.Path file) {
+    Map<String, Tensor> state = org.align4j.core.engine.io.SafeTensors.read(file);
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      for (String name : params.keySet()) {
+        for (var kind : List.of(Map.entry("adam_m/", m), Map.entry("adam_v/", v))) {
+          Tensor t = state.get(kind.getKey() + name);
+          Tensor into = kind.getValue().get(name);
+          if (t == null || !java.util.Arrays.equals(t.sizes().vec().get(), into.sizes().vec().get())) {
+            throw new org.align4j.api.Align4jException(file + ": optimizer state '" + kind.getKey() + name
+                + "' is missing or has another shape; the state belongs to other parameters");
+          }
+          into.copy_(t);
+        }
+      }
+      Tensor st = state.get("steps");
+      if (st == null) {
+        throw new org.align4j.api.Align4jException(file + ": no 'steps' entry; not an optimizer state written by save()");
+      }
+      steps = st.item_long();
+    } finally {
+      state.values().forEach(Tensor::close);
     }
   }
 
