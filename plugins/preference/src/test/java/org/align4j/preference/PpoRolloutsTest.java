@@ -115,6 +115,49 @@ class PpoRolloutsTest {
     }
   }
 
+  /**
+   * The PPO loss back-propagates into the value model's scalar head through the rollout's gather layout: the
+   * autograd gradient of {@code score.weight} equals central finite differences of the same loss.
+   */
+  @Test
+  void valueHeadGradientMatchesFiniteDifferences(@TempDir Path tmp) {
+    var loss = org.align4j.api.loss.PolicyLossProvider.resolve(
+        Fixtures.services().get(org.align4j.api.Components.class),
+        new org.align4j.api.ComponentRef("ppo", Map.of("value_clip", 0.0, "value_coef", 1.0)));
+    try (LanguageModel value = Fixtures.MODELS.load(Fixtures.tinyModel(tmp.resolve("v"), 21),
+            org.align4j.api.engine.Models.LoadOptions.withScoreHead(5));
+        PointerScope scope = new PointerScope()) {
+      long[] seq = {5, 17, 300, 42, 7, 99, 1000, 3, 0, 0};
+      Tensor ids = Masks.longs(seq, 2, 5);
+      Tensor index = Masks.longs(new long[] {1, 2, 3, 1, 2, 2}, 2, 3);
+      Tensor mask = Tensor.create(new float[] {1, 1, 1, 1, 1, 0}, 2, 3);
+      Tensor returns = Tensor.create(new float[] {0.5f, -1f, 2f, 0.1f, 0.3f, 0f}, 2, 3);
+      Tensor zeros = torch.zeros_like(mask);
+      java.util.function.Supplier<Tensor> lossOf = () -> {
+        Tensor v = value.scores(ModelInput.causal(ids)).gather(1, index).mul(mask);
+        return loss.compute(new org.align4j.api.loss.PolicyBatch(zeros, zeros, null, v, v.detach(), zeros, returns,
+            mask, null)).loss();
+      };
+      Tensor w = value.parameters().get("score.weight");
+      lossOf.get().backward();
+      double[] grad = Tensors.toDoubles(w.grad());
+      double h = 1e-2;
+      try (NoGradGuard ng = new NoGradGuard()) {
+        for (int j : new int[] {0, 7, 31}) {
+          Tensor cell = w.view(-1).narrow(0, j, 1);
+          cell.add_(new org.bytedeco.pytorch.Scalar(h));
+          double up = Tensors.item(lossOf.get());
+          cell.sub_(new org.bytedeco.pytorch.Scalar(2 * h));
+          double down = Tensors.item(lossOf.get());
+          cell.add_(new org.bytedeco.pytorch.Scalar(h));
+          double fd = (up - down) / (2 * h);
+          assertEquals(fd, grad[j], 1e-3 + 1e-2 * Math.abs(fd), "d loss / d score.weight[" + j + "]");
+          assertTrue(Math.abs(grad[j]) > 1e-4, "a gradient that is there: " + grad[j]);
+        }
+      }
+    }
+  }
+
   @Test
   void promptBatchesWalkSeededPassesOverAllPrompts() {
     List<PpoRollouts.Prompt> all = new ArrayList<>();
