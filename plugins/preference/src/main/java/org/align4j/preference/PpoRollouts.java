@@ -152,7 +152,33 @@ final class PpoRollouts {
     return out;
   }
 
-  /** One response per prompt, sampled from the policy. */
+  /** Each prompt {@code k} times in a row (the rows of a prompt's group are adjacent). */
+  static List<Prompt> repeat(List<Prompt> prompts, int k) {
+    List<Prompt> out = new ArrayList<>(prompts.size() * k);
+    for (Prompt p : prompts) {
+      for (int j = 0; j < k; j++) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** Each score minus the mean of the other {@code k - 1} scores of its group (adjacent rows of one prompt). */
+  static double[] leaveOneOut(double[] x, int k) {
+    double[] out = new double[x.length];
+    for (int g = 0; g < x.length; g += k) {
+      double sum = 0;
+      for (int j = g; j < g + k; j++) {
+        sum += x[j];
+      }
+      for (int j = g; j < g + k; j++) {
+        out[j] = x[j] - (sum - x[j]) / (k - 1);
+      }
+    }
+    return out;
+  }
+
+  /** One response per row, sampled from the policy. */
   Batch generate(LanguageModel policy, List<Prompt> prompts, long seed) {
     List<int[]> ids = prompts.stream().map(Prompt::ids).toList();
     var sampling = new Generator.Sampling(o.maxNewTokens(), o.temperature(), 0, o.topP(), stops, seed, true,
@@ -276,7 +302,12 @@ final class PpoRollouts {
     }
     Tensor scoresT = Tensors.like(old, scores, rows);
     Tensor termT = Tensors.like(old, term, rows);
-    Rollout rollout = new Rollout(old, ref, values, maskT, scoresT, termT, bootstrap ? boot : null);
+    long[] groups = new long[rows];
+    for (int i = 0; i < rows; i++) {
+      groups[i] = i / o.samplesPerPrompt();
+    }
+    Tensor groupsT = Masks.longs(groups, rows).to(device, torch.ScalarType.Long);
+    Rollout rollout = new Rollout(old, ref, values, maskT, scoresT, termT, bootstrap ? boot : null, groupsT);
     return new Scored(rollout, idsT, indexT, maskT, mismatch, kl);
   }
 

@@ -70,7 +70,11 @@ public final class PpoStage implements Stage<PpoStage.Options> {
       @Doc("a program reward reported each iteration and at evaluation, never trained on (e.g. {uses: task-suite})")
           @ComponentKind(RewardProvider.class) ComponentRef trueReward,
       @Doc("PPO iterations (Llama 2: 200-400)") @Default("100") int iterations,
-      @Doc("prompts (one response each) per iteration (Llama 2: 512)") @Default("64") int batchSize,
+      @Doc("prompts per iteration (Llama 2: 512)") @Default("64") int batchSize,
+      @Doc("responses sampled per prompt (Llama 2: 1); rows of one prompt form a group (Rollout.groups) for"
+          + " group-relative losses and score_baseline") @Default("1") int samplesPerPrompt,
+      @Doc("subtracted from each score before whitening: none (Llama 2) or leave_one_out (the mean score of the"
+          + " prompt's other samples; needs samples_per_prompt >= 2)") @Default("none") String scoreBaseline,
       @Doc("responses per optimiser step (Llama 2: 64)") @Default("16") int miniBatchSize,
       @Doc("passes over each iteration's batch (Llama 2: one gradient step per mini-batch)") @Default("1")
           int ppoEpochs,
@@ -111,9 +115,18 @@ public final class PpoStage implements Stage<PpoStage.Options> {
       if (iterations < 1 || batchSize < 1 || miniBatchSize < 1 || ppoEpochs < 1) {
         throw new IllegalArgumentException("iterations, batch_size, mini_batch_size and ppo_epochs must be >= 1");
       }
-      if (miniBatchSize > batchSize) {
-        throw new IllegalArgumentException("mini_batch_size (" + miniBatchSize + ") must be <= batch_size ("
-            + batchSize + ")");
+      if (samplesPerPrompt < 1) {
+        throw new IllegalArgumentException("samples_per_prompt must be >= 1, got " + samplesPerPrompt);
+      }
+      if (miniBatchSize > batchSize * samplesPerPrompt) {
+        throw new IllegalArgumentException("mini_batch_size (" + miniBatchSize + ") must be <= batch_size x"
+            + " samples_per_prompt (" + batchSize * samplesPerPrompt + ")");
+      }
+      if (!"none".equals(scoreBaseline) && !"leave_one_out".equals(scoreBaseline)) {
+        throw new IllegalArgumentException("score_baseline must be none or leave_one_out, got '" + scoreBaseline + "'");
+      }
+      if ("leave_one_out".equals(scoreBaseline) && samplesPerPrompt < 2) {
+        throw new IllegalArgumentException("score_baseline leave_one_out needs samples_per_prompt >= 2");
       }
       if (!(lr > 0) || Double.isInfinite(lr) || (valueLr != null && (!(valueLr > 0) || valueLr.isInfinite()))) {
         throw new IllegalArgumentException("lr and value_lr must be finite numbers > 0");
@@ -230,7 +243,8 @@ public final class PpoStage implements Stage<PpoStage.Options> {
     Path resumeFrom = checkpoints.latest();
     long seed = ctx.seed();
     try (LanguageModel policy = models.load(resumeFrom != null ? resumeFrom.resolve("policy") : policyDir);
-        LanguageModel reference = loss.needsReference() ? models.load(referenceDir, Models.LoadOptions.frozen()) : null;
+        // loaded even when the loss has no KL term (beta 0): the KL to the reference is always measured
+        LanguageModel reference = models.load(referenceDir, Models.LoadOptions.frozen());
         LanguageModel value = !loss.usesValues() ? null
             : models.load(resumeFrom != null ? resumeFrom.resolve("value") : valueDir != null ? valueDir : policyDir,
                 Models.LoadOptions.withScoreHead(seed ^ 0x5EEDL));
@@ -246,6 +260,10 @@ public final class PpoStage implements Stage<PpoStage.Options> {
         LOG.info("ppo: resumed after iteration {} from {}", state.iterations, resumeFrom);
       }
       PpoRollouts rollouts = new PpoRollouts(generator, tok, stops, o);
+      Reward evalReward = truth != null ? truth : reward;
+      if (o.evalEvery() > 0 && state.evals.isEmpty()) {
+        evaluate(0, rollouts, policy, evalPrompts, evalReward, seed, state, checkpoints, o, ctx);
+      }
       for (int it = (int) state.iterations; it < o.iterations(); it++) {
         Map<String, Double> m;
         try (PointerScope scope = new PointerScope()) {
@@ -259,23 +277,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
         progress.advance(1);
         boolean last = it + 1 == o.iterations();
         if (o.evalEvery() > 0 && ((it + 1) % o.evalEvery() == 0 || last)) {
-          Map<String, Double> ev = rollouts.evaluate(policy, evalPrompts, truth != null ? truth : reward, seed);
-          ev.put("iteration", (double) (it + 1));
-          state.evals.add(ev);
-          ctx.metrics().scalars(prefixed("ppo/eval_", ev), it + 1);
-          double score = ev.get("reward");
-          if (state.evals.size() == 1 || score > state.bestEval) {
-            state.bestEval = score;
-            state.bestIteration = it + 1;
-            state.evalsSinceBest = 0;
-            if (o.earlyStoppingPatience() > 0) {
-              checkpoints.saveBest(policy);
-            }
-          } else {
-            state.evalsSinceBest++;
-          }
-          LOG.info("ppo: iteration {}: held-out reward {} (best {} at iteration {})", it + 1, score, state.bestEval,
-              state.bestIteration);
+          evaluate(it + 1, rollouts, policy, evalPrompts, evalReward, seed, state, checkpoints, o, ctx);
         }
         state.iterations = it + 1;
         boolean stop = o.earlyStoppingPatience() > 0 && state.evalsSinceBest >= o.earlyStoppingPatience();
@@ -303,12 +305,37 @@ public final class PpoStage implements Stage<PpoStage.Options> {
     }
   }
 
+  /** Held-out evaluation after {@code iteration} updates; keeps the best policy when early stopping is on. */
+  private static void evaluate(int iteration, PpoRollouts rollouts, LanguageModel policy,
+      List<PpoRollouts.Prompt> prompts, Reward reward, long seed, PpoCheckpoints.State state,
+      PpoCheckpoints checkpoints, Options o, StageContext ctx) throws java.io.IOException {
+    Map<String, Double> ev = rollouts.evaluate(policy, prompts, reward, seed);
+    ev.put("iteration", (double) iteration);
+    state.evals.add(ev);
+    ctx.metrics().scalars(prefixed("ppo/eval_", ev), iteration);
+    double score = ev.get("reward");
+    if (state.evals.size() == 1 || score > state.bestEval) {
+      state.bestEval = score;
+      state.bestIteration = iteration;
+      state.evalsSinceBest = 0;
+      if (o.earlyStoppingPatience() > 0) {
+        checkpoints.saveBest(policy);
+      }
+    } else {
+      state.evalsSinceBest++;
+    }
+    LOG.info("ppo: after {} iterations: held-out reward {} +- {} (best {} after {})", iteration,
+        String.format("%.4f", score), String.format("%.4f", ev.get("reward_se")), String.format("%.4f", state.bestEval),
+        state.bestIteration);
+  }
+
   /** One PPO iteration: rollouts, scoring, advantages, then the updates. Metrics of the iteration. */
   private Map<String, Double> iteration(int it, long seed, List<PpoRollouts.Prompt> prompts, PpoRollouts rollouts,
       LanguageModel policy, LanguageModel reference, LanguageModel value, Trainer.Optimizer policyOpt,
       Trainer.Optimizer valueOpt, PolicyLoss loss, Reward reward, Reward truth, Options o) {
     long t0 = System.nanoTime();
-    List<PpoRollouts.Prompt> batch = PpoRollouts.batch(prompts, it, o.batchSize(), seed);
+    List<PpoRollouts.Prompt> batch = PpoRollouts.repeat(PpoRollouts.batch(prompts, it, o.batchSize(), seed),
+        o.samplesPerPrompt());
     PpoRollouts.Batch b = rollouts.generate(policy, batch, PpoRollouts.mix(seed, it));
     long t1 = System.nanoTime();
     List<RewardResult> scores = reward.scoreAll(b.messages(), b.responses(), b.metadata());
@@ -320,7 +347,9 @@ public final class PpoStage implements Stage<PpoStage.Options> {
             + "; a reward must be finite");
       }
     }
-    double[] used = o.whitenScores() ? PpoRollouts.whiten(raw) : raw.clone();
+    double[] used = "leave_one_out".equals(o.scoreBaseline())
+        ? PpoRollouts.leaveOneOut(raw, o.samplesPerPrompt()) : raw.clone();
+    used = o.whitenScores() ? PpoRollouts.whiten(used) : used;
     if ("penalty".equals(o.truncation())) {
       for (int i = 0; i < used.length; i++) {
         if (!b.stopped()[i]) {

@@ -78,6 +78,28 @@ class PpoStageTest {
     assertTrue(Files.isRegularFile(tmp.resolve("run/ppo/model/tokenizer.json")), "tokenizer copied beside the policy");
   }
 
+  /**
+   * PPO maximises the reward it is given: on a toy reward (how often 'e' occurs in the response) the mean score of
+   * the last iterations' rollouts is well above the first iterations', with the KL to the start growing from 0.
+   */
+  @Test
+  void raisesAToyReward(@TempDir Path tmp) throws Exception {
+    Path base = Fixtures.tinyModel(tmp.resolve("policy"), 6);
+    RunResult r = ppo(base, prompts(tmp.resolve("p.arrow"), 16), 24).option("batch_size", 16)
+        .option("checkpoint_every", 0).option("lr", 3e-3).option("value_lr", 3e-3)
+        .option("loss", Map.of("uses", "ppo", "kl_coef", 0.0)).runIn(tmp.resolve("run"));
+    assertTrue(r.ok(), r.stages().toString());
+    var h = history(tmp.resolve("run"));
+    double first = 0;
+    double last = 0;
+    for (int i = 0; i < 6; i++) {
+      first += ((Number) h.get(i).get("score_raw")).doubleValue() / 6;
+      last += ((Number) h.get(h.size() - 1 - i).get("score_raw")).doubleValue() / 6;
+    }
+    System.out.println("ppo toy: mean 'e' count first 6 iterations " + first + ", last 6 " + last);
+    assertTrue(last > first + 1.0, "first " + first + " last " + last);
+  }
+
   /** A run killed after a checkpoint and resumed ends with bitwise the same weights as an uninterrupted run. */
   @Test
   void resumedRunEqualsUninterruptedRun(@TempDir Path tmp) throws Exception {

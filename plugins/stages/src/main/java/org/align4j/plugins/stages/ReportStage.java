@@ -46,7 +46,11 @@ public final class ReportStage implements Stage<ReportStage.Options> {
 
   @Override
   public List<Port> inputs() {
-    return List.of(Port.optional("evaluation", "an evaluate stage's output directory"));
+    return List.of(Port.optional("evaluation", "an evaluate stage's output directory"),
+        Port.optional("evaluation_2", "a second evaluation (e.g. an ablation against the same baseline)"),
+        Port.optional("evaluation_3", "a third evaluation"),
+        Port.optional("ppo", "a ppo stage's report: rollout reward, KL and held-out reward by iteration"),
+        Port.optional("ppo_2", "a second ppo report (e.g. the beta = 0 run), shown beside the first"));
   }
 
   @Override
@@ -67,13 +71,25 @@ public final class ReportStage implements Stage<ReportStage.Options> {
         .append("pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}img{max-width:100%}</style></head><body>");
     html.append("<h1>").append(esc(title)).append("</h1><p>Written ").append(Instant.now()).append(" in <code>")
         .append(esc(run.toString())).append("</code>.</p>");
-    var eval = ctx.optionalInput("evaluation");
-    if (eval.isPresent() && Files.isRegularFile(eval.get().resolve("summary.json"))) {
-      evaluation(html, JSON.readTree(eval.get().resolve("summary.json").toFile()));
-      Path ex = eval.get().resolve("examples.jsonl");
-      if (Files.isRegularFile(ex)) {
-        examples(html, Files.readAllLines(ex));
+    for (String port : List.of("evaluation", "evaluation_2", "evaluation_3")) {
+      var eval = ctx.optionalInput(port);
+      if (eval.isPresent() && Files.isRegularFile(eval.get().resolve("summary.json"))) {
+        evaluation(html, JSON.readTree(eval.get().resolve("summary.json").toFile()));
+        Path ex = eval.get().resolve("examples.jsonl");
+        if (Files.isRegularFile(ex) && port.equals("evaluation")) {
+          examples(html, Files.readAllLines(ex));
+        }
       }
+    }
+    var ppoReports = new LinkedHashMap<String, JsonNode>();
+    for (String port : List.of("ppo", "ppo_2")) {
+      var r = ctx.optionalInput(port);
+      if (r.isPresent() && Files.isRegularFile(r.get())) {
+        ppoReports.put(r.get().getParent().getFileName().toString(), JSON.readTree(r.get().toFile()));
+      }
+    }
+    if (!ppoReports.isEmpty()) {
+      ppo(html, ppoReports);
     }
     curves(html, run.resolve("metrics.csv"), o.curves());
     timings(html, run.resolve(".align4j").resolve("stages"));
@@ -132,6 +148,72 @@ public final class ReportStage implements Stage<ReportStage.Options> {
     }
     html.append("</table>");
     img(html, Charts.bars("Mean true reward per task (error bars: 1 s.e.)", "reward", groups, bars));
+  }
+
+  /** PPO runs side by side: the summary table, then held-out reward, rollout reward and KL by iteration. */
+  private static void ppo(StringBuilder html, Map<String, JsonNode> runs) throws IOException {
+    html.append("<h2>PPO</h2><table><tr><th>run</th><th>kl_coef</th><th>iterations</th><th>rollout score first &rarr;"
+        + " last</th><th>rollout true reward first &rarr; last</th><th>KL/token last (max)</th><th>held-out reward"
+        + " start &rarr; end</th><th>generation share</th></tr>");
+    var heldOut = new LinkedHashMap<String, double[][]>();
+    var score = new LinkedHashMap<String, double[][]>();
+    var kl = new LinkedHashMap<String, double[][]>();
+    for (var e : runs.entrySet()) {
+      JsonNode r = e.getValue();
+      JsonNode s = r.path("summary");
+      JsonNode evals = r.path("evals");
+      String start = evals.size() > 0 ? String.format("%.3f &plusmn; %.3f", evals.get(0).path("reward").asDouble(),
+          evals.get(0).path("reward_se").asDouble()) : "";
+      String end = evals.size() > 0 ? String.format("%.3f &plusmn; %.3f",
+          evals.get(evals.size() - 1).path("reward").asDouble(), evals.get(evals.size() - 1).path("reward_se")
+              .asDouble()) : "";
+      html.append(String.format("<tr><td>%s</td><td>%s</td><td>%d</td><td>%.3f &rarr; %.3f</td><td>%.3f &rarr; %.3f</td>"
+          + "<td>%.4f (%.4f)</td><td>%s &rarr; %s</td><td>%.0f%%</td></tr>", esc(e.getKey()),
+          esc(r.path("kl_coef").asText()), r.path("iterations_run").asLong(), s.path("score_raw_first").asDouble(),
+          s.path("score_raw_last").asDouble(), s.path("true_reward_first").asDouble(Double.NaN),
+          s.path("true_reward_last").asDouble(Double.NaN), s.path("kl_per_token_last").asDouble(Double.NaN),
+          s.path("kl_per_token_max").asDouble(Double.NaN), start, end, 100 * s.path("generation_share").asDouble()));
+      heldOut.put(e.getKey(), series(evals, "iteration", "reward"));
+      boolean truth = r.path("history").size() > 0 && r.path("history").get(0).has("true_reward");
+      score.put(e.getKey() + (truth ? " (true reward)" : " (score)"),
+          smoothed(r.path("history"), truth ? "true_reward" : "score_raw"));
+      kl.put(e.getKey(), smoothed(r.path("history"), "kl_per_token"));
+    }
+    html.append("</table>");
+    if (heldOut.values().stream().anyMatch(v -> v[0].length > 0)) {
+      img(html, Charts.lines("Held-out reward (greedy) by PPO iteration", "iteration", "reward", heldOut));
+    }
+    img(html, Charts.lines("Rollout reward by iteration (mean of 5)", "iteration", "reward", score));
+    img(html, Charts.lines("KL to the reference per token by iteration (mean of 5)", "iteration", "KL", kl));
+  }
+
+  private static double[][] series(JsonNode rows, String x, String y) {
+    double[][] xy = new double[2][rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      xy[0][i] = rows.get(i).path(x).asDouble();
+      xy[1][i] = rows.get(i).path(y).asDouble();
+    }
+    return xy;
+  }
+
+  /** {@code key} of each iteration, averaged over a window of five (rollout metrics are noisy). */
+  private static double[][] smoothed(JsonNode history, String key) {
+    int n = history.size();
+    double[][] xy = new double[2][n];
+    for (int i = 0; i < n; i++) {
+      double sum = 0;
+      int c = 0;
+      for (int j = Math.max(0, i - 4); j <= i; j++) {
+        JsonNode v = history.get(j).path(key);
+        if (v.isNumber()) {
+          sum += v.asDouble();
+          c++;
+        }
+      }
+      xy[0][i] = i + 1;
+      xy[1][i] = c == 0 ? Double.NaN : sum / c;
+    }
+    return xy;
   }
 
   private static void examples(StringBuilder html, List<String> lines) throws IOException {
