@@ -196,7 +196,7 @@ public final class AtomicFiles {
         what = fse instanceof AccessDeniedException ? "permission denied"
             : fse instanceof NoSuchFileException ? "no such file or directory"
             : fse instanceof DirectoryNotEmptyException ? "a non-empty directory is in the way"
-            : fse instanceof FileAlreadyExistsException ? "already exists"
+            : fse instanceof FileAlreadyExistsException ? "a file is in the way"
             : fse.getClass().getSimpleName();
         if (fse.getFile() != null) {
           what += ": " + fse.getFile();
