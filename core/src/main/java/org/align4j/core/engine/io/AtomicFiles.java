@@ -132,8 +132,9 @@ public final class AtomicFiles {
       boolean exists = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
       if (exists && (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(incoming))) {
         // 2. a directory cannot be renamed over another: the old one goes aside first
-        aside = dir.resolve(base + ".old-" + suffix());
-        ops.rename(target, aside);
+        Path old = dir.resolve(base + ".old-" + suffix());
+        ops.rename(target, old);
+        aside = old; // only once it is there, so that a failure message says where the old one is
       }
       // 3. the new one in (over a file, rename replaces it atomically)
       try {
