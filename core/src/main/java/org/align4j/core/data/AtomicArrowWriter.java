@@ -2,15 +2,14 @@ package org.align4j.core.data;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import org.align4j.api.Align4jException;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.Rows;
+import org.align4j.core.engine.io.AtomicFiles;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -143,11 +142,7 @@ final class AtomicArrowWriter implements DatasetWriter {
     writer.end();
     channel.force(true);
     closeResources();
-    try {
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-    }
+    AtomicFiles.replace(temp, target);
     committed = true;
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -22,6 +23,7 @@ import org.align4j.api.Align4jException;
 import org.align4j.api.metrics.MetricsSinkProvider;
 import org.align4j.api.stage.Stage;
 import org.align4j.core.Versions;
+import org.align4j.core.engine.io.AtomicFiles;
 import org.align4j.core.inject.RunSettings;
 import org.align4j.core.inject.Services;
 import org.align4j.core.metrics.MetricsHub;
@@ -29,6 +31,7 @@ import org.align4j.core.plugin.PluginRegistry;
 import org.align4j.core.recipe.OptionsBinder;
 import org.align4j.core.recipe.ResolvedRecipe;
 import org.align4j.core.recipe.ResolvedStage;
+import org.align4j.core.recipe.RunLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,14 +44,18 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * run_dir/
- *   recipe.resolved.yaml   the recipe as it ran (repeats expanded, references resolved)
- *   run.json               versions, seed, stage outcomes and timings of the latest run
- *   runs.jsonl             one line per run (history)
+ *   recipe.resolved.yaml   the recipe as the latest run ran it (repeats expanded, references resolved)
+ *   run.json               versions, seed, stage outcomes, outputs and timings of the latest run
+ *   runs.jsonl             one line per run (history), each naming its resolved recipe in .align4j/history/
  *   metrics.csv ...        written by the metrics sinks
  *   logs/                  written by the launcher's log configuration
  *   &lt;outputs&gt;              as declared by the stages
  *   .align4j/stages/&lt;id&gt;.json   done markers   .align4j/work/&lt;id&gt;/  checkpoints   .align4j/tmp/  outputs in flight
+ *   .align4j/history/recipe.resolved.&lt;hash&gt;.yaml   every distinct resolved recipe of earlier runs
  * </pre>
+ *
+ * An output is replaced only once its new version is complete beside it (see {@link AtomicFiles#replace}), and
+ * the recipe loader refuses output paths that would replace anything but the output ({@link RunLayout}).
  */
 public final class PipelineRunner {
   private static final Logger LOG = LoggerFactory.getLogger(PipelineRunner.class);
@@ -70,12 +77,12 @@ public final class PipelineRunner {
       String fp = Fingerprints.of(s, recipe.runDir(), recipe.defaults(), stageSeed(recipe.seed(), s.id()), fps);
       fps.put(s.id(), fp);
       boolean upstreamReruns = s.dependsOn().stream().anyMatch(reran::contains);
-      boolean done = !upstreamReruns && isDone(recipe.runDir(), s, fp);
-      if (!done) {
+      Map<String, Path> done = upstreamReruns ? null : finishedOutputs(recipe.runDir(), s, fp);
+      if (done == null) {
         reran.add(s.id());
       }
-      out.add(new StageOutcome(s.id(), s.uses(), done ? StageOutcome.Status.SKIPPED : StageOutcome.Status.NOT_RUN,
-          Duration.ZERO, fp, done ? "finished earlier with the same inputs and options" : "would run"));
+      out.add(new StageOutcome(s.id(), s.uses(), done != null ? StageOutcome.Status.SKIPPED : StageOutcome.Status.NOT_RUN,
+          Duration.ZERO, fp, done != null ? "finished earlier with the same inputs and options" : "would run", done));
     }
     return out;
   }
@@ -85,17 +92,24 @@ public final class PipelineRunner {
   }
 
   /**
+   * Runs the stages that are not up to date. An ordinary exception in a stage makes it FAILED; a fatal JVM
+   * error ({@link VirtualMachineError}: out of memory, stack overflow) is thrown on after run.json and
+   * runs.jsonl record the stage as interrupted, since the JVM cannot be trusted to go on.
+   *
    * @param force stage ids to run even if finished
+   * @throws Align4jException when the run directory cannot be locked or its own files cannot be written (the
+   *     message names the file and why)
    */
   public RunResult run(ResolvedRecipe recipe, Set<String> force) {
     Path runDir = recipe.runDir();
-    Path meta = runDir.resolve(".align4j");
+    Path meta = runDir.resolve(RunLayout.META);
+    Path lockFile = meta.resolve("lock");
     try {
       Files.createDirectories(meta);
     } catch (IOException e) {
-      throw new Align4jException("cannot create run directory " + runDir + ": " + e.getMessage(), e);
+      throw new Align4jException("cannot create run directory " + runDir + ": " + AtomicFiles.reason(e), e);
     }
-    try (FileChannel ch = FileChannel.open(meta.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       FileLock lock;
       try {
         lock = ch.tryLock();
@@ -106,22 +120,18 @@ public final class PipelineRunner {
         throw new Align4jException("run directory " + runDir + " is in use by another align4j run; wait for it or"
             + " choose another run_dir (--set run_dir=...)");
       }
-      try {
-        return runLocked(recipe, force);
-      } finally {
-        lock.release();
-      }
+      // closing the channel releases the lock, also when a stage throws a fatal error
+      return runLocked(recipe, force);
     } catch (IOException e) {
-      throw new Align4jException("cannot lock run directory " + runDir + ": " + e.getMessage(), e);
+      throw new Align4jException("cannot lock run directory " + runDir + " (" + lockFile + "): " + AtomicFiles.reason(e), e);
     }
   }
 
   @SuppressWarnings({"rawtypes", "unchecked"})
-  private RunResult runLocked(ResolvedRecipe recipe, Set<String> force) throws IOException {
+  private RunResult runLocked(ResolvedRecipe recipe, Set<String> force) {
     Path runDir = recipe.runDir();
-    Path meta = runDir.resolve(".align4j");
     Instant started = Instant.now();
-    Files2.writeAtomically(runDir.resolve("recipe.resolved.yaml"), YAML.writeValueAsString(recipe.resolved()));
+    String resolvedRecipe = recordResolvedRecipe(recipe);
     var outcomes = new ArrayList<StageOutcome>();
     var fps = new HashMap<String, String>();
     var reran = new java.util.HashSet<String>();
@@ -131,63 +141,109 @@ public final class PipelineRunner {
       for (var ref : recipe.metrics()) {
         var e = registry.find(MetricsSinkProvider.class, ref.uses()).orElseThrow();
         MetricsSinkProvider p = (MetricsSinkProvider) e.provider();
-        hub.add(p.open(runDir, binder.bindPlain(p.optionsType(), ref.options(), "metrics sink " + ref.uses())));
+        try {
+          hub.add(p.open(runDir, binder.bindPlain(p.optionsType(), ref.options(), "metrics sink " + ref.uses())));
+        } catch (IOException io) {
+          throw new Align4jException("metrics sink '" + ref.uses() + "' cannot open its file in " + runDir + ": "
+              + (io.getMessage() != null ? io.getMessage() : io.toString()), io);
+        }
       }
       var services = new Services(registry, RunSettings.of(recipe.defaults()), hub);
       LOG.info("run '{}' in {} ({} stages)", recipe.name(), runDir, recipe.stages().size());
       for (ResolvedStage s : recipe.stages()) {
         if (!ok) {
-          outcomes.add(new StageOutcome(s.id(), s.uses(), StageOutcome.Status.NOT_RUN, Duration.ZERO, null, "an earlier stage failed"));
+          outcomes.add(new StageOutcome(s.id(), s.uses(), StageOutcome.Status.NOT_RUN, Duration.ZERO, null,
+              "an earlier stage failed", Map.of()));
           continue;
         }
         long seed = stageSeed(recipe.seed(), s.id());
         String fp = Fingerprints.of(s, recipe.runDir(), recipe.defaults(), seed, fps);
         fps.put(s.id(), fp);
         boolean upstreamReran = s.dependsOn().stream().anyMatch(reran::contains);
-        if (!force.contains(s.id()) && !upstreamReran && isDone(runDir, s, fp)) {
+        Map<String, Path> done = force.contains(s.id()) || upstreamReran ? null : finishedOutputs(runDir, s, fp);
+        if (done != null) {
           LOG.info("stage {} ({}): skipped, finished earlier with the same inputs and options", s.id(), s.uses());
-          outcomes.add(new StageOutcome(s.id(), s.uses(), StageOutcome.Status.SKIPPED, Duration.ZERO, fp, "up to date"));
+          outcomes.add(new StageOutcome(s.id(), s.uses(), StageOutcome.Status.SKIPPED, Duration.ZERO, fp, "up to date", done));
           continue;
         }
         reran.add(s.id());
-        var outcome = runStage(recipe, s, fp, seed, hub, services);
+        long t0 = System.nanoTime();
+        StageOutcome outcome;
+        try {
+          outcome = runStage(recipe, s, fp, seed, hub, services);
+        } catch (IOException e) {
+          // setting up the stage's directories or writing its marker failed; the message names the path
+          String msg = e.getMessage() != null ? e.getMessage() : e.toString();
+          LOG.error("stage {} ({}) failed: {}", s.id(), s.uses(), msg, e);
+          outcome = new StageOutcome(s.id(), s.uses(), StageOutcome.Status.FAILED, Duration.ofNanos(System.nanoTime() - t0),
+              fp, msg, Map.of());
+        } catch (VirtualMachineError fatal) {
+          throw interrupted(recipe, s, fp, Duration.ofNanos(System.nanoTime() - t0), outcomes, started, resolvedRecipe, fatal);
+        }
         outcomes.add(outcome);
         ok = outcome.status() == StageOutcome.Status.RAN;
         hub.flush();
       }
     }
     var result = new RunResult(runDir, List.copyOf(outcomes), ok);
-    writeRunRecord(recipe, result, started);
+    writeRunRecord(recipe, result, started, resolvedRecipe);
     return result;
+  }
+
+  /**
+   * Records a run stopped by a fatal error (the stage as interrupted, the later ones as not run) so that the
+   * next run resumes from it, then returns the error to throw on. Writing may itself fail this close to the
+   * memory limit; that failure is attached to the error, never thrown instead of it.
+   */
+  private VirtualMachineError interrupted(ResolvedRecipe recipe, ResolvedStage s, String fp, Duration d,
+      List<StageOutcome> outcomes, Instant started, String resolvedRecipe, VirtualMachineError fatal) {
+    try {
+      var all = new ArrayList<>(outcomes);
+      all.add(new StageOutcome(s.id(), s.uses(), StageOutcome.Status.INTERRUPTED, d, fp, fatal.toString(), Map.of()));
+      for (var later : recipe.stages().subList(recipe.stages().indexOf(s) + 1, recipe.stages().size())) {
+        all.add(new StageOutcome(later.id(), later.uses(), StageOutcome.Status.NOT_RUN, Duration.ZERO, null,
+            "the run was interrupted", Map.of()));
+      }
+      writeRunRecord(recipe, new RunResult(recipe.runDir(), all, false), started, resolvedRecipe);
+      LOG.error("stage {} ({}) interrupted by {}; run.json records it, the next run resumes from here", s.id(), s.uses(),
+          fatal.toString(), fatal);
+    } catch (Throwable t) {
+      fatal.addSuppressed(t);
+    }
+    return fatal;
   }
 
   @SuppressWarnings({"rawtypes", "unchecked"})
   private StageOutcome runStage(ResolvedRecipe recipe, ResolvedStage s, String fp, long seed, MetricsHub hub, Services services)
       throws IOException {
-    Path meta = recipe.runDir().resolve(".align4j");
+    Path runDir = recipe.runDir();
+    Path meta = runDir.resolve(RunLayout.META);
     Path work = meta.resolve("work").resolve(s.id());
     Path tmp = meta.resolve("tmp").resolve(s.id());
     Path workFp = work.resolve(".fingerprint");
     if (Files.exists(workFp) && !Files.readString(workFp).equals(fp)) {
       LOG.info("stage {}: inputs or options changed since its checkpoints were written; starting it afresh", s.id());
-      Files2.deleteRecursively(work);
+      AtomicFiles.deleteTree(work);
     }
     Files.createDirectories(work);
-    Files2.writeAtomically(workFp, fp);
-    Files2.deleteRecursively(tmp);
+    AtomicFiles.writeString(workFp, fp);
+    AtomicFiles.deleteTree(tmp);
     Files.createDirectories(tmp);
     hub.stage(s.id());
-    var ctx = new StageContextImpl(s, recipe.runDir(), work, tmp, recipe.defaults(), seed, hub, services);
+    var ctx = new StageContextImpl(s, runDir, work, tmp, recipe.defaults(), seed, hub, services);
     LOG.info("stage {} ({}): running", s.id(), s.uses());
     long t0 = System.nanoTime();
     try {
       services.inject(s.stage());
       ((Stage) s.stage()).run(ctx, s.options());
+    } catch (VirtualMachineError fatal) {
+      throw fatal;
     } catch (Exception | Error e) {
+      // every other Error too (an AssertionError, a plugin's NoClassDefFoundError): the stage failed, the JVM is fine
       Duration d = Duration.ofNanos(System.nanoTime() - t0);
       String msg = e instanceof Align4jException ? e.getMessage() : e.toString();
       LOG.error("stage {} ({}) failed after {}s: {}", s.id(), s.uses(), d.toSeconds(), msg, e);
-      return new StageOutcome(s.id(), s.uses(), StageOutcome.Status.FAILED, d, fp, msg);
+      return new StageOutcome(s.id(), s.uses(), StageOutcome.Status.FAILED, d, fp, msg, Map.of());
     }
     Duration d = Duration.ofNanos(System.nanoTime() - t0);
     var required = new java.util.HashSet<String>();
@@ -201,16 +257,22 @@ public final class PipelineRunner {
       if (Files.exists(tmp.resolve(out.getKey()))) {
         produced.put(out.getKey(), out.getValue());
       } else if (required.contains(out.getKey())) {
-        String msg = "stage finished without writing its output '" + out.getKey() + "'";
-        LOG.error("stage {} ({}): {}", s.id(), s.uses(), msg);
-        return new StageOutcome(s.id(), s.uses(), StageOutcome.Status.FAILED, d, fp, msg);
+        return failed(s, d, fp, "stage finished without writing its output '" + out.getKey() + "'");
       }
     }
     for (var out : produced.entrySet()) {
-      Path target = out.getValue();
-      Files.createDirectories(target.getParent());
-      Files2.deleteRecursively(target);
-      Files2.move(tmp.resolve(out.getKey()), target);
+      // checked at load too; again here because a ResolvedRecipe can be built by hand and replacing is recursive
+      String bad = RunLayout.outputProblem(runDir, out.getValue());
+      if (bad != null) {
+        return failed(s, d, fp, "refusing to publish output '" + out.getKey() + "': it " + bad);
+      }
+    }
+    for (var out : produced.entrySet()) {
+      try {
+        AtomicFiles.replace(tmp.resolve(out.getKey()), out.getValue());
+      } catch (IOException e) {
+        return failed(s, d, fp, "output '" + out.getKey() + "': " + e.getMessage());
+      }
     }
     var marker = new LinkedHashMap<String, Object>();
     marker.put("stage", s.id());
@@ -221,25 +283,39 @@ public final class PipelineRunner {
     var outs = new LinkedHashMap<String, String>();
     produced.forEach((k, v) -> outs.put(k, v.toString()));
     marker.put("outputs", outs);
-    Files2.writeAtomically(meta.resolve("stages").resolve(s.id() + ".json"), JSON.writeValueAsString(marker));
+    AtomicFiles.writeString(meta.resolve("stages").resolve(s.id() + ".json"), JSON.writeValueAsString(marker));
     LOG.info("stage {} ({}): done in {}", s.id(), s.uses(), String.format("%.1fs", d.toMillis() / 1000.0));
-    return new StageOutcome(s.id(), s.uses(), StageOutcome.Status.RAN, d, fp, "ok");
+    return new StageOutcome(s.id(), s.uses(), StageOutcome.Status.RAN, d, fp, "ok", produced);
   }
 
-  private static boolean isDone(Path runDir, ResolvedStage s, String fp) {
-    Path marker = runDir.resolve(".align4j").resolve("stages").resolve(s.id() + ".json");
+  private static StageOutcome failed(ResolvedStage s, Duration d, String fp, String msg) {
+    LOG.error("stage {} ({}): {}", s.id(), s.uses(), msg);
+    return new StageOutcome(s.id(), s.uses(), StageOutcome.Status.FAILED, d, fp, msg, Map.of());
+  }
+
+  /** The outputs of a stage finished earlier with fingerprint {@code fp}, or null when it must run. */
+  private static Map<String, Path> finishedOutputs(Path runDir, ResolvedStage s, String fp) {
+    Path marker = runDir.resolve(RunLayout.META).resolve("stages").resolve(s.id() + ".json");
     if (!Files.isRegularFile(marker)) {
-      return false;
+      return null;
     }
     try {
       Map<?, ?> m = JSON.readValue(marker.toFile(), Map.class);
       if (!fp.equals(m.get("fingerprint")) || !(m.get("outputs") instanceof Map<?, ?> outs)) {
-        return false;
+        return null;
       }
       // every output the stage produced is still there (optional outputs it did not write are not expected)
-      return outs.values().stream().allMatch(p -> Files.exists(Path.of(String.valueOf(p))));
+      var found = new LinkedHashMap<String, Path>();
+      for (var e : outs.entrySet()) {
+        Path p = Path.of(String.valueOf(e.getValue()));
+        if (!Files.exists(p)) {
+          return null;
+        }
+        found.put(String.valueOf(e.getKey()), p);
+      }
+      return found;
     } catch (IOException e) {
-      return false;
+      return null;
     }
   }
 
@@ -252,10 +328,56 @@ public final class PipelineRunner {
     return h ^ (h >>> 31);
   }
 
-  private void writeRunRecord(ResolvedRecipe recipe, RunResult result, Instant started) throws IOException {
+  /**
+   * Writes the resolved recipe as {@code recipe.resolved.yaml} and keeps every distinct one (this run's and,
+   * if it is not kept yet, the previous file's) under {@code .align4j/history/} by content hash, so a later run
+   * never loses an earlier run's recipe. Returns this run's history path relative to the run directory, for
+   * its line in runs.jsonl.
+   */
+  private static String recordResolvedRecipe(ResolvedRecipe recipe) {
+    Path runDir = recipe.runDir();
+    Path latest = runDir.resolve(RunLayout.RESOLVED_RECIPE);
+    Path history = RunLayout.history(runDir);
+    String yaml;
+    try {
+      yaml = YAML.writeValueAsString(recipe.resolved());
+    } catch (IOException e) {
+      throw new IllegalStateException("the resolved recipe cannot be written as YAML", e);
+    }
+    Path mine = history.resolve(historyName(yaml.getBytes(StandardCharsets.UTF_8)));
+    try {
+      if (Files.isRegularFile(latest)) {
+        byte[] previous = Files.readAllBytes(latest);
+        Path kept = history.resolve(historyName(previous));
+        if (!Files.exists(kept)) {
+          AtomicFiles.write(kept, ch -> ch.write(java.nio.ByteBuffer.wrap(previous)));
+        }
+      }
+      if (!Files.exists(mine)) {
+        AtomicFiles.writeString(mine, yaml);
+      }
+      AtomicFiles.writeString(latest, yaml);
+    } catch (IOException e) {
+      throw new Align4jException(e.getMessage(), e);
+    }
+    return runDir.relativize(mine).toString();
+  }
+
+  private static String historyName(byte[] content) {
+    try {
+      byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(content);
+      return "recipe.resolved." + java.util.HexFormat.of().formatHex(h, 0, 6) + ".yaml";
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Appends this run to runs.jsonl (the history) and writes run.json (the latest run); both are tried. */
+  private void writeRunRecord(ResolvedRecipe recipe, RunResult result, Instant started, String resolvedRecipe) {
     var rec = new LinkedHashMap<String, Object>();
     rec.put("recipe", recipe.name());
     rec.put("source", recipe.source());
+    rec.put("recipe_resolved", resolvedRecipe);
     rec.put("started", started.toString());
     rec.put("finished", Instant.now().toString());
     rec.put("ok", result.ok());
@@ -269,11 +391,31 @@ public final class PipelineRunner {
       m.put("status", o.status().name().toLowerCase());
       m.put("seconds", o.duration().toMillis() / 1000.0);
       m.put("message", o.message());
+      if (!o.outputs().isEmpty()) {
+        var outs = new LinkedHashMap<String, String>();
+        o.outputs().forEach((k, v) -> outs.put(k, v.toString()));
+        m.put("outputs", outs);
+      }
       st.add(m);
     }
     rec.put("stages", st);
-    Files2.writeAtomically(recipe.runDir().resolve("run.json"), JSON.writeValueAsString(rec));
-    Files.writeString(recipe.runDir().resolve("runs.jsonl"), new ObjectMapper().writeValueAsString(rec) + "\n",
-        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    IOException first = null;
+    try {
+      AtomicFiles.append(recipe.runDir().resolve(RunLayout.RUN_HISTORY), new ObjectMapper().writeValueAsString(rec) + "\n");
+    } catch (IOException e) {
+      first = e;
+    }
+    try {
+      AtomicFiles.writeString(recipe.runDir().resolve(RunLayout.RUN_RECORD), JSON.writeValueAsString(rec));
+    } catch (IOException e) {
+      if (first == null) {
+        first = e;
+      } else {
+        first.addSuppressed(e);
+      }
+    }
+    if (first != null) {
+      throw new Align4jException(first.getMessage() + " (the stages' outputs are in place; the next run skips them)", first);
+    }
   }
 }

@@ -133,6 +133,7 @@ public final class RecipeLoader {
 
     // 4. stage headers: ids, providers, outputs (needed to resolve references)
     var headers = new LinkedHashMap<String, Header>();
+    var checked = new ArrayList<OutputAt>(); // outputs inside the run directory, checked for overlaps
     for (YNode item : stages.items()) {
       if (!(item instanceof YNode.YMap sm)) {
         problems.add(new Problem(item.loc(), "a stage is a mapping with 'id' and 'uses'"));
@@ -187,7 +188,35 @@ public final class RecipeLoader {
         for (String port : ports) {
           YNode v = declared instanceof YNode.YMap om ? om.get(port) : null;
           Object rel = v == null ? id + "/" + port : interpolate(v, scope, null, problems).toPlain();
-          h.outputs.put(port, runDir.resolve(String.valueOf(rel)).normalize());
+          Location at = v != null ? v.loc() : sm.get("id").loc();
+          Path p;
+          try {
+            p = runDir.resolve(rel == null ? "" : String.valueOf(rel)).normalize();
+          } catch (java.nio.file.InvalidPathException e) {
+            problems.add(new Problem(at, "output '" + port + "' of stage '" + id + "' is not a valid path: " + e.getMessage()));
+            continue;
+          }
+          h.outputs.put(port, p);
+          // the runner replaces whatever is at an output path, so a path that holds anything else is refused here
+          String bad = RunLayout.outputProblem(runDir, p);
+          if (bad != null) {
+            problems.add(new Problem(at, "output '" + port + "' of stage '" + id + "' " + bad
+                + (v == null ? "; set outputs." + port + " to another path" : "; choose another path, e.g. the default '"
+                    + id + "/" + port + "'")));
+          } else {
+            checked.add(new OutputAt(id, port, p, at));
+          }
+        }
+      }
+    }
+    for (int j = 0; j < checked.size(); j++) {
+      for (int i = 0; i < j; i++) {
+        var a = checked.get(i);
+        var b = checked.get(j);
+        if (b.path.startsWith(a.path) || a.path.startsWith(b.path)) {
+          String how = a.path.equals(b.path) ? "is also" : a.path.startsWith(b.path) ? "contains" : "is inside";
+          problems.add(new Problem(b.at, "output '" + b.port + "' of stage '" + b.stage + "' is " + b.path + ", which " + how
+              + " output '" + a.port + "' of stage '" + a.stage + "' (" + a.path + "); each output needs a path of its own"));
         }
       }
     }
@@ -254,6 +283,12 @@ public final class RecipeLoader {
             if (from == null && !Files.exists(p)) {
               problems.add(new Problem(e.getValue().loc(), "input '" + e.getKey() + "' of stage '" + h.id
                   + "': file not found: " + p + " (paths are relative to the working directory " + workingDir + ")"));
+            }
+            if (h.id.equals(from)) {
+              problems.add(new Problem(e.getValue().loc(), "input '" + e.getKey() + "' of stage '" + h.id
+                  + "' is the stage's own output '" + fromOut + "'; a stage's outputs replace what was there, so it cannot read them"));
+            } else if (from == null) {
+              checkInputAgainstOutputs(h.id, e.getKey(), p, refDeps, headers, checked, problems);
             }
             inputs.put(e.getKey(), new ResolvedStage.Input(p, from, fromOut));
           }
@@ -637,6 +672,32 @@ public final class RecipeLoader {
     problems.add(new Problem(loc, "cannot resolve ${" + key + "}: " + msg));
     return "${" + key + "}";
   }
+
+  /**
+   * A user's file (not another stage's output) that a stage output would replace: the output path contains it
+   * or lies inside it. A path built on a referenced stage's output ({@code ${stages.x.outputs.y}/sub}) is that
+   * stage's, not the user's.
+   */
+  private static void checkInputAgainstOutputs(String stage, String input, Path p, Set<String> refDeps,
+      Map<String, Header> headers, List<OutputAt> outputs, List<Problem> problems) {
+    for (String d : refDeps) {
+      var hd = headers.get(d);
+      if (hd != null && hd.outputs.values().stream().anyMatch(p::startsWith)) {
+        return;
+      }
+    }
+    for (var o : outputs) {
+      if (o.path.startsWith(p) || p.startsWith(o.path)) {
+        String how = o.path.equals(p) ? "is also" : p.startsWith(o.path) ? "contains" : "is inside";
+        problems.add(new Problem(o.at, "output '" + o.port + "' of stage '" + o.stage + "' is " + o.path + ", which " + how
+            + " input '" + input + "' of stage '" + stage + "' (" + p + "); choose another output path"
+            + (o.path.equals(p) ? " or, to read this output, refer to it as ${stages." + o.stage + ".outputs." + o.port + "}" : "")));
+      }
+    }
+  }
+
+  /** A stage output path and where the recipe declares it (the stage id for a default path). */
+  private record OutputAt(String stage, String port, Path path, Location at) {}
 
   private static String scalarText(YNode n, String what, List<Problem> problems) {
     if (n == null) {

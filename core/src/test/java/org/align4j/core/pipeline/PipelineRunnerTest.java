@@ -2,14 +2,17 @@ package org.align4j.core.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.align4j.api.Align4jException;
 import org.align4j.core.Align4j;
 import org.align4j.core.plugin.PluginRegistry;
+import org.align4j.core.recipe.RecipeException;
 import org.align4j.core.recipe.RecipeLoader;
 import org.align4j.core.recipe.ResolvedRecipe;
 import org.align4j.core.recipe.YamlTree;
@@ -95,5 +98,139 @@ class PipelineRunnerTest {
     var bad = org.junit.jupiter.api.Assertions.assertThrows(org.align4j.core.recipe.RecipeException.class,
         () -> Align4j.create().stage("write-text").option("repeet", 3).runIn(dir.resolve("emb2")));
     assertTrue(bad.getMessage().contains("unknown option 'repeet' for stage 'write-text' (write-text); did you mean 'repeat'?"), bad.getMessage());
+  }
+
+  @Test
+  void anOutputDeclaredAsTheParentOfTheRunDirectoryIsRefusedAndNothingIsDeleted() throws Exception {
+    Path sentinel = Files.writeString(Files.createDirectories(dir.resolve("runs")).resolve("sentinel.txt"), "keep me");
+    var e = assertThrows(Align4jException.class, () -> new PipelineRunner(registry).run(load("""
+        name: p
+        stages:
+          - {id: a, uses: write-text, outputs: {text: ..}}
+        """)));
+    assertTrue(Files.exists(sentinel), "the file beside the run directory was deleted");
+    assertTrue(e instanceof RecipeException, e.toString());
+  }
+
+  @Test
+  void rerunningAStageReplacesItsOutputAndLeavesNothingBeside() throws Exception {
+    var r1 = new PipelineRunner(registry).run(load(RECIPE));
+    assertTrue(r1.ok());
+    var r2 = new PipelineRunner(registry).run(load(RECIPE, "stages.a.options.text=Z"), java.util.Set.of());
+    assertTrue(r2.ok());
+    assertEquals("Z", Files.readString(dir.resolve("runs/p/a/text")));
+    assertEquals("ZB", Files.readString(dir.resolve("runs/p/b/text")));
+    try (var s = Files.list(dir.resolve("runs/p/a"))) {
+      assertEquals(List.of("text"), s.map(x -> x.getFileName().toString()).toList());
+    }
+  }
+
+  @Test
+  void anOutputThatCannotBePublishedIsAFailedStageNamingThePathAndKeepsTheNewOutput() throws Exception {
+    Path blocker = Files.writeString(Files.createDirectories(dir.resolve("runs/p")).resolve("blocker"), "a file of mine");
+    var r = new PipelineRunner(registry).run(load("""
+        name: p
+        stages:
+          - {id: a, uses: write-text, outputs: {text: blocker/text}, options: {text: new}}
+        """));
+    assertFalse(r.ok());
+    var a = r.stages().get(0);
+    assertEquals(StageOutcome.Status.FAILED, a.status());
+    assertTrue(a.message().startsWith("output 'text': cannot put the new text in place at " + blocker.resolve("text")
+        + ": a file is in the way: " + blocker), a.message());
+    Path kept = dir.resolve("runs/p/.align4j/tmp/a/text");
+    assertTrue(a.message().endsWith("the new one is at " + kept), a.message());
+    assertEquals("new", Files.readString(kept));
+    assertEquals("a file of mine", Files.readString(blocker));
+    assertTrue(Files.readString(dir.resolve("runs/p/run.json")).contains("\"failed\""));
+  }
+
+  @Test
+  void aRunFileThatCannotBeWrittenIsNamedAndLeavesNoTemporaryFile() throws Exception {
+    Path runDir = dir.resolve("runs/p");
+    // a non-empty directory where the file belongs: the rename fails the way a full or read-only disk fails
+    Files.writeString(Files.createDirectories(runDir.resolve("recipe.resolved.yaml")).resolve("x"), "x");
+    var e = assertThrows(Align4jException.class, () -> new PipelineRunner(registry).run(load(RECIPE)));
+    assertTrue(e.getMessage().startsWith("cannot write " + runDir.resolve("recipe.resolved.yaml") + ": "), e.getMessage());
+    assertFalse(e.getMessage().contains("lock"), e.getMessage());
+    assertEquals(List.of(), strays(runDir));
+
+    Files.delete(runDir.resolve("recipe.resolved.yaml/x"));
+    Files.delete(runDir.resolve("recipe.resolved.yaml"));
+    Files.writeString(Files.createDirectories(runDir.resolve("run.json")).resolve("x"), "x");
+    var e2 = assertThrows(Align4jException.class, () -> new PipelineRunner(registry).run(load(RECIPE)));
+    assertTrue(e2.getMessage().startsWith("cannot write " + runDir.resolve("run.json") + ": "), e2.getMessage());
+    assertEquals(List.of(), strays(runDir));
+    // the stages themselves finished and are kept: the next run skips them
+    Files.delete(runDir.resolve("run.json/x"));
+    Files.delete(runDir.resolve("run.json"));
+    assertEquals(2, new PipelineRunner(registry).run(load(RECIPE)).count(StageOutcome.Status.SKIPPED));
+  }
+
+  /** Temporary files left anywhere in the run directory (names holding "tmp", outside the runner's own tmp area). */
+  static List<String> strays(Path runDir) throws java.io.IOException {
+    try (var s = Files.walk(runDir)) {
+      return s.filter(p -> !p.startsWith(runDir.resolve(".align4j/tmp")) && p.getFileName().toString().contains("tmp"))
+          .map(Path::toString).toList();
+    }
+  }
+
+  @Test
+  void fatalErrorsPropagateAfterTheRunRecordMarksTheStageInterrupted() throws Exception {
+    String recipe = """
+        name: p
+        stages:
+          - {id: a, uses: write-text}
+          - {id: b, uses: throw, inputs: {after: "${stages.a.outputs.text}"}, options: {error: oom}}
+          - {id: c, uses: write-text, inputs: {prefix: "${stages.b.outputs.text}"}}
+        """;
+    var oom = assertThrows(OutOfMemoryError.class, () -> new PipelineRunner(registry).run(load(recipe)));
+    assertEquals("simulated: Java heap space", oom.getMessage());
+    var run = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("runs/p/run.json").toFile());
+    assertFalse(run.get("ok").asBoolean());
+    assertEquals(List.of("ran", "interrupted", "not_run"), java.util.stream.StreamSupport
+        .stream(run.get("stages").spliterator(), false).map(n -> n.get("status").asText()).toList());
+    assertTrue(run.get("stages").get(1).get("message").asText().contains("OutOfMemoryError"), run.toString());
+    assertEquals(1, Files.readAllLines(dir.resolve("runs/p/runs.jsonl")).size());
+    assertThrows(StackOverflowError.class, () -> new PipelineRunner(registry).run(load(recipe, "stages.b.options.error=stack")));
+    assertThrows(InternalError.class, () -> new PipelineRunner(registry).run(load(recipe, "stages.b.options.error=internal")));
+
+    // the lock was released and the finished stage is kept; ordinary throwables are a failed stage
+    for (String kind : List.of("runtime", "assertion", "linkage")) {
+      var r = new PipelineRunner(registry).run(load(recipe, "stages.b.options.error=" + kind));
+      assertEquals(List.of(StageOutcome.Status.SKIPPED, StageOutcome.Status.FAILED, StageOutcome.Status.NOT_RUN),
+          r.stages().stream().map(StageOutcome::status).toList(), kind);
+    }
+  }
+
+  @Test
+  void outcomesExposeEachStageOutputPaths() {
+    var r1 = new PipelineRunner(registry).run(load(RECIPE));
+    Path runDir = dir.resolve("runs/p");
+    assertEquals(Map.of("text", runDir.resolve("a/text")), r1.stages().get(0).outputs());
+    assertEquals(runDir.resolve("b/text"), r1.output("b", "text"));
+    var r2 = new PipelineRunner(registry).run(load(RECIPE));
+    assertEquals(StageOutcome.Status.SKIPPED, r2.stages().get(1).status());
+    assertEquals(Map.of("text", runDir.resolve("b/text")), r2.stages().get(1).outputs());
+    var failed = new PipelineRunner(registry).run(load(RECIPE, "stages.b.options.fail=true"));
+    assertEquals(Map.of(), failed.stages().get(1).outputs());
+    var e = assertThrows(IllegalArgumentException.class, () -> failed.output("b", "text"));
+    assertTrue(e.getMessage().contains("stage 'b' has no output 'text' in this run (failed)"), e.getMessage());
+  }
+
+  @Test
+  void eachRunKeepsTheResolvedRecipeOfEarlierRuns() throws Exception {
+    new PipelineRunner(registry).run(load(RECIPE));
+    new PipelineRunner(registry).run(load(RECIPE, "stages.b.options.text=Q"));
+    Path runDir = dir.resolve("runs/p");
+    assertTrue(Files.readString(runDir.resolve("recipe.resolved.yaml")).contains("text: \"Q\""));
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var lines = Files.readAllLines(runDir.resolve("runs.jsonl"));
+    assertEquals(2, lines.size());
+    // each run's line names the resolved recipe it ran, kept under .align4j/history
+    String first = Files.readString(runDir.resolve(json.readTree(lines.get(0)).get("recipe_resolved").asText()));
+    String second = Files.readString(runDir.resolve(json.readTree(lines.get(1)).get("recipe_resolved").asText()));
+    assertTrue(first.contains("text: \"B\"") && !first.contains("text: \"Q\""), first);
+    assertEquals(Files.readString(runDir.resolve("recipe.resolved.yaml")), second);
   }
 }

@@ -194,4 +194,63 @@ class RecipeLoaderTest {
     assertEquals(List.of("data", "tok", "use"), r.stages().stream().map(ResolvedStage::id).toList());
     assertEquals(dir.resolve("runs/t/tok/text").toString(), r.defaults().get("tokenizer"));
   }
+
+  @Test
+  void outputPathsThatWouldReplaceSomethingElseAreRefusedAtTheirLocation() throws Exception {
+    Path in = java.nio.file.Files.createDirectories(dir.resolve("runs/t/data")).resolve("in.txt");
+    java.nio.file.Files.writeString(in, "mine");
+    String outside = dir.resolveSibling(dir.getFileName() + "-elsewhere").toString();
+    var e = fail("""
+        name: t
+        stages:
+          - {id: up, uses: write-text, outputs: {text: ..}}
+          - {id: dot, uses: write-text, outputs: {text: .}}
+          - {id: root, uses: write-text, outputs: {text: /}}
+          - {id: abs, uses: write-text, outputs: {text: "%s"}}
+          - {id: logs, uses: write-text}
+          - {id: meta, uses: write-text, outputs: {text: .align4j/stages}}
+          - {id: rec, uses: write-text, outputs: {text: run.json}}
+          - {id: grand, uses: write-text, outputs: {text: ../../x/..}}
+          - {id: own, uses: write-text, inputs: {prefix: runs/t/data/in.txt}, outputs: {text: data}}
+          - {id: one, uses: write-text, outputs: {text: shared/x}}
+          - {id: two, uses: write-text, outputs: {text: shared}}
+          - {id: empty, uses: write-text, outputs: {text: ""}}
+        """.formatted(outside));
+    var msgs = e.problems().stream().map(Problem::toString).toList();
+    String all = String.join("\n", msgs);
+    assertEquals(11, msgs.size(), all);
+    assertTrue(msgs.get(0).startsWith("r.yaml:3:48: output 'text' of stage 'up' is " + dir.resolve("runs")
+        + ", which contains the run directory"), all);
+    assertTrue(msgs.get(1).startsWith("r.yaml:4:49: output 'text' of stage 'dot' is the run directory itself"), all);
+    assertTrue(msgs.get(2).startsWith("r.yaml:5:50: output 'text' of stage 'root' is /, which contains the run directory"), all);
+    assertTrue(msgs.get(3).startsWith("r.yaml:6:49: output 'text' of stage 'abs' is " + outside + ", outside the run directory "
+        + dir.resolve("runs/t") + "; write it under the run directory (a relative path) or move run_dir (--set run_dir=...)"), all);
+    assertTrue(msgs.get(4).startsWith("r.yaml:7:10: output 'text' of stage 'logs' is " + dir.resolve("runs/t/logs/text")
+        + ", inside 'logs', which align4j keeps for itself"), all);
+    assertTrue(msgs.get(5).startsWith("r.yaml:8:50: output 'text' of stage 'meta' is " + dir.resolve("runs/t/.align4j/stages")
+        + ", inside '.align4j', which align4j keeps for itself"), all);
+    assertTrue(msgs.get(6).startsWith("r.yaml:9:49: output 'text' of stage 'rec' is " + dir.resolve("runs/t/run.json")
+        + ", inside 'run.json', which align4j keeps for itself"), all);
+    assertTrue(msgs.get(7).startsWith("r.yaml:10:51: output 'text' of stage 'grand' is " + dir
+        + ", which contains the run directory"), all);
+    assertTrue(msgs.stream().anyMatch(m -> m.startsWith("r.yaml:11:") && m.contains("output 'text' of stage 'own' is "
+        + dir.resolve("runs/t/data") + ", which contains input 'prefix' of stage 'own' (" + in + ")")), all);
+    assertTrue(msgs.stream().anyMatch(m -> m.startsWith("r.yaml:13:49: output 'text' of stage 'two' is "
+        + dir.resolve("runs/t/shared") + ", which contains output 'text' of stage 'one' (" + dir.resolve("runs/t/shared/x") + ")")), all);
+    assertTrue(msgs.stream().anyMatch(m -> m.startsWith("r.yaml:14:") && m.contains("output 'text' of stage 'empty'")
+        && m.contains("the run directory itself")), all);
+  }
+
+  @Test
+  void outputsInsideTheRunDirectoryAreAccepted() {
+    var r = load("""
+        name: t
+        stages:
+          - {id: a, uses: write-text, outputs: {text: "${run_dir}/out/a.txt"}}
+          - {id: b, uses: write-text, outputs: {text: out/a.txt2}}
+          - {id: c, uses: write-text, outputs: {text: out/sub/../c.txt}, inputs: {prefix: "${stages.a.outputs.text}"}}
+        """);
+    assertEquals(dir.resolve("runs/t/out/a.txt"), r.stage("a").orElseThrow().outputs().get("text"));
+    assertEquals(dir.resolve("runs/t/out/c.txt"), r.stage("c").orElseThrow().outputs().get("text"));
+  }
 }

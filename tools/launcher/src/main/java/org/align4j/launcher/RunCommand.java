@@ -66,6 +66,11 @@ final class RunCommand implements Callable<Integer> {
     } catch (Align4jException e) {
       err.println("align4j: " + e.getMessage());
       return Main.FAILED;
+    } catch (VirtualMachineError e) {
+      // the runner has recorded the stage as interrupted (run.json) and logged the trace; the JVM exits after this
+      err.println("align4j run: " + e + "; run.json marks the stage interrupted and the same command resumes the run"
+          + (e instanceof OutOfMemoryError ? " (more memory: ALIGN4J_JAVA_OPTS=-Xmx...)" : ""));
+      return Main.FAILED;
     }
     out.println();
     out.println("run '" + r.name() + "' " + (result.ok() ? "finished" : "FAILED") + " in " + r.runDir());

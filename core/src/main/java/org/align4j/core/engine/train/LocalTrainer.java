@@ -263,8 +263,7 @@ public final class LocalTrainer implements Trainer {
       j.put("rng", "per-step seeds derived from (seed, micro-batch, rank); torch.manual_seed is set before each micro-batch");
       j.put("lr_next", opt.lr());
       AtomicFiles.writeString(tmp.resolve("trainer.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(j));
-      deleteTree(target);
-      AtomicFiles.move(tmp, target);
+      AtomicFiles.replace(tmp, target);
       AtomicFiles.writeString(dir.resolve("latest"), name + "\n");
       prune(dir, 2);
       return target;

@@ -1,0 +1,44 @@
+package org.align4j.core.testing;
+
+import java.util.List;
+import org.align4j.api.Default;
+import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Stage;
+import org.align4j.api.stage.StageContext;
+
+/** Test stage: throws the throwable named by {@code error}, to check how the runner treats each kind. */
+public final class ThrowStage implements Stage<ThrowStage.Options> {
+  public record Options(@Default("runtime") String error) {}
+
+  @Override
+  public String id() {
+    return "throw";
+  }
+
+  @Override
+  public Class<Options> optionsType() {
+    return Options.class;
+  }
+
+  @Override
+  public List<Port> inputs() {
+    return List.of(Port.optional("after", "any file, to order this stage after another"));
+  }
+
+  @Override
+  public List<Port> outputs() {
+    return List.of(Port.required("text", "never written"));
+  }
+
+  @Override
+  public void run(StageContext ctx, Options o) {
+    switch (o.error()) {
+      case "oom" -> throw new OutOfMemoryError("simulated: Java heap space");
+      case "stack" -> throw new StackOverflowError("simulated");
+      case "internal" -> throw new InternalError("simulated");
+      case "assertion" -> throw new AssertionError("simulated assertion");
+      case "linkage" -> throw new NoClassDefFoundError("com/example/Missing");
+      default -> throw new IllegalStateException("simulated " + o.error());
+    }
+  }
+}
