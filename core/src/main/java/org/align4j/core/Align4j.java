@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.align4j.api.data.Rows;
 import org.align4j.core.pipeline.PipelineRunner;
 import org.align4j.core.pipeline.RunResult;
 import org.align4j.core.plugin.PluginRegistry;
@@ -27,7 +28,7 @@ import org.align4j.core.recipe.ResolvedRecipe;
  *     .runIn(Path.of("/tmp/sft-run"));                  // outputs: /tmp/sft-run/sft/<output>
  * }</pre>
  *
- * The JVM needs {@code --add-opens=java.base/java.nio=ALL-UNNAMED} (Apache Arrow).
+ * The JVM needs {@code --add-opens=java.base/java.nio=ALL-UNNAMED} (Apache Arrow); {@link #create()} checks it.
  */
 public final class Align4j {
   private final PluginRegistry registry;
@@ -38,13 +39,20 @@ public final class Align4j {
     this.workingDir = workingDir;
   }
 
-  /** Bundled plugins (class path) only. */
+  /**
+   * Bundled plugins (class path) only.
+   *
+   * @throws org.align4j.api.Align4jException when the JVM lacks {@code --add-opens=java.base/java.nio=ALL-UNNAMED}
+   *     (checked here, up front, rather than failing the first stage that opens a dataset)
+   */
   public static Align4j create() {
+    Rows.requireArrowAccess();
     return new Align4j(PluginRegistry.classpath(), Path.of("").toAbsolutePath());
   }
 
   /** Bundled plugins plus the plugin jars in {@code pluginDirs}. */
   public static Align4j withPlugins(List<Path> pluginDirs) {
+    Rows.requireArrowAccess();
     return new Align4j(PluginRegistry.load(pluginDirs), Path.of("").toAbsolutePath());
   }
 

@@ -1,5 +1,6 @@
 package org.align4j.core.engine;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
 /** {@link Models} on libtorch: Hugging Face checkpoint directories, float32 compute on the run's device. */
 public final class LocalModels implements Models {
   private static final Logger LOG = LoggerFactory.getLogger(LocalModels.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   static final String INDEX = "model.safetensors.index.json";
   static final String SINGLE = "model.safetensors";
   private final Device device;

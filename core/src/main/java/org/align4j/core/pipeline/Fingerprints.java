@@ -4,21 +4,27 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.align4j.core.recipe.ResolvedStage;
 
 /**
- * A stage's fingerprint: its provider, options, the run defaults and, for each input, the fingerprint of
- * the stage that produced it or the content of the user's file. Equal fingerprints mean the stage would
- * compute the same outputs, so a finished stage is skipped.
+ * A stage's fingerprint: its provider (id, class, version and a digest of the code it was loaded from),
+ * options, the run defaults and, for each input, the fingerprint of the stage that produced it or the
+ * content of the user's file. Equal fingerprints mean the stage would compute the same outputs, so a
+ * finished stage is skipped; a rebuilt plugin with other code re-runs its stages.
  */
 final class Fingerprints {
   private static final ObjectMapper JSON = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
@@ -32,9 +38,10 @@ final class Fingerprints {
     for (var e : new TreeMap<>(s.outputs()).entrySet()) {
       update(md, "output:" + e.getKey() + "=" + runDir.relativize(e.getValue()));
     }
-    update(md, "align4j-fingerprint-v1");
+    update(md, "align4j-fingerprint-v2");
     update(md, s.uses());
     update(md, s.stage().getClass().getName());
+    update(md, "code:" + code(s.stage().getClass()));
     // paths inside the run directory are fingerprinted relative to it, so a copied or moved run resumes
     String rd = runDir.toString();
     update(md, canonical(s.optionsPlain()).replace(rd, "${run_dir}"));
@@ -48,6 +55,85 @@ final class Fingerprints {
       } else {
         update(md, "file:" + contentHash(in.path()));
       }
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  /** Digest of each code source (jar or class directory), computed once per JVM; keyed with size and time. */
+  private static final Map<String, String> CODE = new ConcurrentHashMap<>();
+
+  /**
+   * The provider's version (its jar manifest's {@code Implementation-Version}) and a digest of the code
+   * source its class came from: for a jar, the names and contents of its entries (not their timestamps, so
+   * a byte-identical rebuild matches); for a class directory, its {@code .class} files and {@code META-INF}.
+   */
+  static String code(Class<?> c) {
+    String version = c.getPackage() == null ? null : c.getPackage().getImplementationVersion();
+    var cs = c.getProtectionDomain().getCodeSource();
+    Path where;
+    try {
+      where = cs == null || cs.getLocation() == null ? null : Path.of(cs.getLocation().toURI());
+    } catch (URISyntaxException | IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+      where = null;
+    }
+    if (where == null) {
+      // no file to digest (e.g. generated at run time): the bytes of the class itself
+      return version + ":class:" + classBytesHash(c);
+    }
+    String key;
+    try {
+      key = where + (Files.isRegularFile(where) ? "@" + Files.size(where) + "@" + Files.getLastModifiedTime(where).toMillis() : "");
+    } catch (IOException e) {
+      key = where.toString();
+    }
+    Path p = where;
+    return version + ":" + CODE.computeIfAbsent(key, k -> Files.isDirectory(p) ? directoryHash(p) : jarHash(p));
+  }
+
+  private static String jarHash(Path jar) {
+    MessageDigest md = sha256();
+    try (JarFile jf = new JarFile(jar.toFile())) {
+      List<JarEntry> entries = jf.stream().filter(e -> !e.isDirectory()).sorted(Comparator.comparing(JarEntry::getName)).toList();
+      byte[] buf = new byte[1 << 16];
+      for (JarEntry e : entries) {
+        update(md, e.getName());
+        try (InputStream in = jf.getInputStream(e)) {
+          int n;
+          while ((n = in.read(buf)) > 0) {
+            md.update(buf, 0, n);
+          }
+        }
+      }
+    } catch (IOException e) {
+      update(md, "unreadable:" + e.getMessage());
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  private static String directoryHash(Path dir) {
+    MessageDigest md = sha256();
+    try (Stream<Path> s = Files.walk(dir)) {
+      List<Path> files = s.filter(Files::isRegularFile)
+          .filter(f -> f.toString().endsWith(".class") || dir.relativize(f).startsWith("META-INF"))
+          .sorted().toList();
+      for (Path f : files) {
+        update(md, dir.relativize(f).toString());
+        md.update(Files.readAllBytes(f));
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      update(md, "unreadable:" + e.getMessage());
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  private static String classBytesHash(Class<?> c) {
+    MessageDigest md = sha256();
+    try (InputStream in = c.getResourceAsStream(c.getName().substring(c.getName().lastIndexOf('.') + 1) + ".class")) {
+      if (in != null) {
+        md.update(in.readAllBytes());
+      }
+    } catch (IOException e) {
+      update(md, "unreadable:" + e.getMessage());
     }
     return HexFormat.of().formatHex(md.digest());
   }

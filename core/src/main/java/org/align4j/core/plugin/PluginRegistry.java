@@ -74,7 +74,7 @@ public final class PluginRegistry {
         try (Stream<Path> s = Files.list(e)) {
           jars = s.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
         } catch (IOException ex) {
-          loadErrors.add("plugin " + e + ": cannot list: " + ex.getMessage());
+          problem("plugin " + e + ": cannot list: " + ex.getMessage());
           continue;
         }
         if (jars.isEmpty()) {
@@ -92,14 +92,12 @@ public final class PluginRegistry {
   private void loadPlugin(Path plugin, List<Path> jars, ClassLoader app) {
     String bundled = bundledSharedPackage(jars);
     if ("".equals(bundled)) {
-      loadErrors.add("plugin " + plugin + " skipped: not a readable jar (zip) file; rebuild it or remove it from the plugin directory");
-      LOG.error(loadErrors.get(loadErrors.size() - 1));
+      problem("plugin " + plugin + " skipped: not a readable jar (zip) file; rebuild it or remove it from the plugin directory");
       return;
     }
     if (bundled != null) {
-      loadErrors.add("plugin " + plugin + " refused: it bundles " + bundled + ", which align4j shares with every"
+      problem("plugin " + plugin + " refused: it bundles " + bundled + ", which align4j shares with every"
           + " plugin; mark that dependency <scope>provided</scope> in the plugin's pom");
-      LOG.error(loadErrors.get(loadErrors.size() - 1));
       return;
     }
     URL[] urls = new URL[jars.size()];
@@ -108,7 +106,7 @@ public final class PluginRegistry {
         urls[i] = jars.get(i).toUri().toURL();
       }
     } catch (IOException e) {
-      loadErrors.add("plugin " + plugin + ": " + e.getMessage());
+      problem("plugin " + plugin + ": " + e.getMessage());
       return;
     }
     var loader = new PluginClassLoader("align4j-plugin:" + plugin.getFileName(), urls, app);
@@ -177,8 +175,13 @@ public final class PluginRegistry {
     String where = pluginSource != null ? "plugin " + pluginSource : "class path";
     String msg = where + ": cannot load a " + ProviderKinds.name(kind) + " provider: " + e.getMessage()
         + (root != e ? " (cause: " + root + ")" : "");
+    problem(msg);
+  }
+
+  /** Records a plugin that failed to load and logs it: the one place a load problem is reported. */
+  private void problem(String msg) {
     loadErrors.add(msg);
-    LOG.error(msg);
+    LOG.warn(msg);
   }
 
   private static String codeSource(Class<?> c) {
@@ -229,7 +232,7 @@ public final class PluginRegistry {
     return entries(kind).stream().map(ProviderEntry::id).toList();
   }
 
-  /** Plugins that failed to load; the rest still work. */
+  /** Plugins that failed to load (each already logged once, as a warning); the rest still work. */
   public List<String> loadErrors() {
     return Collections.unmodifiableList(loadErrors);
   }

@@ -45,4 +45,24 @@ class ModelsErrorsTest {
     Files.writeString(tmp.resolve("pytorch_model.bin"), "not loaded");
     assertTrue(fails(tmp).contains("never loads pickle"));
   }
+
+  @Test
+  void jsonFilesWithTrailingGarbageAreErrorsNamingFileAndLine(@TempDir Path tmp) throws Exception {
+    Files.copy(GQA.resolve("model.safetensors"), tmp.resolve("model.safetensors"));
+    String config = Files.readString(GQA.resolve("config.json")).strip();
+    long lines = config.lines().count();
+    // a second document glued after the first used to be ignored: the model loaded from the first one
+    Files.writeString(tmp.resolve("config.json"), config + "\n{\"num_key_value_heads\": 6}\n");
+    String m = fails(tmp);
+    assertTrue(m.contains(tmp.resolve("config.json") + ": not valid JSON") && m.contains("line: " + (lines + 1)), m);
+    Files.writeString(tmp.resolve("config.json"), config + " garbage\n");
+    m = fails(tmp);
+    assertTrue(m.contains(tmp.resolve("config.json") + ": not valid JSON") && m.contains("line: " + lines), m);
+
+    Files.copy(GQA.resolve("config.json"), tmp.resolve("config.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(tmp.resolve("model.safetensors"), tmp.resolve("shard-1.safetensors"));
+    Files.writeString(tmp.resolve("model.safetensors.index.json"), "{\"weight_map\": {}}\n]");
+    m = fails(tmp);
+    assertTrue(m.contains(tmp.resolve("model.safetensors.index.json") + ": not valid JSON") && m.contains("line: 2"), m);
+  }
 }

@@ -94,4 +94,17 @@ class PluginRegistryTest {
     assertEquals("1.0", r.find(Stage.class, "uses-v1").orElseThrow().provider().description());
     assertEquals("2.0", r.find(Stage.class, "uses-v2").orElseThrow().provider().description());
   }
+
+  @Test
+  void aTruncatedJarIsReportedOnce() throws Exception {
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    Path whole = JarBuilder.build(dir.resolve("whole.jar"), Map.of("t.T", stageSource("t", "T", "trunc", "return \"\";")),
+        Map.of("META-INF/services/org.align4j.api.stage.Stage", "t.T\n"));
+    byte[] bytes = Files.readAllBytes(whole);
+    Files.write(plugins.resolve("truncated.jar"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    var r = PluginRegistry.load(List.of(plugins));
+    assertEquals(1, r.loadErrors().size(), r.loadErrors().toString());
+    assertTrue(r.loadErrors().get(0).contains("truncated.jar") && r.loadErrors().get(0).contains("not a readable jar"),
+        r.loadErrors().toString());
+  }
 }

@@ -292,42 +292,81 @@ public final class DpoStage implements Stage<DpoStage.Options> {
     return out;
   }
 
-  /**
-   * On held-out pairs: the policy's chosen-minus-rejected log-prob margin, and DPO's implicit reward
-   * {@code (pi_c - ref_c) - (pi_r - ref_r)} (without beta): its mean and how often it is positive.
-   */
+  /** The evaluation of the policy on held-out pairs ({@link #summarize}). */
   static Map<String, Object> evaluate(LanguageModel policy, List<Preferences.Encoded> eval, int offset,
       java.util.function.IntFunction<double[]> refOf, boolean needsRef, int batchSize) {
     double[][] pol = SequenceScoring.pairs(policy, eval, batchSize);
+    double[][] ref = null;
+    if (needsRef) {
+      ref = new double[eval.size()][];
+      for (int i = 0; i < eval.size(); i++) {
+        ref[i] = refOf.apply(offset + i);
+      }
+    }
+    return summarize(pol, ref);
+  }
+
+  /**
+   * For every preference loss: the policy's chosen-minus-rejected log-prob margin, summed over response tokens
+   * and per token (length-normalised, the implicit reward of reference-free losses such as SimPO), each with
+   * its preference accuracy (how often chosen scores above rejected). With a reference, also DPO's implicit
+   * reward {@code (pi_c - ref_c) - (pi_r - ref_r)} (without beta), summed and per token, with its accuracy.
+   *
+   * @param pol per pair {chosen log-prob sum, rejected sum, chosen tokens, rejected tokens}
+   * @param ref per pair {chosen reference log-prob sum, rejected sum}, or null for a reference-free loss
+   */
+  static Map<String, Object> summarize(double[][] pol, double[][] ref) {
+    int n = pol.length;
     double logpMargin = 0;
+    double logpRight = 0;
+    double tokenMargin = 0;
+    double tokenRight = 0;
     double chosen = 0;
     double rejected = 0;
     double chosenPerToken = 0;
+    double rejectedPerToken = 0;
     double reward = 0;
-    double right = 0;
-    for (int i = 0; i < eval.size(); i++) {
+    double rewardRight = 0;
+    double rewardPerToken = 0;
+    double rewardPerTokenRight = 0;
+    for (int i = 0; i < n; i++) {
       double[] p = pol[i];
+      double ct = Math.max(1, p[2]);
+      double rt = Math.max(1, p[3]);
       logpMargin += p[0] - p[1];
+      logpRight += p[0] > p[1] ? 1 : 0;
+      double tm = p[0] / ct - p[1] / rt;
+      tokenMargin += tm;
+      tokenRight += tm > 0 ? 1 : 0;
       chosen += p[0];
       rejected += p[1];
-      chosenPerToken += p[0] / Math.max(1, p[2]);
-      if (needsRef) {
-        double[] r = refOf.apply(offset + i);
+      chosenPerToken += p[0] / ct;
+      rejectedPerToken += p[1] / rt;
+      if (ref != null) {
+        double[] r = ref[i];
         double m = (p[0] - r[0]) - (p[1] - r[1]);
         reward += m;
-        right += m > 0 ? 1 : 0;
+        rewardRight += m > 0 ? 1 : 0;
+        double mt = (p[0] - r[0]) / ct - (p[1] - r[1]) / rt;
+        rewardPerToken += mt;
+        rewardPerTokenRight += mt > 0 ? 1 : 0;
       }
     }
-    int n = eval.size();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("pairs", n);
     out.put("logp_margin", logpMargin / n);
+    out.put("logp_accuracy", logpRight / n);
+    out.put("logp_per_token_margin", tokenMargin / n);
+    out.put("logp_per_token_accuracy", tokenRight / n);
     out.put("chosen_logp", chosen / n);
     out.put("rejected_logp", rejected / n);
     out.put("chosen_logp_per_token", chosenPerToken / n);
-    if (needsRef) {
+    out.put("rejected_logp_per_token", rejectedPerToken / n);
+    if (ref != null) {
       out.put("reward_margin", reward / n);
-      out.put("reward_accuracy", right / n);
+      out.put("reward_accuracy", rewardRight / n);
+      out.put("reward_per_token_margin", rewardPerToken / n);
+      out.put("reward_per_token_accuracy", rewardPerTokenRight / n);
     }
     return out;
   }

@@ -2,6 +2,7 @@ package org.align4j.preference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -216,5 +217,36 @@ class DpoStageTest {
       }
       assertEquals(r.length - 1, ones, "every content token counts");
     }
+  }
+
+  /**
+   * The evaluation summary by hand, for a reference-free loss (SimPO-like) and with a reference: length-normalised
+   * (per-token) margins and preference accuracies are there for every loss. Each policy row is {chosen sum, rejected
+   * sum, chosen tokens, rejected tokens}.
+   */
+  @Test
+  void evaluationReportsPerTokenMarginsAndAccuracyForEveryLoss() {
+    double[][] pol = {{-4, -6, 2, 4}, {-3, -8, 3, 2}};
+    Map<String, Object> free = DpoStage.summarize(pol, null);
+    assertEquals(2, ((Number) free.get("pairs")).intValue());
+    assertEquals(3.5, (double) free.get("logp_margin"), 1e-12);
+    assertEquals(1.0, (double) free.get("logp_accuracy"), 1e-12);
+    // per token: pair 0 chosen -2 vs rejected -1.5 (wrong way round), pair 1 -1 vs -4
+    assertEquals((-0.5 + 3) / 2, (double) free.get("logp_per_token_margin"), 1e-12);
+    assertEquals(0.5, (double) free.get("logp_per_token_accuracy"), 1e-12);
+    assertEquals(-1.5, (double) free.get("chosen_logp_per_token"), 1e-12);
+    assertEquals(-2.75, (double) free.get("rejected_logp_per_token"), 1e-12);
+    assertEquals(-3.5, (double) free.get("chosen_logp"), 1e-12);
+    assertEquals(-7.0, (double) free.get("rejected_logp"), 1e-12);
+    assertFalse(free.containsKey("reward_margin"), "no reference, no implicit DPO reward: " + free);
+
+    Map<String, Object> withRef = DpoStage.summarize(pol, new double[][] {{-5, -5}, {-3, -7}});
+    // implicit reward (pi_c - ref_c) - (pi_r - ref_r): 1 - (-1) = 2 and 0 - (-1) = 1
+    assertEquals(1.5, (double) withRef.get("reward_margin"), 1e-12);
+    assertEquals(1.0, (double) withRef.get("reward_accuracy"), 1e-12);
+    // per token: 1/2 - (-1)/4 = 0.75 and 0/3 - (-1)/2 = 0.5
+    assertEquals(0.625, (double) withRef.get("reward_per_token_margin"), 1e-12);
+    assertEquals(1.0, (double) withRef.get("reward_per_token_accuracy"), 1e-12);
+    assertEquals(free.get("logp_per_token_margin"), withRef.get("logp_per_token_margin"));
   }
 }

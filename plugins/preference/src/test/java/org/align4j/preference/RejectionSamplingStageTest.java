@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,11 +104,33 @@ class RejectionSamplingStageTest {
     Map<String, Object> report = StageFiles.readJson(tmp.resolve("run/rs/report"));
     Map<String, Object> curve = RewardModelStageTest.at(report, "best_of_n");
     assertEquals(List.of("1", "2", "4"), List.copyOf(curve.keySet()));
-    double b1 = ((Number) curve.get("1")).doubleValue();
-    double b4 = ((Number) curve.get("4")).doubleValue();
-    assertTrue(b4 >= ((Number) curve.get("2")).doubleValue() && ((Number) curve.get("2")).doubleValue() >= b1, report.toString());
-    assertEquals(b4, ((Number) report.get("mean_best")).doubleValue(), 1e-9);
-    assertTrue(((Number) report.get("max_minus_median")).doubleValue() >= 0, report.toString());
+    // the report recomputed by hand from the written samples: best of the first n samples (by sample_index),
+    // the median of 4 is the mean of the middle two
+    double[] bestOfFirst = new double[5];
+    double medians = 0;
+    double bests = 0;
+    double means = 0;
+    for (var samples : samplesByPrompt.values()) {
+      double[] rewards = new double[4];
+      for (var sample : samples) {
+        rewards[((Number) sample.get(Schemas.SAMPLE_INDEX)).intValue()] = ((Number) sample.get(Schemas.REWARD)).doubleValue();
+      }
+      for (int n : new int[] {1, 2, 4}) {
+        bestOfFirst[n] += Arrays.stream(rewards, 0, n).max().orElseThrow() / samplesByPrompt.size();
+      }
+      double[] sorted = rewards.clone();
+      Arrays.sort(sorted);
+      medians += (sorted[1] + sorted[2]) / 2 / samplesByPrompt.size();
+      bests += sorted[3] / samplesByPrompt.size();
+      means += Arrays.stream(rewards).sum() / 4 / samplesByPrompt.size();
+    }
+    for (int n : new int[] {1, 2, 4}) {
+      assertEquals(bestOfFirst[n], ((Number) curve.get(String.valueOf(n))).doubleValue(), 1e-9, "best of " + n + ": " + report);
+    }
+    assertEquals(bests, ((Number) report.get("mean_best")).doubleValue(), 1e-9, report.toString());
+    assertEquals(medians, ((Number) report.get("mean_median")).doubleValue(), 1e-9, report.toString());
+    assertEquals(means, ((Number) report.get("mean_reward")).doubleValue(), 1e-9, report.toString());
+    assertEquals(bests - medians, ((Number) report.get("max_minus_median")).doubleValue(), 1e-9, report.toString());
     assertEquals(1, ((Number) report.get("previous_replaced_new")).intValue(), report.toString());
   }
 
@@ -124,5 +147,14 @@ class RejectionSamplingStageTest {
     assertEquals((5 + 4) / 2.0, (double) rep.get("mean_best"), 1e-12);
     assertEquals(2.0, (double) rep.get("max_minus_median"), 1e-12);
     assertEquals(Map.of("1", 2.5, "2", 4.5, "3", 4.5), rep.get("best_of_n"));
+
+    // the curve takes the first n samples in sampling order, up to K = 5 (not a power of two): by hand
+    var five = RejectionSamplingStage.report(List.of(new double[] {0, 0, 0, 9, 1}, new double[] {3, 1, 4, 1, 5}), 5);
+    assertEquals(List.of("1", "2", "4", "5"), List.copyOf(((Map<?, ?>) five.get("best_of_n")).keySet()));
+    assertEquals(Map.of("1", 1.5, "2", 1.5, "4", 6.5, "5", 7.0), five.get("best_of_n"));
+    assertEquals((10 / 5.0 + 14 / 5.0) / 2, (double) five.get("mean_reward"), 1e-12);
+    assertEquals((0 + 3) / 2.0, (double) five.get("mean_median"), 1e-12);
+    assertEquals(7.0, (double) five.get("mean_best"), 1e-12);
+    assertEquals(5.5, (double) five.get("max_minus_median"), 1e-12);
   }
 }

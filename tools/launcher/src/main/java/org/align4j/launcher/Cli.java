@@ -15,19 +15,19 @@ import org.align4j.core.recipe.ResolvedRecipe;
 final class Cli {
   private Cli() {}
 
-  /** The registry: bundled plugins, {@code plugins/} beside the launcher, and {@code --plugins} dirs. */
-  static PluginRegistry registry(List<Path> pluginDirs, PrintWriter err) {
+  /**
+   * The registry: bundled plugins, {@code plugins/} beside the launcher, and {@code --plugins} dirs. A plugin
+   * that fails to load is logged by the registry as a warning on stderr; nothing else prints it.
+   */
+  static PluginRegistry registry(List<Path> pluginDirs) {
     var dirs = new ArrayList<Path>();
     Path home = launcherHome();
     if (home != null && Files.isDirectory(home.resolve("plugins"))) {
       dirs.add(home.resolve("plugins"));
     }
     dirs.addAll(pluginDirs);
-    var r = PluginRegistry.load(dirs);
-    for (String e : r.loadErrors()) {
-      err.println("align4j: warning: " + e);
-    }
-    return r;
+    // plugins that fail to load are logged (once) by the registry
+    return PluginRegistry.load(dirs);
   }
 
   /** The directory holding the launcher jar's parent ({@code tools/launcher} in a checkout), or null. */

@@ -29,6 +29,9 @@ public final class Main {
   public static final int FAILED = 1;
   public static final int USAGE = 2;
 
+  /** Subcommands that need Arrow (and so {@code --add-opens=java.base/java.nio=ALL-UNNAMED}). */
+  static final java.util.Set<String> NEEDS_ARROW = java.util.Set.of("run", "data");
+
   public static void main(String[] args) {
     System.exit(execute(args));
   }
@@ -54,6 +57,20 @@ public final class Main {
   static CommandLine commandLine() {
     var cl = new CommandLine(new Main());
     cl.setExitCodeExceptionMapper(t -> USAGE);
+    cl.setExecutionStrategy(parsed -> {
+      // commands that open Arrow datasets: the missing JVM flag is reported here, once, with the fix
+      var sub = parsed.subcommand();
+      if (sub != null && NEEDS_ARROW.contains(sub.commandSpec().name()) && !parsed.isUsageHelpRequested()
+          && !sub.isUsageHelpRequested() && !sub.isVersionHelpRequested()) {
+        try {
+          org.align4j.api.data.Rows.requireArrowAccess();
+        } catch (org.align4j.api.Align4jException e) {
+          parsed.commandSpec().commandLine().getErr().println("align4j: " + e.getMessage());
+          return USAGE;
+        }
+      }
+      return new CommandLine.RunLast().execute(parsed);
+    });
     cl.setParameterExceptionHandler((ex, a) -> {
       ex.getCommandLine().getErr().println("align4j: " + ex.getMessage());
       ex.getCommandLine().getErr().println("Try 'align4j " + (ex.getCommandLine().getCommandName().equals("align4j") ? ""

@@ -16,7 +16,7 @@ final class ValidateCommand implements Callable<Integer> {
   public Integer call() {
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
-    var registry = Cli.registry(recipe.plugins, err);
+    var registry = Cli.registry(recipe.plugins);
     var r = Cli.load(recipe, registry, err);
     if (r == null) {
       return Main.USAGE;

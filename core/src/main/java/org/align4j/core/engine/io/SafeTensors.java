@@ -1,6 +1,7 @@
 package org.align4j.core.engine.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -38,7 +39,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * allocation. Writing goes to a temporary file that is renamed into place.
  */
 public final class SafeTensors {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   /** The reference implementation's limit on the header size. */
   static final long MAX_HEADER = 100L * 1024 * 1024;
 

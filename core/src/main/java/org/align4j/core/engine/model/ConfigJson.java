@@ -1,5 +1,6 @@
 package org.align4j.core.engine.model;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -17,7 +18,8 @@ import org.align4j.core.engine.io.AtomicFiles;
 
 /** Reads and writes Hugging Face {@code config.json} for {@code LlamaForCausalLM}. */
 public final class ConfigJson {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private ConfigJson() {}
 

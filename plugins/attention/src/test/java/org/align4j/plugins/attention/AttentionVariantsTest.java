@@ -10,12 +10,14 @@ import java.util.TreeMap;
 import org.align4j.api.NoOptions;
 import org.align4j.api.model.AttentionVariant;
 import org.align4j.api.model.LanguageModel;
+import org.align4j.api.model.Masks;
 import org.align4j.api.model.ModelConfig;
 import org.align4j.api.model.ModelInput;
 import org.align4j.core.engine.LocalModels;
 import org.align4j.core.engine.Tensors;
 import org.align4j.core.engine.TorchDevice;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
@@ -37,18 +39,49 @@ class AttentionVariantsTest {
     assertThrows(IllegalArgumentException.class, () -> new GroupedQueryAttention.Options(0));
   }
 
+  /**
+   * GQA's key/value sharing against an explicit reference: a GQA model with 2 key/value heads for 6 query heads
+   * computes what an MHA model computes when its key/value projections are GQA's, each key/value head repeated
+   * for the 3 query heads of its group (Hugging Face's {@code repeat_kv}: query head h reads key/value head
+   * h / 3). Checked through the model forward, causal (fused GQA kernel) and packed (explicit mask) inputs;
+   * the same weights tiled in the other order (query head h reading h % 2) must not match.
+   */
   @Test
-  void gqaWithAsManyKvHeadsAsHeadsIsMha() {
+  void gqaSharesEachKeyValueHeadWithItsGroupOfQueryHeads() {
     LocalModels models = new LocalModels(TorchDevice.cpu(1));
-    int heads = 4;
-    ModelConfig base = ModelConfig.llama(64, 32, 2, heads, heads).withIntermediateSize(48);
-    int kvGqa = new GroupedQueryAttention().keyValueHeads(heads, new GroupedQueryAttention.Options(heads));
-    int kvMha = new MultiHeadAttention().keyValueHeads(heads, new NoOptions());
-    try (LanguageModel a = models.create(base.withKeyValueHeads(kvGqa), 9);
-        LanguageModel b = models.create(base.withKeyValueHeads(kvMha), 9);
+    int heads = 6;
+    int kv = new GroupedQueryAttention().keyValueHeads(heads, new GroupedQueryAttention.Options(2));
+    assertEquals(2, kv);
+    int group = heads / kv;
+    ModelConfig base = ModelConfig.llama(64, 48, 2, heads, heads).withIntermediateSize(64);
+    try (LanguageModel gqa = models.create(base.withKeyValueHeads(kv), 9);
+        LanguageModel mha = models.create(base.withKeyValueHeads(new MultiHeadAttention().keyValueHeads(heads, new NoOptions())), 10);
+        LanguageModel tiled = models.create(base.withKeyValueHeads(heads), 11);
         PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      Tensor ids = Tensors.longs(new long[] {1, 2, 3, 4, 5, 6}, 1, 6);
-      assertTrue(org.bytedeco.pytorch.global.torch.equal(a.logits(ModelInput.causal(ids)), b.logits(ModelInput.causal(ids))));
+      int headDim = gqa.config().headDim();
+      for (var e : mha.parameters().entrySet()) {
+        Tensor w = gqa.parameters().get(e.getKey());
+        boolean kvProj = e.getKey().endsWith("k_proj.weight") || e.getKey().endsWith("v_proj.weight");
+        if (!kvProj) {
+          e.getValue().copy_(w);
+          tiled.parameters().get(e.getKey()).copy_(w);
+          continue;
+        }
+        long d = w.size(1);
+        Tensor perHead = w.reshape(kv, headDim, d);
+        e.getValue().copy_(perHead.repeat_interleave(group, new LongOptional(0), new LongOptional()).reshape(heads * headDim, d));
+        tiled.parameters().get(e.getKey()).copy_(perHead.repeat(group, 1, 1).reshape(heads * headDim, d));
+      }
+      Tensor ids = Tensors.longs(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 1, 10);
+      for (ModelInput in : new ModelInput[] {ModelInput.causal(ids), ModelInput.of(ids, Masks.packed(new int[][] {{0, 0, 0, 0, 1, 1, 1, 1, 1, 1}}))}) {
+        Tensor want = mha.logits(in);
+        Tensor got = gqa.logits(in);
+        double diff = got.sub(want).abs().max().item_double();
+        assertTrue(diff < 1e-5, "GQA vs MHA with repeated key/value weights: max |diff| " + diff);
+        double scale = want.abs().max().item_double();
+        double wrong = tiled.logits(in).sub(want).abs().max().item_double();
+        assertTrue(wrong > 1e-3 * scale, "the other sharing order must differ (the check can fail): " + wrong);
+      }
     }
   }
 }

@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import org.align4j.api.Align4jException;
 import org.align4j.api.NoOptions;
 import org.align4j.api.text.ChatFormat;
@@ -96,27 +95,12 @@ public final class ChatRenderCommand implements Callable<Integer> {
       }
       ChatFormat f = chatFormat(format);
       Tokenizer tok = tokenizer == null ? null : TextIo.tokenizer(tokenizer);
-      String all;
-      try (BufferedReader r = TextIo.open(input)) {
-        all = r.lines().collect(Collectors.joining("\n"));
-      }
       List<JsonNode> convs = new ArrayList<>();
       List<String> where = new ArrayList<>();
-      try {
-        convs.add(TextIo.JSON.readTree(all));
-        where.add(TextIo.name(input));
-      } catch (Exception whole) {
-        String[] lines = all.split("\n");
-        for (int i = 0; i < lines.length; i++) {
-          if (lines[i].isBlank()) {
-            continue;
-          }
-          try {
-            convs.add(TextIo.JSON.readTree(lines[i]));
-            where.add(TextIo.name(input) + ": line " + (i + 1));
-          } catch (Exception e) {
-            throw new Align4jException(TextIo.name(input) + ": line " + (i + 1) + ": malformed JSON");
-          }
+      try (BufferedReader r = TextIo.open(input)) {
+        for (TextIo.Located v : TextIo.values(r, TextIo.name(input))) {
+          convs.add(v.value());
+          where.add(TextIo.name(input) + ": line " + v.line());
         }
       }
       for (int c = 0; c < convs.size(); c++) {

@@ -90,4 +90,30 @@ class DataCommandsTest {
     assertTrue(skip.out().contains("wrote 1 rows"), skip.out());
     assertTrue(skip.err().contains("skipped 1 bad row"), skip.err());
   }
+
+  @Test
+  void jsonlReadsEveryLineAndTrailingGarbageIsAnErrorNamingTheLine(@TempDir Path dir) throws Exception {
+    String row = "{\"messages\": [{\"role\": \"user\", \"content\": \"%s\"}]}";
+    for (String name : List.of("rows.jsonl", "rows.json")) {
+      Path in = dir.resolve(name);
+      Files.writeString(in, row.formatted("a") + "\n" + row.formatted("b") + "\n\n" + row.formatted("c") + "\n", StandardCharsets.UTF_8);
+      Result h = run("data", "head", in.toString(), "-n", "10");
+      assertEquals(0, h.code(), h.err());
+      assertEquals(3, h.out().strip().lines().count(), h.out());
+      Result s = run("data", "stats", in.toString());
+      assertTrue(s.out().contains("rows:    3"), s.out());
+      Result c = run("data", "convert", in.toString(), dir.resolve(name + ".arrow").toString());
+      assertTrue(c.out().contains("wrote 3 rows"), c.out());
+
+      // a second value glued to a line, or garbage after it, used to be dropped silently
+      Files.writeString(in, row.formatted("a") + "\n" + row.formatted("b") + row.formatted("lost") + "\n" + row.formatted("c") + " x\n",
+          StandardCharsets.UTF_8);
+      for (String cmd : List.of("head", "stats", "convert")) {
+        Result bad = cmd.equals("convert") ? run("data", cmd, in.toString(), dir.resolve(name + ".2.arrow").toString())
+            : run("data", cmd, in.toString());
+        assertEquals(2, bad.code(), cmd + ": " + bad.out());
+        assertTrue(bad.err().contains(in + ": line 2: not valid JSON"), cmd + ": " + bad.err());
+      }
+    }
+  }
 }

@@ -92,4 +92,68 @@ class TextCommandsTest {
     assertEquals(2, f.code());
     assertTrue(f.err().contains("llama3"), f.err());
   }
+
+  static String conv(String user, String assistant) {
+    return "{\"messages\": [{\"role\": \"user\", \"content\": \"" + user + "\"}, {\"role\": \"assistant\", \"content\": \""
+        + assistant + "\"}]}";
+  }
+
+  @Test
+  void chatRenderRendersEveryLineOfJsonlAndAWholeDocument(@TempDir Path tmp) throws Exception {
+    String model = ref("spm-llama2-style.model").toString();
+    Path in = tmp.resolve("convs.jsonl");
+    Files.writeString(in, conv("one", "1") + "\n\n" + conv("two", "2") + "\n" + conv("three", "3") + "\n");
+    Run r = run("chat-render", "--format", "llama3", "--input", in.toString());
+    assertEquals(0, r.code(), r.err());
+    List<String> got = r.out().lines().toList();
+    assertEquals(3, got.size(), r.out());
+    for (int i = 0; i < 3; i++) {
+      String user = List.of("one", "two", "three").get(i);
+      assertTrue(JSON.readTree(got.get(i)).get("text").asText().contains(user), got.get(i));
+    }
+    // one conversation pretty-printed over several lines is one document
+    Path doc = tmp.resolve("conv.json");
+    Files.writeString(doc, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(conv("solo", "x"))));
+    Run d = run("chat-render", "--format", "llama2", "--tokenizer", model, "--input", doc.toString());
+    assertEquals(0, d.code(), d.err());
+    assertEquals(1, d.out().lines().count(), d.out());
+    assertTrue(d.out().contains("solo"), d.out());
+    // trailing garbage after a document, and two values glued on one line, are errors naming the line
+    Files.writeString(doc, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(conv("solo", "x"))) + "\n}garbage\n");
+    Run g = run("chat-render", "--format", "llama3", "--input", doc.toString());
+    assertEquals(2, g.code(), g.out());
+    assertTrue(g.err().contains(doc + ": line 10"), g.err());
+    assertEquals("", g.out(), "nothing is rendered from a file with an error");
+  }
+
+  @Test
+  void tokenizeAndDetokenizeReadEveryLineAndRejectTrailingGarbage(@TempDir Path tmp) throws Exception {
+    String model = ref("spm-llama2-style.model").toString();
+    Path in = tmp.resolve("in.jsonl");
+    Files.writeString(in, "{\"text\": \"a\"}\n{\"text\": \"b c\"}\n{\"text\": \"d\"}\n");
+    Run t = run("tokenize", "--tokenizer", model, "--input", in.toString());
+    assertEquals(0, t.code(), t.err());
+    assertEquals(3, t.out().lines().count(), t.out());
+    Path ids = tmp.resolve("ids.jsonl");
+    Files.writeString(ids, t.out());
+    Run d = run("detokenize", "--tokenizer", model, "--input", ids.toString());
+    assertEquals(0, d.code(), d.err());
+    assertEquals(List.of("a", "b c", "d"), d.out().lines().map(l -> {
+      try {
+        return JSON.readTree(l).get("text").asText();
+      } catch (Exception e) {
+        throw new AssertionError(l, e);
+      }
+    }).toList());
+
+    Files.writeString(in, "{\"text\": \"a\"}\n{\"text\": \"b\"}{\"text\": \"c\"}\n");
+    Run glued = run("tokenize", "--tokenizer", model, "--input", in.toString());
+    assertEquals(2, glued.code(), glued.out());
+    assertTrue(glued.err().contains(in + ": line 2"), glued.err());
+    List<String> idLines = t.out().lines().toList();
+    Files.writeString(ids, idLines.get(0) + "\n" + idLines.get(1) + " trailing\n");
+    Run dg = run("detokenize", "--tokenizer", model, "--input", ids.toString());
+    assertEquals(2, dg.code(), dg.out());
+    assertTrue(dg.err().contains(ids + ": line 2"), dg.err());
+  }
 }

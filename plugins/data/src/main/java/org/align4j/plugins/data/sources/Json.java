@@ -2,6 +2,7 @@ package org.align4j.plugins.data.sources;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -15,7 +16,8 @@ import java.util.Map;
 public final class Json {
   private Json() {}
 
-  static final ObjectMapper MAPPER = JsonMapper.builder().build();
+  /** Strict: a value followed by anything but white space (a second value, garbage) is an error. */
+  static final ObjectMapper MAPPER = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
   /** Parses one JSON object; the message of a failure says where in the line. */
   public static Map<String, Object> parseObject(String line) throws JsonProcessingException {

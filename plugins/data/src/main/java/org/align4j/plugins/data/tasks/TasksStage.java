@@ -34,7 +34,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code corpus_text}: the same documents as a UTF-8 text file, one document per paragraph
  *       (documents separated by an empty line), for tokenizer training.
  * </ul>
- * Only the outputs the recipe declares are written.
+ * The runner gives every output a path (the recipe's, or {@code <id>/<output>}), so the counts decide what
+ * is written: an output whose count option is 0 is not written at all (no empty dataset; {@code corpus} and
+ * {@code corpus_text} share {@code corpus_documents}). Set the counts of the outputs a recipe does not use
+ * to 0, as {@code recipes/quickstart.yaml} does. A context that refuses an output name is also respected.
  */
 public final class TasksStage implements Stage<TasksStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(TasksStage.class);
@@ -125,14 +128,14 @@ public final class TasksStage implements Stage<TasksStage.Options> {
     long seed = o.seed() != null ? o.seed() : context.seed();
     TaskSuite suite = new TaskSuite(o.config());
     Annotator annotator = new Annotator(seed + 5, o.annotatorNoise(), o.editProbability(), new double[] {0.5, 0.25, 0.1});
-    writeIfDeclared(context, ds, "sft", TaskSuite.TASK_SCHEMA, suite.rows(seed + 1, false, true, o.sftExamples()));
-    writeIfDeclared(context, ds, "prompts", TaskSuite.TASK_SCHEMA, suite.rows(seed + 2, false, false, o.trainPrompts()));
-    writeIfDeclared(context, ds, "eval_prompts", TaskSuite.TASK_SCHEMA, suite.rows(seed + 3, true, false, o.evalPrompts()));
-    writeIfDeclared(context, ds, "gatt", TaskSuite.TASK_SCHEMA, suite.gattRows(seed + 4, o.gattDialogues()));
-    writeIfDeclared(context, ds, "preferences", TaskSuite.PREFERENCE_SCHEMA,
-        suite.preferenceRows(seed + 5, o.preferencePairs(), annotator));
-    writeIfDeclared(context, ds, "corpus", Schemas.TEXT, suite.corpusRows(seed + 6, o.corpusDocuments()));
-    Path text = declared(context, "corpus_text");
+    writeIfWanted(context, ds, "sft", TaskSuite.TASK_SCHEMA, o.sftExamples(), () -> suite.rows(seed + 1, false, true, o.sftExamples()));
+    writeIfWanted(context, ds, "prompts", TaskSuite.TASK_SCHEMA, o.trainPrompts(), () -> suite.rows(seed + 2, false, false, o.trainPrompts()));
+    writeIfWanted(context, ds, "eval_prompts", TaskSuite.TASK_SCHEMA, o.evalPrompts(), () -> suite.rows(seed + 3, true, false, o.evalPrompts()));
+    writeIfWanted(context, ds, "gatt", TaskSuite.TASK_SCHEMA, o.gattDialogues(), () -> suite.gattRows(seed + 4, o.gattDialogues()));
+    writeIfWanted(context, ds, "preferences", TaskSuite.PREFERENCE_SCHEMA, o.preferencePairs(),
+        () -> suite.preferenceRows(seed + 5, o.preferencePairs(), annotator));
+    writeIfWanted(context, ds, "corpus", Schemas.TEXT, o.corpusDocuments(), () -> suite.corpusRows(seed + 6, o.corpusDocuments()));
+    Path text = o.corpusDocuments() == 0 ? null : declared(context, "corpus_text");
     if (text != null) {
       writeText(text, suite.corpusRows(seed + 6, o.corpusDocuments()));
     }
@@ -147,13 +150,15 @@ public final class TasksStage implements Stage<TasksStage.Options> {
     }
   }
 
-  private static void writeIfDeclared(StageContext context, DatasetStore ds, String name,
-      org.apache.arrow.vector.types.pojo.Schema schema, Iterator<Map<String, Object>> rows) throws java.io.IOException {
-    Path out = declared(context, name);
+  /** Writes an output unless its count is 0 or the context refuses it. */
+  private static void writeIfWanted(StageContext context, DatasetStore ds, String name,
+      org.apache.arrow.vector.types.pojo.Schema schema, long count,
+      java.util.function.Supplier<Iterator<Map<String, Object>>> rows) throws java.io.IOException {
+    Path out = count == 0 ? null : declared(context, name);
     if (out == null) {
       return;
     }
-    long n = ds.write(out, schema, rows);
+    long n = ds.write(out, schema, rows.get());
     context.metrics().scalar("tasks/" + name + "_rows", n, 0);
     LOG.info("tasks: wrote {} rows to {}", n, out);
   }

@@ -131,4 +131,19 @@ class TasksStageTest {
     assertEquals("safety", prefs.get(1).get(Schemas.DOMAIN));
     assertEquals("chosen_safe_rejected_unsafe", prefs.get(1).get(Schemas.SAFETY_LABEL));
   }
+
+  /** Through the real runner, where every output has a path: an output whose count is 0 is not written at all. */
+  @Test
+  void outputsWithNothingToWriteAreNotWritten(@TempDir Path dir) throws Exception {
+    var r = org.align4j.core.Align4j.create().stage("tasks")
+        .option("sft_examples", 20).option("eval_prompts", 10).option("train_prompts", 0).option("gatt_dialogues", 0)
+        .option("preference_pairs", 0).option("corpus_documents", 0)
+        .defaults(Map.of("seed", 3)).runIn(dir);
+    assertTrue(r.ok(), r.toString());
+    assertEquals(20, store.count(dir.resolve("tasks/sft")));
+    assertEquals(10, store.count(dir.resolve("tasks/eval_prompts")));
+    for (String none : List.of("prompts", "gatt", "preferences", "corpus", "corpus_text")) {
+      assertFalse(Files.exists(dir.resolve("tasks/" + none)), none + " written although its count is 0");
+    }
+  }
 }
