@@ -130,7 +130,10 @@ final class PpoRollouts {
     return out;
   }
 
-  /** The row's scalar fields, plus its {@code tags} list joined with commas (the piecewise reward's safety tag). */
+  /**
+   * The row's scalar fields, plus its {@code tags} list joined with commas, so a reward sees the tags (the
+   * piecewise reward's safety tag); shared with rejection sampling.
+   */
   static Map<String, String> metadata(Map<String, Object> row) {
     Map<String, String> meta = new LinkedHashMap<>(Rows.metadata(row));
     if (row.get(Schemas.TAGS) instanceof List<?> tags && !tags.isEmpty()) {

@@ -386,7 +386,22 @@ public final class PpoStage implements Stage<PpoStage.Options> {
     m.put("time_update_s", (t4 - t3) / 1e9);
     m.put("generation_share", (t1 - t0) / 1e9 / total);
     m.put("lr", policyOpt.lr());
+    m.put("rss_mb", residentMegabytes());
     return m;
+  }
+
+  /** Resident memory of this process (Linux {@code /proc/self/status}); NaN elsewhere. */
+  static double residentMegabytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // not Linux: no figure
+    }
+    return Double.NaN;
   }
 
   private static Map<String, Double> prefixed(String prefix, Map<String, Double> m) {
@@ -410,7 +425,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
     r.put("kl_coef", o.loss().options().get("kl_coef"));
     Map<String, Object> summary = new LinkedHashMap<>();
     for (String k : List.of("score_raw", "true_reward", "kl_per_token", "kl_per_sequence", "response_length",
-        "truncated")) {
+        "truncated", "rss_mb")) {
       summary.put(k + "_first", at(s.history, 0, k));
       summary.put(k + "_last", at(s.history, s.history.size() - 1, k));
       summary.put(k + "_max", s.history.stream().map(h -> h.get(k)).filter(v -> v != null && Double.isFinite(v))

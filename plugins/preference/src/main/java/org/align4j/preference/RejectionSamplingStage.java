@@ -370,7 +370,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
         if (row.get(Schemas.TAGS) instanceof List<?> l) {
           tags = l.stream().map(String::valueOf).toList();
         }
-        out.add(new PromptRow(List.copyOf(msgs), Rows.metadata(row), system, tags));
+        out.add(new PromptRow(List.copyOf(msgs), PpoRollouts.metadata(row), system, tags));
       }
     }
     return out;
