@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OptionsValidationTest {
   static String refusal(Path tmp, String stage, Map<String, Object> options) {
     touch(tmp.resolve("d.arrow"));
-    var run = Align4j.create().stage(stage).input("model", tmp)
+    var run = Align4j.create().stage(stage).input("model", dir(tmp.resolve("model")))
         .input(stage.equals("rejection-sampling") ? "prompts" : "data", tmp.resolve("d.arrow")).options(options);
     RecipeException e = assertThrows(RecipeException.class, () -> run.validate(tmp.resolve("run")));
     assertEquals(1, e.problems().size(), e.getMessage());
@@ -84,6 +84,15 @@ class OptionsValidationTest {
     assertTrue(merge.apply(Map.of("method", "slerp", "t", 2)).contains("t must be in [0, 1]"));
   }
 
+  /** A model directory beside the run directory (an output inside an input is refused at validation). */
+  static Path dir(Path p) {
+    try {
+      return java.nio.file.Files.createDirectories(p);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   static void touch(Path p) {
     try {
       if (java.nio.file.Files.notExists(p)) {
@@ -97,7 +106,7 @@ class OptionsValidationTest {
   @Test
   void goodOptionsBindWithThePapersDefaults(@TempDir Path tmp) {
     touch(tmp.resolve("d.arrow"));
-    var r = Align4j.create().stage("reward-model").input("model", tmp).input("data", tmp.resolve("d.arrow"))
+    var r = Align4j.create().stage("reward-model").input("model", dir(tmp.resolve("model"))).input("data", tmp.resolve("d.arrow"))
         .validate(tmp.resolve("run"));
     var o = (RewardModelStage.Options) r.stages().get(0).options();
     assertEquals("ranking", o.loss().uses());
@@ -108,7 +117,7 @@ class OptionsValidationTest {
     assertEquals(0.1, o.minLrRatio());
     assertEquals(0.03, o.warmupRatio());
     assertEquals(5, o.warmupSteps());
-    var d = (DpoStage.Options) Align4j.create().stage("dpo").input("model", tmp).input("data", tmp.resolve("d.arrow"))
+    var d = (DpoStage.Options) Align4j.create().stage("dpo").input("model", dir(tmp.resolve("model"))).input("data", tmp.resolve("d.arrow"))
         .validate(tmp.resolve("run")).stages().get(0).options();
     assertEquals("dpo", d.loss().uses());
     assertEquals(0.2, ((Number) d.loss().options().get("nll_weight")).doubleValue());

@@ -139,7 +139,7 @@ class PpoStageTest {
     assertFalse(Files.exists(tmp.resolve("a/ppo")), "refused before the stage ran");
     var bigBatch = assertThrows(RecipeException.class,
         () -> ppo(base, p, 1).option("mini_batch_size", 16).runIn(tmp.resolve("a2")));
-    assertTrue(bigBatch.getMessage().contains("mini_batch_size (16) must be <= batch_size (8)"), bigBatch.getMessage());
+    assertTrue(bigBatch.getMessage().contains("mini_batch_size (16) must be <= batch_size x samples_per_prompt (8)"), bigBatch.getMessage());
 
     Path wide = tmp.resolve("wide");
     try (LanguageModel m = Fixtures.MODELS.create(org.align4j.api.model.ModelConfig.llama(2048, 64, 2, 4, 2)
