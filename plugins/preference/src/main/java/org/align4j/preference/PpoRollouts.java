@@ -100,22 +100,8 @@ final class PpoRollouts {
       while (rows.hasNext() && (limit <= 0 || out.size() < limit)) {
         Map<String, Object> row = rows.next();
         long at = index++;
-        Object m = row.get(Schemas.MESSAGES);
-        if (m == null) {
-          m = row.get(Schemas.PROMPT);
-        }
-        if (m == null) {
-          throw new Align4jException(file + ": row " + at + ": no '" + Schemas.MESSAGES + "' or '" + Schemas.PROMPT
-              + "' column; PPO prompts are conversations list<struct<role, content>> ending with a user turn");
-        }
-        List<Message> msgs = new ArrayList<>(RejectionSamplingStage.promptOf(Rows.messages(m)));
-        if (row.get(Schemas.SYSTEM) instanceof String s && !s.isEmpty()
-            && (msgs.isEmpty() || !msgs.get(0).role().equals("system"))) {
-          msgs.add(0, Message.system(s));
-        }
-        if (msgs.isEmpty() || msgs.get(msgs.size() - 1).role().equals("system")) {
-          throw new Align4jException(file + ": row " + at + ": the conversation has no user turn to answer");
-        }
+        String system = row.get(Schemas.SYSTEM) instanceof String s && !s.isEmpty() ? s : null;
+        List<Message> msgs = RejectionSamplingStage.promptMessages(row, file, at, system);
         int[] ids = format.renderPrompt(msgs, tok);
         if (ids.length > maxPromptLen) {
           skipped++;
@@ -466,6 +452,22 @@ final class PpoRollouts {
       v += (d - m) * (d - m) / x.length;
     }
     return Math.sqrt(v);
+  }
+
+  /** A Fisher-Yates permutation of {@code 0..n-1} drawn from {@code seed}. */
+  static int[] shuffled(int n, long seed) {
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = i;
+    }
+    java.util.Random r = new java.util.Random(seed);
+    for (int i = n - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
   }
 
   static long mix(long a, long b) {

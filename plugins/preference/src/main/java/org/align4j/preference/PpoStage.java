@@ -7,7 +7,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import org.align4j.api.Align4jException;
 import org.align4j.api.ComponentKind;
@@ -504,19 +503,8 @@ public final class PpoStage implements Stage<PpoStage.Options> {
     }
   }
 
-  /** Prompt order: a seeded permutation of all prompts per pass, the iteration's batch taken in turn. */
+  /** Prompt order: a seeded permutation of all prompts per pass (the trainer's shuffle), the batch taken in turn. */
   static int[] permutation(int n, long seed, long pass) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    Random r = new Random(PpoRollouts.mix(seed, pass));
-    for (int i = n - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
+    return PpoRollouts.shuffled(n, PpoRollouts.mix(seed, pass));
   }
 }

@@ -350,22 +350,8 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
       while (rows.hasNext() && (o.limit() <= 0 || out.size() < o.limit())) {
         Map<String, Object> row = rows.next();
         long at = index++;
-        Object m = row.get(Schemas.MESSAGES);
-        if (m == null) {
-          m = row.get(Schemas.PROMPT);
-        }
-        if (m == null) {
-          throw new Align4jException(file + ": row " + at + ": no '" + Schemas.MESSAGES + "' or '" + Schemas.PROMPT
-              + "' column; expected a conversation list<struct<role, content>>");
-        }
-        List<Message> msgs = new ArrayList<>(promptOf(Rows.messages(m)));
         String system = row.get(Schemas.SYSTEM) instanceof String s && !s.isEmpty() ? s : o.system();
-        if (system != null && (msgs.isEmpty() || !msgs.get(0).role().equals("system"))) {
-          msgs.add(0, Message.system(system));
-        }
-        if (msgs.isEmpty() || msgs.get(msgs.size() - 1).role().equals("system")) {
-          throw new Align4jException(file + ": row " + at + ": the conversation has no user turn to answer");
-        }
+        List<Message> msgs = promptMessages(row, file, at, system);
         List<String> tags = null;
         if (row.get(Schemas.TAGS) instanceof List<?> l) {
           tags = l.stream().map(String::valueOf).toList();
@@ -374,6 +360,30 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
       }
     }
     return out;
+  }
+
+  /**
+   * A prompt row's conversation up to its last non-assistant turn ({@code messages}, else {@code prompt}), with
+   * {@code system} put first when it has no system message; an error naming the file and row when there is no
+   * conversation or no user turn to answer. Shared by the stages that sample from prompts.
+   */
+  static List<Message> promptMessages(Map<String, Object> row, Path file, long at, String system) {
+    Object m = row.get(Schemas.MESSAGES);
+    if (m == null) {
+      m = row.get(Schemas.PROMPT);
+    }
+    if (m == null) {
+      throw new Align4jException(file + ": row " + at + ": no '" + Schemas.MESSAGES + "' or '" + Schemas.PROMPT
+          + "' column; expected a conversation list<struct<role, content>> ending with a user turn");
+    }
+    List<Message> msgs = new ArrayList<>(promptOf(Rows.messages(m)));
+    if (system != null && (msgs.isEmpty() || !msgs.get(0).role().equals("system"))) {
+      msgs.add(0, Message.system(system));
+    }
+    if (msgs.isEmpty() || msgs.get(msgs.size() - 1).role().equals("system")) {
+      throw new Align4jException(file + ": row " + at + ": the conversation has no user turn to answer");
+    }
+    return msgs;
   }
 
   /** The conversation up to its last non-assistant turn (a trailing assistant answer is dropped). */

@@ -1,5 +1,6 @@
 package org.align4j.preference;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -175,6 +176,28 @@ class PpoRolloutsTest {
     assertEquals(10, Set.copyOf(seen.subList(10, 20)).size());
     assertTrue(!seen.subList(0, 10).equals(seen.subList(10, 20)), "each pass is shuffled anew: " + seen);
     assertEquals(PpoRollouts.batch(all, 3, 4, 7), PpoRollouts.batch(all, 3, 4, 7), "deterministic per iteration");
+  }
+
+  @Test
+  void leaveOneOutSubtractsTheMeanOfTheOtherSamplesOfThePrompt() {
+    // two prompts, three samples each (adjacent rows), by hand
+    double[] b = PpoRollouts.leaveOneOut(new double[] {1, 2, 6, 0, 0, 3}, 3);
+    assertArrayEquals(new double[] {1 - 4, 2 - 3.5, 6 - 1.5, 0 - 1.5, 0 - 1.5, 3 - 0}, b, 1e-12);
+    var p = new PpoRollouts.Prompt(List.of(Message.user("q")), Map.of(), new int[] {1});
+    var q = new PpoRollouts.Prompt(List.of(Message.user("r")), Map.of(), new int[] {2});
+    assertEquals(List.of(p, p, p, q, q, q), PpoRollouts.repeat(List.of(p, q), 3), "a prompt's samples are adjacent");
+  }
+
+  @Test
+  void theTagsListReachesTheRewardAsText() {
+    Map<String, Object> row = new java.util.LinkedHashMap<>();
+    row.put("domain", "safety");
+    row.put("tags", List.of("safety", "refusal"));
+    row.put("messages", List.of(Message.user("q")));
+    Map<String, String> meta = PpoRollouts.metadata(row);
+    assertEquals("safety,refusal", meta.get("tags"));
+    assertEquals("safety", meta.get("domain"));
+    assertTrue(!meta.containsKey("messages"));
   }
 
   @Test
