@@ -35,7 +35,7 @@ final class ComponentsImpl implements Components {
       binder.bindComponent(kind, new YNode.YScalar(ref.uses(), Location.UNKNOWN), "component", problems);
       throw new RecipeException(problems);
     }
-    P p = (P) entry.get().provider();
+    P p = (P) ProviderEntry.fresh(entry.get().provider());
     injector.injectMembers(p);
     Record options = binder.bindPlain((Class) p.optionsType(), ref.options(), ref.uses());
     return new Bound<>(p, options);
@@ -46,8 +46,9 @@ final class ComponentsImpl implements Components {
   public <P extends Provider<?>> List<P> all(Class<P> kind) {
     var out = new ArrayList<P>();
     for (ProviderEntry e : registry.entries(kind)) {
-      injector.injectMembers(e.provider());
-      out.add((P) e.provider());
+      P p = (P) ProviderEntry.fresh(e.provider());
+      injector.injectMembers(p);
+      out.add(p);
     }
     return out;
   }

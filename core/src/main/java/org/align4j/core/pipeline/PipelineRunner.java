@@ -234,8 +234,10 @@ public final class PipelineRunner {
     LOG.info("stage {} ({}): running", s.id(), s.uses());
     long t0 = System.nanoTime();
     try {
-      services.inject(s.stage());
-      ((Stage) s.stage()).run(ctx, s.options());
+      // a fresh provider per run: its injected services are this run's, never another concurrent run's
+      Stage stage = org.align4j.core.plugin.ProviderEntry.fresh(s.stage());
+      services.inject(stage);
+      stage.run(ctx, s.options());
     } catch (VirtualMachineError fatal) {
       throw fatal;
     } catch (Exception | Error e) {

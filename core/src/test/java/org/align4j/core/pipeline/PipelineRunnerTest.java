@@ -35,6 +35,26 @@ class PipelineRunnerTest {
     return new RecipeLoader(registry, dir).load(YamlTree.parse(yaml, "p.yaml"), "p.yaml", List.of(sets));
   }
 
+  /**
+   * Two runs on one registry (an embedding server) each get their own provider instance with their own run's
+   * services; the first run's instance keeps what it was given. Before: one registry singleton, re-injected.
+   */
+  @Test
+  void eachRunGetsItsOwnProviderInstanceAndServices() throws Exception {
+    org.align4j.core.testing.InjectedStage.SEEN.clear();
+    String yaml = "name: i\nstages:\n  - {id: x, uses: test-injected}\n";
+    assertTrue(new PipelineRunner(registry).run(load(yaml, "run_dir=runs/i1")).ok());
+    assertTrue(new PipelineRunner(registry).run(load(yaml, "run_dir=runs/i2")).ok());
+    var seen = org.align4j.core.testing.InjectedStage.SEEN;
+    assertEquals(2, seen.size());
+    assertTrue(seen.get(0).stage() != seen.get(1).stage(), "a new provider instance per run");
+    assertTrue(seen.get(0).injected() != seen.get(1).injected(), "each run's own engine services");
+    assertTrue(seen.get(0).stage().models == seen.get(0).injected(), "the first run's instance was not re-injected");
+    var registered = registry.find(org.align4j.api.stage.Stage.class, "test-injected").orElseThrow().provider();
+    assertTrue(((org.align4j.core.testing.InjectedStage) registered).models == null,
+        "the registry's instance (listings, validation) gets no run's services");
+  }
+
   @Test
   void runsInOrderThenSkipsFinishedStagesAndRerunsChangedOnes() throws Exception {
     int before = WriteTextStage.RUNS.get();

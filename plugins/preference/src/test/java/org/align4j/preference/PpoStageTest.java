@@ -128,6 +128,57 @@ class PpoStageTest {
     assertEquals(history(tmp.resolve("straight")).size(), history(tmp.resolve("resumed")).size());
   }
 
+  /**
+   * An embedding server runs two different recipes at once on one {@link Align4j}: each run's results equal the
+   * results of running it alone (providers are created per run, so no run sees another's services).
+   */
+  @Test
+  void twoDifferentRecipesRunConcurrentlyInOneJvmAsTheyDoApart(@TempDir Path tmp) throws Exception {
+    Path base = Fixtures.tinyModel(tmp.resolve("policy"), 8);
+    Path p = prompts(tmp.resolve("p.arrow"), 8);
+    Align4j a4j = Align4j.create();
+    java.util.function.Function<Path, RunResult> ppoRun = dir -> a4j.stage("ppo").id("ppo").input("model", base)
+        .input("prompts", p).option("reward", Map.of("uses", "test-chars", "character", "e"))
+        .option("iterations", 2).option("batch_size", 8).option("mini_batch_size", 4).option("max_new_tokens", 8)
+        .option("lr", 1e-3).defaults(RewardModelStageTest.defaults()).runIn(dir);
+    java.util.function.Function<Path, RunResult> rsRun = dir -> a4j.stage("rejection-sampling").id("rs")
+        .input("model", base).input("prompts", p).option("reward", Map.of("uses", "test-chars", "character", "a"))
+        .option("samples_per_prompt", 3).option("max_new_tokens", 8).defaults(RewardModelStageTest.defaults())
+        .runIn(dir);
+    assertTrue(ppoRun.apply(tmp.resolve("ppo-alone")).ok());
+    assertTrue(rsRun.apply(tmp.resolve("rs-alone")).ok());
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      var a = pool.submit(() -> ppoRun.apply(tmp.resolve("ppo-together")));
+      var b = pool.submit(() -> rsRun.apply(tmp.resolve("rs-together")));
+      assertTrue(a.get().ok(), a.get().stages().toString());
+      assertTrue(b.get().ok(), b.get().stages().toString());
+    } finally {
+      pool.shutdown();
+    }
+    try (LanguageModel x = Fixtures.MODELS.load(tmp.resolve("ppo-alone/ppo/model"));
+        LanguageModel y = Fixtures.MODELS.load(tmp.resolve("ppo-together/ppo/model"))) {
+      for (var e : x.parameters().entrySet()) {
+        assertArrayEquals(Tensors.toDoubles(e.getValue()), Tensors.toDoubles(y.parameters().get(e.getKey())),
+            e.getKey());
+      }
+    }
+    try (var store = new ArrowDatasetStore()) {
+      List<Map<String, Object>> alone = new ArrayList<>();
+      List<Map<String, Object>> together = new ArrayList<>();
+      try (var rows = store.rows(tmp.resolve("rs-alone/rs/samples"))) {
+        rows.forEachRemaining(alone::add);
+      }
+      try (var rows = store.rows(tmp.resolve("rs-together/rs/samples"))) {
+        rows.forEachRemaining(together::add);
+      }
+      assertEquals(24, alone.size());
+      assertEquals(alone.toString(), together.toString(), "the same samples and rewards");
+    }
+    String metrics = Files.readString(tmp.resolve("rs-together/metrics.jsonl"));
+    assertTrue(!metrics.contains("ppo/"), "no PPO metric leaked into the other run's metrics");
+  }
+
   /** Bad options and inputs are refused before any generation, naming the field or file and the fix. */
   @Test
   void refusesBadOptionsAndInputs(@TempDir Path tmp) throws Exception {
