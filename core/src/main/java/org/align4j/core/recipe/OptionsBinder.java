@@ -132,9 +132,28 @@ public final class OptionsBinder {
       ComponentKind kind = c.getAnnotation(ComponentKind.class);
       return bindComponent(kind == null ? null : kind.value(), v, what, problems);
     }
+    Class<?> t = c.getType();
+    Object plain = v.toPlain();
+    if (plain instanceof Double d && (t == int.class || t == Integer.class || t == long.class || t == Long.class)) {
+      boolean isInt = t == int.class || t == Integer.class;
+      // Jackson would truncate 2.5 to 2; a fractional or out-of-range number is an error, 3.0 is 3
+      if (Double.isNaN(d) || Double.isInfinite(d) || d != Math.rint(d)
+          || (isInt ? d < Integer.MIN_VALUE || d > Integer.MAX_VALUE : d < Long.MIN_VALUE || d >= 0x1p63)) {
+        problems.add(new Problem(at, what + ": expected " + describe(c) + (isInt ? " (32-bit)" : "") + ", got " + brief(v)));
+        return null;
+      }
+      plain = isInt ? (Object) (int) (double) d : (Object) (long) (double) d;
+    }
+    if ((t == double.class || t == Double.class || t == float.class || t == Float.class) && plain instanceof Number num) {
+      double d = num.doubleValue();
+      if (Double.isNaN(d) || Double.isInfinite(d) || ((t == float.class || t == Float.class) && Float.isInfinite((float) d))) {
+        problems.add(new Problem(at, what + ": expected a finite number, got " + brief(v)));
+        return null;
+      }
+    }
     try {
       JavaType jt = MAPPER.getTypeFactory().constructType(c.getGenericType());
-      return MAPPER.convertValue(v.toPlain(), jt);
+      return MAPPER.convertValue(plain, jt);
     } catch (IllegalArgumentException e) {
       String msg = e.getMessage() == null ? e.toString() : e.getMessage().split("\n")[0];
       msg = msg.replaceAll(" \\(through reference chain.*", "");

@@ -108,12 +108,24 @@ public final class RecipeLoader {
     var scope = new Scope();
     scope.values.put("name", name);
     if (top.get("vars") instanceof YNode.YMap vars) {
-      vars.values().forEach((k, v) -> scope.values.put("vars." + k, v.toPlain()));
+      // vars may refer to each other (resolved on first use, cycles reported) and to name
+      vars.values().forEach((k, v) -> scope.rawVars.put("vars." + k, v));
+      for (var e : vars.values().entrySet()) {
+        lookup("vars." + e.getKey(), e.getValue().loc(), scope, null, problems);
+      }
     } else if (top.get("vars") != null) {
       problems.add(new Problem(top.get("vars").loc(), "'vars' must be a mapping"));
     }
-    String runDirText = top.get("run_dir") == null ? "runs/" + name
-        : String.valueOf(interpolate(top.get("run_dir"), scope, null, problems).toPlain());
+    String runDirText = "runs/" + name;
+    if (top.get("run_dir") != null) {
+      YNode rd = interpolate(top.get("run_dir"), scope, null, problems);
+      if (rd instanceof YNode.YScalar rs && rs.value() != null && !(rs.value() instanceof Boolean) && !rs.text().isBlank()) {
+        runDirText = rs.text();
+      } else {
+        problems.add(new Problem(top.get("run_dir").loc(), "'run_dir' must be a directory path, got "
+            + (rd instanceof YNode.YScalar rs && (rs.value() == null || rs.text().isBlank()) ? "an empty value" : "'" + rd.toPlain() + "'")));
+      }
+    }
     Path runDir = workingDir.resolve(runDirText).normalize();
     scope.values.put("run_dir", runDir.toString());
 
@@ -554,7 +566,17 @@ public final class RecipeLoader {
       problems.add(new Problem(at, "--set expects path=value, e.g. --set stages.sft.options.lr=1e-5"));
       return;
     }
-    String[] path = set.substring(0, eq).trim().split("\\.");
+    String[] path = set.substring(0, eq).trim().split("\\.", -1);
+    for (String seg : path) {
+      if (seg.isBlank()) {
+        problems.add(new Problem(at, "--set: the path '" + set.substring(0, eq) + "' has an empty part; write e.g. stages.sft.options.lr=1e-5"));
+        return;
+      }
+    }
+    if (path.length == 1 && path[0].equals("stages")) {
+      problems.add(new Problem(at, "--set: cannot replace the whole stage list; set one stage's key (stages.<id>.options.<key>=...)"));
+      return;
+    }
     YNode value = YamlTree.parseValue(set.substring(eq + 1), at);
     YNode cur = top;
     for (int i = 0; i < path.length; i++) {
@@ -586,7 +608,7 @@ public final class RecipeLoader {
             }
           }
         }
-        if (found == null && seg.matches("\\d+") && Integer.parseInt(seg) < l.items().size()) {
+        if (found == null && seg.matches("\\d{1,9}") && Integer.parseInt(seg) < l.items().size()) {
           found = l.items().get(Integer.parseInt(seg));
         }
         if (found == null) {
@@ -610,6 +632,8 @@ public final class RecipeLoader {
   /** Values references may name: {@code name}, {@code run_dir}, {@code vars.*}, {@code defaults.*}, {@code stages.<id>.outputs.<name>}. */
   private static final class Scope {
     final Map<String, Object> values = new HashMap<>();
+    final Map<String, YNode> rawVars = new LinkedHashMap<>(); // vars not yet resolved
+    final List<String> resolving = new ArrayList<>(); // vars being resolved, for cycles
     final List<String> stageIds = new ArrayList<>();
     final Map<String, List<String>> outputsByStage = new HashMap<>();
   }
@@ -629,6 +653,12 @@ public final class RecipeLoader {
     if (!(s.value() instanceof String str) || !str.contains("${")) {
       return s;
     }
+    String malformed = malformedReference(str);
+    if (malformed != null) {
+      problems.add(new Problem(s.loc(), "malformed reference in '" + str + "': " + malformed
+          + "; a reference is ${name}, ${run_dir}, ${vars.<name>}, ${defaults.<key>} or ${stages.<id>.outputs.<name>}"));
+      return s;
+    }
     Matcher whole = REF.matcher(str);
     if (whole.matches()) {
       Object v = lookup(whole.group(1).trim(), s.loc(), scope, deps, problems);
@@ -644,7 +674,42 @@ public final class RecipeLoader {
     return new YNode.YScalar(sb.toString(), s.loc());
   }
 
+  /** What is wrong with the {@code ${...}} references of a text, or null. */
+  static String malformedReference(String str) {
+    Matcher mm = REF.matcher(str);
+    var rest = new StringBuilder();
+    int last = 0;
+    while (mm.find()) {
+      if (mm.group(1).isBlank()) {
+        return "'" + mm.group() + "' names nothing";
+      }
+      rest.append(str, last, mm.start()).append(' ');
+      last = mm.end();
+    }
+    rest.append(str.substring(last));
+    int at = rest.indexOf("${");
+    if (at >= 0) {
+      return rest.indexOf("}", at) < 0 ? "'${' without a closing '}'" : "'${' with nested or empty braces";
+    }
+    return null;
+  }
+
   private Object lookup(String key, Location loc, Scope scope, Set<String> deps, List<Problem> problems) {
+    if (!scope.values.containsKey(key) && scope.rawVars.containsKey(key)) {
+      if (scope.resolving.contains(key)) {
+        var cycle = new ArrayList<>(scope.resolving.subList(scope.resolving.indexOf(key), scope.resolving.size()));
+        cycle.add(key);
+        problems.add(new Problem(loc, "cannot resolve ${" + key + "}: vars refer to each other in a cycle: "
+            + String.join(" -> ", cycle)));
+        return "${" + key + "}";
+      }
+      scope.resolving.add(key);
+      YNode raw = scope.rawVars.get(key);
+      Object v = interpolate(raw, scope, null, problems).toPlain();
+      scope.resolving.remove(scope.resolving.size() - 1);
+      scope.values.put(key, v);
+      scope.rawVars.remove(key);
+    }
     if (scope.values.containsKey(key)) {
       if (key.startsWith("stages.") && deps != null) {
         deps.add(key.split("\\.")[1]);
