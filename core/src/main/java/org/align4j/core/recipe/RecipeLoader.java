@@ -421,6 +421,8 @@ public final class RecipeLoader {
       Object v = d.get(k);
       if (v != null && !(v instanceof Long)) {
         problems.add(new Problem(at, "defaults." + k + " must be an integer, got '" + v + "'"));
+      } else if (k.equals("threads") && v != null && ((Long) v < 1 || (Long) v > 4096)) {
+        problems.add(new Problem(at, "defaults.threads must be in [1, 4096], got " + v));
       }
     }
     Object dt = d.get("dtype");

@@ -65,6 +65,8 @@ class RecipeErrorsTest {
     assertTrue(m.contains("run_dir"), m);
     m = fail(RECIPE, "stages.99999999999999999999.options.repeat=1");
     assertTrue(m.contains("no stage '99999999999999999999'"), m);
+    m = fail(RECIPE, "defaults.threads=-2");
+    assertTrue(m.contains("defaults.threads must be in [1, 4096], got -2"), m);
     m = fail(RECIPE, "vars=3");
     assertTrue(m.contains("'vars' must be a mapping"), m);
   }

@@ -46,6 +46,19 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
       if (samplesPerPrompt < 1 || maxNewTokens < 1 || batchSize < 1) {
         throw new IllegalArgumentException("samples_per_prompt, max_new_tokens and batch_size must be >= 1");
       }
+      if (maxNewTokens > LmTraining.MAX_SEQ_LEN) {
+        throw new IllegalArgumentException("max_new_tokens must be <= " + LmTraining.MAX_SEQ_LEN
+            + " (and within the model's context), got " + maxNewTokens);
+      }
+      if (limit < 0 || topK < 0) {
+        throw new IllegalArgumentException("limit and top_k must be >= 0 (0: off), got " + limit + ", " + topK);
+      }
+      if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+        throw new IllegalArgumentException("temperature must be a finite number >= 0 (0: greedy), got " + temperature);
+      }
+      if (!(topP > 0 && topP <= 1)) {
+        throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
+      }
     }
   }
 

@@ -53,12 +53,17 @@ public final class PretrainStage implements Stage<PretrainStage.Options> {
       @Doc("steps between checkpoints (resume points)") @Default("50") int checkpointEvery,
       @Doc("steps between metric reports") @Default("10") int logEvery) {
     public Options {
-      if (hiddenSize % heads != 0) {
+      if (heads > 0 && hiddenSize % heads != 0) {
         throw new IllegalArgumentException("hidden_size (" + hiddenSize + ") must be a multiple of heads (" + heads + ")");
       }
-      if (seqLen < 8 || batchSize < 1 || layers < 1) {
-        throw new IllegalArgumentException("seq_len must be >= 8, batch_size and layers >= 1");
+      if (hiddenSize < 1 || heads < 1 || layers < 1 || intermediateSize < 0) {
+        throw new IllegalArgumentException("hidden_size, heads and layers must be >= 1 and intermediate_size >= 0");
       }
+      if (!(ropeTheta > 0) || Double.isInfinite(ropeTheta)) {
+        throw new IllegalArgumentException("rope_theta must be a finite number > 0, got " + ropeTheta);
+      }
+      LmTraining.checkRanges(seqLen, batchSize, accumulation, lr, schedule, warmupRatio, minLrRatio, weightDecay, gradClip,
+          epochs, steps, checkpointEvery, logEvery);
     }
   }
 

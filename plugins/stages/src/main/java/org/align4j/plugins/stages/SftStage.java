@@ -49,11 +49,10 @@ public final class SftStage implements Stage<SftStage.Options> {
       @Doc("steps between checkpoints (resume points)") @Default("25") int checkpointEvery,
       @Doc("steps between metric reports") @Default("5") int logEvery) {
     public Options {
-      if (seqLen < 8 || batchSize < 1) {
-        throw new IllegalArgumentException("seq_len must be >= 8 and batch_size >= 1");
-      }
-      if (!(lr > 0)) {
-        throw new IllegalArgumentException("lr must be > 0, got " + lr);
+      LmTraining.checkRanges(seqLen, batchSize, accumulation, lr, schedule, warmupRatio, minLrRatio, weightDecay, gradClip,
+          epochs, steps, checkpointEvery, logEvery);
+      if (limit < 0) {
+        throw new IllegalArgumentException("limit must be >= 0 (0: all), got " + limit);
       }
     }
   }
@@ -107,6 +106,7 @@ public final class SftStage implements Stage<SftStage.Options> {
     LOG.info("sft: {} conversations -> {} rows of {} tokens ({} truncated), {} loss tokens", rowsIn.size(), rows.size(),
         o.seqLen(), rows.truncated, rows.lossTokens);
     try (var model = models.load(modelDir)) {
+      LmTraining.checkSeqLen(o.seqLen(), model.config(), modelDir);
       var opts = LmTraining.options(o.lr(), o.schedule(), o.warmupRatio(), o.minLrRatio(), o.weightDecay(), o.gradClip(),
           o.batchSize(), o.accumulation(), o.epochs(), o.steps(), ctx.seed(), o.checkpointEvery(), o.logEvery());
       Trainer.TrainResult r = LmTraining.train(ctx, trainer, model, rows, opts, "sft");
