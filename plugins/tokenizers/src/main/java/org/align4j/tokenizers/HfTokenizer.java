@@ -31,6 +31,8 @@ final class HfTokenizer extends BaseTokenizer {
   private final String where;
   private UnaryOperator<String> normalizer;
   private final List<PreTok> preTokenizers = new ArrayList<>();
+  /** Ids up to this are accepted however sparse; above it they must be within 4x the token count. */
+  static final int MAX_DENSE_ID = 1 << 24;
   private final Map<String, Integer> vocab = new HashMap<>();
   private String[] idToToken;
   private boolean[] isAdded;
@@ -135,6 +137,11 @@ final class HfTokenizer extends BaseTokenizer {
       int id = e.getValue().asInt(-1);
       if (id < 0) {
         throw bad("model.vocab", "token '" + e.getKey() + "' has no valid id");
+      }
+      // ids index dense arrays: an id far beyond the number of tokens is a broken file, not gigabytes to allocate
+      if (id > MAX_DENSE_ID && id > 4L * v.size()) {
+        throw bad("model.vocab", "token '" + e.getKey() + "' has id " + id + ", far beyond the file's " + v.size()
+            + " tokens (ids must be below " + Math.max(MAX_DENSE_ID, 4L * v.size()) + ")");
       }
       vocab.put(e.getKey(), id);
       maxId = Math.max(maxId, id);

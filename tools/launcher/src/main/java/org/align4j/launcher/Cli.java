@@ -25,7 +25,13 @@ final class Cli {
     if (home != null && Files.isDirectory(home.resolve("plugins"))) {
       dirs.add(home.resolve("plugins"));
     }
-    dirs.addAll(pluginDirs);
+    for (Path d : pluginDirs) {
+      if (!Files.isDirectory(d)) {
+        throw new IllegalArgumentException("--plugins " + d + ": " + (Files.exists(d) ? "not a directory" : "no such directory")
+            + " (give a directory of plugin jars)");
+      }
+      dirs.add(d);
+    }
     // plugins that fail to load are logged (once) by the registry
     return PluginRegistry.load(dirs);
   }
@@ -41,14 +47,14 @@ final class Cli {
     }
   }
 
-  static ResolvedRecipe load(RecipeOptions o, PluginRegistry registry, PrintWriter err) {
+  static ResolvedRecipe load(RecipeOptions o, PluginRegistry registry, PrintWriter err, String command) {
     try {
       return new RecipeLoader(registry).load(o.recipe, o.sets);
     } catch (RecipeException e) {
-      err.println("align4j: " + o.recipe + ": " + e.getMessage());
+      err.println(command + ": " + o.recipe + ": " + e.getMessage());
       return null;
     } catch (Align4jException e) {
-      err.println("align4j: " + e.getMessage());
+      err.println(command + ": " + Errors.message(e));
       return null;
     }
   }

@@ -38,7 +38,17 @@ public final class Main {
 
   /** Runs the command line and returns the exit code (tests call this). */
   public static int execute(String... args) {
-    return commandLine().execute(args);
+    var cl = commandLine();
+    return guarded(cl, args);
+  }
+
+  /** Runs the command line; what escapes picocli (a JVM error) still ends in one line. */
+  private static int guarded(CommandLine cl, String... args) {
+    try {
+      return cl.execute(args);
+    } catch (Throwable t) {
+      return Errors.report(t, "align4j" + (args.length > 0 && !args[0].startsWith("-") ? " " + args[0] : ""), cl.getErr());
+    }
   }
 
   /** Runs the command line with its output captured (tests, embedding). */
@@ -47,7 +57,7 @@ public final class Main {
     cl.setOut(out);
     cl.setErr(err);
     try {
-      return cl.execute(args);
+      return guarded(cl, args);
     } finally {
       out.flush();
       err.flush();
@@ -71,6 +81,7 @@ public final class Main {
       }
       return new CommandLine.RunLast().execute(parsed);
     });
+    cl.setExecutionExceptionHandler(Errors::handle);
     cl.setParameterExceptionHandler((ex, a) -> {
       ex.getCommandLine().getErr().println("align4j: " + ex.getMessage());
       ex.getCommandLine().getErr().println("Try 'align4j " + (ex.getCommandLine().getCommandName().equals("align4j") ? ""

@@ -33,13 +33,13 @@ final class RunCommand implements Callable<Integer> {
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
     var registry = Cli.registry(recipe.plugins);
-    var r = Cli.load(recipe, registry, err);
+    var r = Cli.load(recipe, registry, err, "align4j run");
     if (r == null) {
       return Main.USAGE;
     }
     for (String f : force) {
       if (r.stage(f).isEmpty()) {
-        err.println("align4j: --force names unknown stage '" + f + "'");
+        err.println("align4j run: --force names unknown stage '" + f + "'");
         return Main.USAGE;
       }
     }
@@ -64,7 +64,7 @@ final class RunCommand implements Callable<Integer> {
     try {
       result = runner.run(r, new HashSet<>(force));
     } catch (Align4jException e) {
-      err.println("align4j: " + e.getMessage());
+      err.println("align4j run: " + Errors.message(e));
       return Main.FAILED;
     } catch (VirtualMachineError e) {
       // the runner has recorded the stage as interrupted (run.json) and logged the trace; the JVM exits after this

@@ -16,7 +16,18 @@ final class RunLog {
       return;
     }
     var config = ctx.getConfiguration();
-    String file = runDir.resolve("logs/align4j.log").toString();
+    Path logFile = runDir.resolve("logs/align4j.log");
+    String file = logFile.toString();
+    // Log4j reports a file it cannot open with its own multi-line error and goes on; say which file and why instead
+    try {
+      java.nio.file.Files.createDirectories(logFile.getParent());
+      java.nio.file.Files.newOutputStream(logFile, java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND).close();
+    } catch (java.io.IOException e) {
+      throw new org.align4j.api.Align4jException("cannot write the run's log file " + logFile + ": "
+          + (e instanceof java.nio.file.AccessDeniedException ? "permission denied (read-only?)" : e.toString())
+          + "; move the run with --set run_dir=...", e);
+    }
     if (config.getAppender("runlog") instanceof FileAppender old) {
       if (old.getFileName().equals(file)) {
         return;
@@ -33,6 +44,11 @@ final class RunLog {
     app.start();
     config.addAppender(app);
     config.getRootLogger().addAppender(app, Level.INFO, null);
+    var trace = config.getLoggerConfig("align4j.trace");
+    if (trace.getName().equals("align4j.trace")) {
+      trace.removeAppender("runlog");
+      trace.addAppender(app, Level.ALL, null);
+    }
     ctx.updateLoggers();
   }
 }

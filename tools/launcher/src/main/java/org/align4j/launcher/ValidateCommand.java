@@ -17,7 +17,7 @@ final class ValidateCommand implements Callable<Integer> {
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
     var registry = Cli.registry(recipe.plugins);
-    var r = Cli.load(recipe, registry, err);
+    var r = Cli.load(recipe, registry, err, "align4j validate");
     if (r == null) {
       return Main.USAGE;
     }

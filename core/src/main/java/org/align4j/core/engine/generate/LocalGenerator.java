@@ -60,6 +60,18 @@ public final class LocalGenerator implements Generator {
       }
       p = Math.max(p, pr.length);
     }
+    // sizes bounded before anything is allocated: positions beyond the context have no RoPE rows, and the
+    // sequence, KV cache and mask are sized by prompt + max_new_tokens
+    int context = model.config().maxPositionEmbeddings();
+    if (p >= context) {
+      throw new Align4jException("a prompt of " + p + " tokens does not fit the model's context of " + context
+          + " tokens (max_position_embeddings); shorten it");
+    }
+    if (s.maxNewTokens() < 0 || (long) p + s.maxNewTokens() > context) {
+      throw new IllegalArgumentException("max_new_tokens " + s.maxNewTokens() + " with a prompt of " + p
+          + " tokens exceeds the model's context of " + context + " tokens (max_position_embeddings); at most "
+          + (context - p) + " new tokens fit");
+    }
     int vocab = model.config().vocabSize();
     for (int[] pr : prompts) {
       for (int id : pr) {

@@ -123,6 +123,16 @@ public final class GenerateCommand implements Callable<Integer> {
             stops.add(tok.eosId());
           }
         }
+        int context = m.config().maxPositionEmbeddings();
+        if (ids.length >= context) {
+          throw new Align4jException("the prompt has " + ids.length + " tokens; the model's context is " + context
+              + " (max_position_embeddings in " + model.resolve("config.json") + ")");
+        }
+        if (maxNewTokens < 1 || (long) ids.length + maxNewTokens > context) {
+          throw new IllegalArgumentException("--max-new-tokens " + maxNewTokens + ": must be in [1, " + (context - ids.length)
+              + "]: the prompt's " + ids.length + " tokens and the new ones must fit the model's context of " + context
+              + " (max_position_embeddings in " + model.resolve("config.json") + ")");
+        }
         Generator.Sampling sampling = new Generator.Sampling(maxNewTokens, greedy ? 0 : temperature, topK,
             greedy ? 1 : topP, stops, seed, true, 1);
         Generation g = new LocalGenerator().generate(m, List.of(ids), sampling).get(0);
@@ -154,7 +164,7 @@ public final class GenerateCommand implements Callable<Integer> {
       out.flush();
       return 0;
     } catch (Align4jException | IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
+      err.println("align4j generate: " + e.getMessage());
       err.flush();
       return 2;
     }

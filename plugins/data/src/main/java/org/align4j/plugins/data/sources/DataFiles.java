@@ -132,11 +132,19 @@ public final class DataFiles {
     Path dir = Files.createTempDirectory(tmp.getParent(), ".parquet-");
     try {
       long[] rows = {0};
-      ArrowReader counting = new CountingReader(reader, rows, allocator);
+      CountingReader counting = new CountingReader(reader, rows, allocator);
       try {
         DatasetFileWriter.write(allocator, counting, FileFormat.PARQUET, dir.toUri().toString());
       } catch (RuntimeException e) {
-        throw new Align4jException(tmp.getFileName() + ": Parquet write failed (Arrow dataset JNI): " + e.getMessage(), e);
+        // an error reading the input comes back through JNI as text holding its stack trace: throw the original
+        if (counting.failure instanceof RuntimeException r) {
+          throw r;
+        }
+        if (counting.failure instanceof IOException io) {
+          throw io;
+        }
+        String m = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+        throw new Align4jException(tmp.getFileName() + ": Parquet write failed (Arrow dataset JNI): " + m, e);
       }
       List<Path> parts;
       try (Stream<Path> s = Files.list(dir)) {
@@ -167,8 +175,20 @@ public final class DataFiles {
       this.rows = rows;
     }
 
+    /** What reading the input threw, if anything (JNI passes it on only as text). */
+    Exception failure;
+
     @Override
     public boolean loadNextBatch() throws IOException {
+      try {
+        return load();
+      } catch (IOException | RuntimeException e) {
+        failure = e;
+        throw e;
+      }
+    }
+
+    private boolean load() throws IOException {
       VectorSchemaRoot out = getVectorSchemaRoot();
       if (!in.loadNextBatch()) {
         out.setRowCount(0);
