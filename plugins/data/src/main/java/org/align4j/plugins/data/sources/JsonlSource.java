@@ -107,8 +107,10 @@ public final class JsonlSource implements DataSourceProvider<JsonlSource.Options
           try {
             next = new SourceRows.Located("line " + line, Json.parseObject(s), null);
           } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // a parser limit (nesting depth, string length) has no location
+            var where = e.getLocation();
             next = new SourceRows.Located("line " + line, null, "not valid JSON: " + e.getOriginalMessage()
-                + " (column " + e.getLocation().getColumnNr() + ")");
+                + (where != null && where.getColumnNr() > 0 ? " (column " + where.getColumnNr() + ")" : ""));
           } catch (IllegalArgumentException e) {
             next = new SourceRows.Located("line " + line, null, e.getMessage());
           }
