@@ -119,9 +119,30 @@ public final class LocalTrainer implements Trainer {
       if (job.checkpointDir() != null) {
         Path latest = latest(job.checkpointDir());
         if (latest != null) {
-          start = restore(latest, job, opt, microPerEpoch);
-          lastCkpt = latest;
-          LOG.info("resuming from {} at step {} of {}", latest, start, total);
+          // a newest checkpoint that cannot be read (a truncated file) gives way to the previous complete one
+          Align4jException firstError = null;
+          for (Path ck : candidates(job.checkpointDir(), latest)) {
+            Loaded l;
+            try {
+              l = read(ck);
+            } catch (Align4jException e) {
+              LOG.warn("checkpoint {} cannot be read ({}); trying the previous one", ck, e.getMessage());
+              firstError = firstError == null ? e : firstError;
+              continue;
+            }
+            start = restore(ck, l, job, opt, microPerEpoch);
+            lastCkpt = ck;
+            if (!ck.equals(latest)) {
+              LOG.warn("resuming from {} instead of the newest checkpoint {}, which cannot be read", ck, latest);
+            }
+            break;
+          }
+          if (lastCkpt == null) {
+            throw new Align4jException(firstError.getMessage().replaceAll(" Re-export it.*", "")
+                + "; no earlier checkpoint in " + job.checkpointDir() + " can be read either: delete the directory to start"
+                + " the stage over", firstError);
+          }
+          LOG.info("resuming from {} at step {} of {}", lastCkpt, start, total);
         }
       }
       Map<Integer, int[]> perms = new HashMap<>();
@@ -217,6 +238,41 @@ public final class LocalTrainer implements Trainer {
     }
   }
 
+  /** The checkpoint named by {@code latest}, then the older ones, newest first. */
+  private static List<Path> candidates(Path dir, Path latest) {
+    var out = new ArrayList<Path>();
+    out.add(latest);
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "step-*")) {
+      var older = new ArrayList<Path>();
+      ds.forEach(p -> {
+        if (p.getFileName().toString().compareTo(latest.getFileName().toString()) < 0) {
+          older.add(p);
+        }
+      });
+      older.sort(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed());
+      out.addAll(older);
+    } catch (IOException e) {
+      LOG.warn("cannot list {}: {}", dir, e.toString());
+    }
+    return out;
+  }
+
+  /** A checkpoint's files, read completely (a truncated file fails here, before any parameter is touched). */
+  private record Loaded(JsonNode meta, Map<String, Tensor> state) {}
+
+  private static Loaded read(Path ckpt) {
+    JsonNode j;
+    try {
+      j = JSON.readTree(ckpt.resolve("trainer.json").toFile());
+    } catch (IOException e) {
+      throw new Align4jException(ckpt.resolve("trainer.json") + ": cannot read: " + e.getMessage(), e);
+    }
+    if (j == null || !j.path("step").canConvertToLong()) {
+      throw new Align4jException(ckpt.resolve("trainer.json") + ": no step");
+    }
+    return new Loaded(j, SafeTensors.read(ckpt.resolve("state.safetensors")));
+  }
+
   static Path latest(Path dir) {
     Path f = dir.resolve("latest");
     if (!Files.isRegularFile(f)) {
@@ -273,20 +329,15 @@ public final class LocalTrainer implements Trainer {
     }
   }
 
-  private static long restore(Path ckpt, Job job, AdamW opt, long microPerEpoch) {
-    JsonNode j;
-    try {
-      j = JSON.readTree(ckpt.resolve("trainer.json").toFile());
-    } catch (IOException e) {
-      throw new Align4jException(ckpt.resolve("trainer.json") + ": cannot read: " + e.getMessage(), e);
-    }
+  private static long restore(Path ckpt, Loaded loaded, Job job, AdamW opt, long microPerEpoch) {
+    JsonNode j = loaded.meta();
+    Map<String, Tensor> state = loaded.state();
     if (j.path("examples").asInt() != job.examples() || j.path("seed").asLong() != job.options().seed()) {
       throw new Align4jException(ckpt + ": was written for " + j.path("examples").asInt() + " examples and seed "
           + j.path("seed").asLong() + ", this run has " + job.examples() + " and " + job.options().seed()
           + "; use a fresh checkpoint directory or the original data and seed");
     }
     long step = j.path("step").asLong();
-    Map<String, Tensor> state = SafeTensors.read(ckpt.resolve("state.safetensors"));
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       for (Map.Entry<String, Tensor> e : job.parameters().entrySet()) {
         copy(state, "param/" + e.getKey(), e.getValue(), ckpt);
