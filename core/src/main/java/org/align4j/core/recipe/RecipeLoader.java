@@ -64,6 +64,10 @@ public final class RecipeLoader {
   }
 
   public ResolvedRecipe load(Path file, List<String> sets) {
+    if (Files.isDirectory(file)) {
+      throw new RecipeException(List.of(new Problem(new Location(file.toString(), 0, 0),
+          "is a directory, not a recipe file; give the path of a .yaml file")));
+    }
     if (!Files.isRegularFile(file)) {
       throw new RecipeException(List.of(new Problem(new Location(file.toString(), 0, 0),
           "recipe file not found (working directory " + workingDir + ")")));

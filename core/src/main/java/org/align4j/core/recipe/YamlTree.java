@@ -16,7 +16,30 @@ public final class YamlTree {
 
   public static YNode parse(Path file) {
     try {
-      return parse(Files.readString(file), file.toString());
+      byte[] bytes = Files.readAllBytes(file);
+      var dec = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+      var in = java.nio.ByteBuffer.wrap(bytes);
+      var out = java.nio.CharBuffer.allocate(bytes.length + 1);
+      var r = dec.decode(in, out, true);
+      if (r.isError()) {
+        int at = in.position();
+        int line = 1;
+        for (int i = 0; i < at; i++) {
+          line += bytes[i] == '\n' ? 1 : 0;
+        }
+        throw new Align4jException(file + ":" + line + ": not UTF-8 text (byte 0x" + String.format("%02X", bytes[at] & 0xff)
+            + " at offset " + at + "); a recipe is a UTF-8 YAML file" + (line == 1 && at < 8 ? " (is this a binary file?)" : ""));
+      }
+      out.flip();
+      String text = out.toString();
+      if (text.indexOf('\0') >= 0) {
+        int at = text.indexOf('\0');
+        throw new Align4jException(file + ":" + (1 + text.substring(0, at).chars().filter(c -> c == '\n').count())
+            + ": a NUL character; a recipe is a UTF-8 YAML text file (is this a binary file?)");
+      }
+      return parse(text, file.toString());
     } catch (IOException e) {
       throw new Align4jException("cannot read recipe " + file + ": " + e.getMessage(), e);
     }
@@ -30,6 +53,15 @@ public final class YamlTree {
       }
       return read(p, fileName);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      // YAML indents with spaces; the parser reports a tab at the line before, so name the line holding it
+      String[] lines = text.split("\n", -1);
+      for (int i = 0; i < lines.length; i++) {
+        String ind = lines[i].substring(0, lines[i].length() - lines[i].stripLeading().length());
+        if (ind.indexOf('\t') >= 0) {
+          throw new Align4jException(fileName + ":" + (i + 1) + ":" + (ind.indexOf('\t') + 1)
+              + ": invalid YAML: a tab in the indentation; YAML indents with spaces");
+        }
+      }
       var l = e.getLocation();
       String where = l == null ? fileName : fileName + ":" + l.getLineNr() + ":" + l.getColumnNr();
       throw new Align4jException(where + ": invalid YAML: " + e.getOriginalMessage());

@@ -105,4 +105,20 @@ class RecipeErrorsTest {
       assertTrue(m.contains("r.yaml:6:") && m.contains("malformed reference"), bad + ": " + m);
     }
   }
+
+  String loadFileFails(Path f) {
+    var e = assertThrows(RuntimeException.class, () -> new RecipeLoader(registry, dir).load(f, List.of()));
+    return e.getMessage();
+  }
+
+  @Test
+  void recipeFileMessages() throws Exception {
+    String m = loadFileFails(java.nio.file.Files.createDirectories(dir.resolve("d.yaml")));
+    assertTrue(m.contains("is a directory"), m);
+    var bin = new byte[] {'n', 'a', 'm', 'e', ':', ' ', 't', '\n', 's', ':', ' ', (byte) 0xC3, (byte) 0x28, '\n'};
+    m = loadFileFails(java.nio.file.Files.write(dir.resolve("b.yaml"), bin));
+    assertTrue(m.contains("b.yaml:2") && m.contains("UTF-8"), m);
+    m = loadFileFails(java.nio.file.Files.writeString(dir.resolve("t.yaml"), "name: t\nstages:\n  - id: a\n\t  uses: x\n"));
+    assertTrue(m.contains("t.yaml:4:1") && m.contains("tab"), m);
+  }
 }
