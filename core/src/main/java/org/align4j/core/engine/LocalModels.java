@@ -73,6 +73,21 @@ public final class LocalModels implements Models {
   private LanguageModel build(ModelConfig config, Map<String, Tensor> raw, boolean trainable, String where) {
     Map<String, Tensor> weights = new LinkedHashMap<>();
     try (PointerScope scope = new PointerScope()) {
+      // refused by name before anything is built: an integer tensor (it would be cast silently) and a weight holding
+      // NaN or infinity (generation would print NUL bytes and NaN log-probs); one pass over the weights
+      for (Map.Entry<String, Tensor> e : raw.entrySet()) {
+        Tensor t = e.getValue();
+        if (!t.is_floating_point()) {
+          throw new Align4jException(where + ": tensor '" + e.getKey() + "' holds " + t.dtype().name().getString()
+              + " values; a weight must be a floating-point tensor (F32, F16, BF16)");
+        }
+        if (!torch.isfinite(t).all().item_bool()) {
+          long nan = torch.isnan(t).sum().item_long();
+          throw new Align4jException(where + ": tensor '" + e.getKey() + "' holds " + (nan > 0 ? nan + " NaN" : "no NaN")
+              + " and " + torch.isinf(t).sum().item_long() + " infinite values; the checkpoint is corrupt (a diverged"
+              + " training run?)");
+        }
+      }
       for (Map.Entry<String, Tensor> e : raw.entrySet()) {
         // to() aliases when nothing changes; the Java wrappers only hold references to the native tensor
         weights.put(e.getKey(), Tensors.keep(e.getValue().to(device.torchDevice(), ScalarType.Float)));
