@@ -58,4 +58,21 @@ class BadWeightsTest {
     String m = refused(i32);
     assertTrue(m.contains(t) && m.contains("floating"), m);
   }
+
+  @Test
+  void nonFiniteLogitsInGenerationAreReported() {
+    var m = EngineTestSupport.MODELS.create(TinyModels.gqa(), 3);
+    try {
+      var w = m.parameters().get("model.norm.weight");
+      try (var g = new org.bytedeco.pytorch.NoGradGuard()) {
+        w.fill_(new Scalar(Double.NaN));
+      }
+      var sampling = new org.align4j.api.engine.Generator.Sampling(4, 0, 0, 1, java.util.Set.of(), 0, true, 1);
+      var e = assertThrows(Align4jException.class,
+          () -> new org.align4j.core.engine.generate.LocalGenerator().generate(m, java.util.List.of(new int[] {1, 2}), sampling));
+      assertTrue(e.getMessage().contains("non-finite logits"), e.getMessage());
+    } finally {
+      m.close();
+    }
+  }
 }

@@ -127,6 +127,17 @@ public final class LocalGenerator implements Generator {
             logits = Tensors.toFloats(last);
           }
         }
+        for (int r = 0; r < b; r++) {
+          if (!done[r]) {
+            for (int k = r * vocab, end = k + vocab; k < end; k++) {
+              if (!Float.isFinite(logits[k]) && logits[k] != Float.NEGATIVE_INFINITY || Float.isNaN(lps[k])) {
+                // sampling from NaN picks token 0 forever (NUL bytes) with NaN log-probs: say so instead
+                throw new Align4jException("the model produced non-finite logits (" + logits[k] + ") at generation step "
+                    + step + " of prompt " + (firstIndex + r) + "; its weights or the prompt are broken");
+              }
+            }
+          }
+        }
         boolean all = true;
         for (int r = 0; r < b; r++) {
           int tok;
