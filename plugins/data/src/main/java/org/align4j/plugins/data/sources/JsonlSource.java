@@ -1,6 +1,7 @@
 package org.align4j.plugins.data.sources;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -67,21 +68,50 @@ public final class JsonlSource implements DataSourceProvider<JsonlSource.Options
         || n.endsWith(".json.gz") || n.endsWith(".json");
   }
 
-  /** Opens a text file, gunzipping when it starts with the gzip magic. */
-  static BufferedReader openText(Path file) throws IOException {
+  /** Opens a file's bytes, gunzipping when it starts with the gzip magic. */
+  static InputStream openBytes(Path file) throws IOException {
     PushbackInputStream in = new PushbackInputStream(Files.newInputStream(file), 2);
     byte[] magic = in.readNBytes(2);
     in.unread(magic);
     InputStream s = magic.length == 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b
         ? new GZIPInputStream(in, 1 << 16) : in;
+    return new java.io.BufferedInputStream(s, 1 << 16);
+  }
+
+  /** Opens a text file, gunzipping when it starts with the gzip magic. */
+  static BufferedReader openText(Path file) throws IOException {
     var decoder = StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-    return new BufferedReader(new InputStreamReader(s, decoder), 1 << 16);
+    return new BufferedReader(new InputStreamReader(openBytes(file), decoder), 1 << 16);
+  }
+
+  /** One line's bytes without its line end, or null at the end of the stream. */
+  static byte[] readLineBytes(InputStream in, ByteArrayOutputStream buf) throws IOException {
+    buf.reset();
+    int c;
+    boolean any = false;
+    while ((c = in.read()) >= 0) {
+      any = true;
+      if (c == '\n') {
+        break;
+      }
+      buf.write(c);
+    }
+    if (!any) {
+      return null;
+    }
+    byte[] b = buf.toByteArray();
+    return b.length > 0 && b[b.length - 1] == '\r' ? java.util.Arrays.copyOf(b, b.length - 1) : b;
   }
 
   @Override
   public ArrowReader open(Path file, Options o, BufferAllocator allocator) throws IOException {
-    BufferedReader reader = openText(file);
+    // lines are split as bytes and decoded one by one, so invalid UTF-8 is reported at its own line (a decoding
+    // reader reads ahead) and on_error: skip can skip it
+    InputStream reader = openBytes(file);
+    var decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    var buf = new ByteArrayOutputStream(256);
     Iterator<SourceRows.Located> lines = new Iterator<>() {
       long line;
       SourceRows.Located next;
@@ -90,17 +120,22 @@ public final class JsonlSource implements DataSourceProvider<JsonlSource.Options
       public boolean hasNext() {
         while (next == null) {
           String s;
+          byte[] bytes;
           try {
-            s = reader.readLine();
-          } catch (java.nio.charset.CharacterCodingException e) {
-            throw new org.align4j.api.Align4jException(file + ": line " + (line + 1) + ": not valid UTF-8");
+            bytes = readLineBytes(reader, buf);
           } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
           }
-          if (s == null) {
+          if (bytes == null) {
             return false;
           }
           line++;
+          try {
+            s = decoder.reset().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+          } catch (java.nio.charset.CharacterCodingException e) {
+            next = new SourceRows.Located("line " + line, null, "not valid UTF-8");
+            break;
+          }
           if (s.isBlank()) {
             continue;
           }
