@@ -30,9 +30,13 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Batched sampling: prompts are left-padded to a common length (padding attends to nothing and is attended by
- * nothing), the prompt is run once into a {@link KvCache}, then one token per step. Each row samples with its own
- * random stream seeded from (seed, prompt index), so results do not depend on the batch composition. Reported
- * log-probabilities are {@code log_softmax} of the untempered logits in float32.
+ * nothing), the prompt is run once into a {@link KvCache}, then one token per step. Consecutive equal prompts of a
+ * batch (K samples of one prompt) share one prefill: the distinct prompts are run once and their cache rows expanded.
+ * Each row samples with its own random stream seeded from (seed, prompt index), one uniform draw per token, and the
+ * token is chosen natively from that draw (inverse CDF over the exact top-k/top-p set), so results do not depend on
+ * the batch composition; only the chosen tokens and their log-probabilities come back to Java. The decode state
+ * (key mask, positions, last tokens) lives in tensors updated in place. Reported log-probabilities are
+ * {@code log_softmax} of the untempered logits in float32.
  */
 public final class LocalGenerator implements Generator {
   @Inject
