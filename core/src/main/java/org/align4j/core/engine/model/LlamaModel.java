@@ -296,15 +296,19 @@ public final class LlamaModel implements LanguageModel {
     return torch.rms_norm(h, normShape, new TensorOptional(norm), eps);
   }
 
+  private static final long MV_MIN = 1 << 16; // below it the extra reshape/view ops cost more than they save
+
   /**
    * {@code linear(x, w)}; for a single row without autograd as a matrix-vector product, which libtorch's CPU
    * GEMM path for one row runs at well under the memory bandwidth (measured 2.5x slower on the 32000x288 LM head).
    */
   private static Tensor lin(Tensor x, Tensor w) {
-    if (x.numel() == x.size(-1) && !org.bytedeco.pytorch.GradMode.is_enabled()) {
-      long[] shape = Tensors.shape(x);
+    long n = x.numel();
+    if (n == x.size(-1) && w.numel() >= MV_MIN && !org.bytedeco.pytorch.GradMode.is_enabled()) {
+      long[] shape = new long[(int) x.dim()];
+      java.util.Arrays.fill(shape, 1);
       shape[shape.length - 1] = w.size(0);
-      return torch.mv(w, x.reshape(-1)).view(shape);
+      return torch.mv(w, x.reshape(n)).view(shape);
     }
     return torch.linear(x, w);
   }
