@@ -239,4 +239,31 @@ class LlamaModelTest {
     assertEquals(firstStop + 1, c.get(0).tokens().length);
     m.close();
   }
+
+  @Test
+  void rowSamplesDoNotDependOnBatchSizeOrPositionAndSharedPrefillsMatch() {
+    LanguageModel m = MODELS.load(EngineTestSupport.hfLlama().resolve("tiny-llama3-gqa"));
+    LocalGenerator gen = new LocalGenerator();
+    int[] a = {1, 9, 8, 7, 6, 5, 4};
+    // K = 3 samples of one prompt (one shared prefill when they are in one batch), prompts of other lengths around
+    List<int[]> prompts = List.of(new int[] {300}, a, a, a, new int[] {1, 2, 3}, new int[] {5, 6});
+    for (Sampling base : List.of(Sampling.sample(16, 1.0, 1.0, 7), Sampling.sample(16, 0.8, 0.9, 7).withTopK(40),
+        Sampling.greedy(16))) {
+      List<Generation> ref = gen.generate(m, prompts, base.withBatchSize(1));
+      for (int bs : new int[] {2, 4, 6}) {
+        List<Generation> got = gen.generate(m, prompts, base.withBatchSize(bs));
+        for (int i = 0; i < prompts.size(); i++) {
+          assertArrayEquals(ref.get(i).tokens(), got.get(i).tokens(), "batch " + bs + " row " + i + " " + base);
+          for (int t = 0; t < ref.get(i).tokens().length; t++) {
+            assertEquals(ref.get(i).logprobs()[t], got.get(i).logprobs()[t], 1e-5);
+          }
+        }
+      }
+      if (base.temperature() > 0) {
+        // equal prompts at different indices draw from different streams
+        assertTrue(!java.util.Arrays.equals(ref.get(1).tokens(), ref.get(2).tokens()));
+      }
+    }
+    m.close();
+  }
 }

@@ -18,6 +18,8 @@ import org.align4j.core.engine.LocalModels;
 import org.align4j.core.engine.Tensors;
 import org.align4j.core.engine.TorchDevice;
 import org.align4j.core.engine.generate.LocalGenerator;
+import org.align4j.core.engine.model.KvCache;
+import org.align4j.core.engine.model.LlamaModel;
 import org.align4j.core.engine.train.LocalTrainer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -30,6 +32,8 @@ import org.bytedeco.pytorch.global.torch;
  * (b) training-step FLOP/s of a d=512, 8-layer Llama at seq 256 as a ratio of libtorch fp32 matmul FLOP/s;
  * (c) generation tokens/s with and without the KV cache for a ~15M-parameter model;
  * (d) resident memory at step 100 and step 2,000 of a training run.
+ * Sections (issue 13 lettering): (a) batch-1 decode vs the memory-bandwidth limit, (b) rollouts with K = 8 samples
+ * per prompt vs the compute limit, (c) training FLOP/s, (d) per-op cost, (e) resident memory, (g) cache vs no cache.
  */
 public final class EngineBench {
   private EngineBench() {}
@@ -37,25 +41,258 @@ public final class EngineBench {
   public static void main(String[] args) throws Exception {
     int threads = 0;
     boolean quick = false;
+    String only = "abcdeg";
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--threads")) {
         threads = Integer.parseInt(args[++i]);
       } else if (args[i].equals("--quick")) {
         quick = true;
+      } else if (args[i].equals("--only")) {
+        only = args[++i];
+      } else {
+        System.out.println("usage: engine-bench.sh [--threads N] [--quick] [--only LETTERS]\n"
+            + "  sections: a batch-1 decode vs memory bandwidth, b rollouts (K=8) vs compute, c training FLOP/s,\n"
+            + "  d per-op cost, e resident memory, g generation with/without KV cache (default: all)");
+        return;
       }
     }
     TorchDevice dev = TorchDevice.cpu(threads);
     LocalModels models = new LocalModels(dev);
     System.out.printf(Locale.ROOT, "align4j engine bench: %s, java %s, libtorch threads %d, cores %d%n", dev,
         System.getProperty("java.version"), torch.get_num_threads(), Runtime.getRuntime().availableProcessors());
-    perOp(models);
-    System.out.flush();
-    trainingFlops(models, quick);
-    System.out.flush();
-    generation(models, quick);
-    System.out.flush();
-    rss(models, quick);
-    System.out.flush();
+    if (only.contains("a")) {
+      decode(models, quick);
+      System.out.flush();
+    }
+    if (only.contains("b")) {
+      rollouts(models, quick);
+      System.out.flush();
+    }
+    if (only.contains("c")) {
+      trainingFlops(models, quick);
+      System.out.flush();
+    }
+    if (only.contains("d")) {
+      perOp(models);
+      System.out.flush();
+    }
+    if (only.contains("g")) {
+      generation(models, quick);
+      System.out.flush();
+    }
+    if (only.contains("e")) {
+      rss(models, quick);
+      System.out.flush();
+    }
+  }
+
+  /** A scope that counts the native objects (tensors and others) attached to it: one per allocating or view op. */
+  static final class CountingScope extends PointerScope {
+    int tensors;
+    int others;
+
+    @Override
+    public PointerScope attach(org.bytedeco.javacpp.Pointer p) {
+      if (p instanceof Tensor) {
+        tensors++;
+      } else {
+        others++;
+      }
+      return super.attach(p);
+    }
+  }
+
+  /** stories15M's shape (llama2.c): dim 288, 6 layers, 6 heads, SwiGLU 768, vocab 32000, tied embeddings. */
+  static ModelConfig stories15m() {
+    return new ModelConfig(32000, 288, 768, 6, 6, 6, 48, 1e-5, 10000, null, 512, true, 1, List.of(2), 0, "float32");
+  }
+
+  /** Weight-matmul parameters (every projection and the LM head): 2x this is the FLOP per generated token. */
+  static long matmulParams(ModelConfig c) {
+    long d = c.hiddenSize();
+    long attn = d * c.numHeads() * c.headDim() * 2 + d * c.numKeyValueHeads() * c.headDim() * 2;
+    return c.numLayers() * (attn + 3 * d * c.intermediateSize()) + (long) c.vocabSize() * d;
+  }
+
+  static double copyBandwidth(int reps) {
+    try (PointerScope s = new PointerScope()) {
+      long n = 64L << 20; // 256 MB of floats
+      Tensor src = torch.randn(n);
+      Tensor dst = torch.empty(n);
+      double best = Double.MAX_VALUE;
+      for (int i = 0; i < reps; i++) {
+        long t0 = System.nanoTime();
+        dst.copy_(src);
+        best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+      }
+      return 2.0 * n * 4 / best; // read + write
+    }
+  }
+
+  static double matmulFlops(int reps) {
+    try (PointerScope s = new PointerScope()) {
+      Tensor x = torch.randn(1024, 1024);
+      Tensor y = torch.randn(1024, 1024);
+      Tensor out = torch.empty(1024, 1024);
+      double best = Double.MAX_VALUE;
+      for (int i = 0; i < reps + 3; i++) {
+        long t0 = System.nanoTime();
+        torch.mm_out(out, x, y);
+        if (i >= 3) {
+          best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+      }
+      return 2.0 * 1024 * 1024 * 1024 / best;
+    }
+  }
+
+  static double genSecs(LocalGenerator gen, LanguageModel m, List<int[]> prompts, Sampling s) {
+    long t0 = System.nanoTime();
+    gen.generate(m, prompts, s);
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /**
+   * One batch-1 decode step as the generator runs it, through the engine API (cached forward of one position,
+   * LM head, choice of the token), inside a counting scope: the native objects it creates, and its time.
+   * The choice is {@code LocalGenerator.sampleNative} where it exists, else the former Java-side path
+   * (log_softmax copied to Java, Java argmax).
+   */
+  static double[] decodeStepOps(LanguageModel model, int reps) throws Exception {
+    LlamaModel m = (LlamaModel) model;
+    java.lang.reflect.Method sampler = null;
+    for (java.lang.reflect.Method x : LocalGenerator.class.getDeclaredMethods()) {
+      if (x.getName().equals("sampleNative")) {
+        sampler = x;
+        sampler.setAccessible(true);
+      }
+    }
+    int p = 16;
+    Sampling greedy = Sampling.greedy(1);
+    try (NoGradGuard g = new NoGradGuard(); KvCache cache = new KvCache(m.config(), 1, p + reps + 8, m.device())) {
+      long[] prompt = new long[p];
+      for (int i = 0; i < p; i++) {
+        prompt[i] = 1 + i * 7;
+      }
+      try (PointerScope s = new PointerScope()) {
+        m.forward(ModelInput.causal(Tensors.longs(prompt, 1, p)), cache);
+      }
+      int cap = p + reps + 8;
+      Tensor mask = Tensors.keep(torch.zeros(new long[] {1, 1, 1, cap}, new org.bytedeco.pytorch.TensorOptions(
+          torch.ScalarType.Bool)));
+      mask.narrow(3, 0, p).fill_(new org.bytedeco.pytorch.Scalar(1));
+      Tensor pos = Tensors.keep(Tensors.longs(new long[] {p - 1}, 1, 1));
+      Tensor next = Tensors.keep(Tensors.longs(new long[] {3}, 1, 1));
+      double best = Double.MAX_VALUE;
+      int tensors = 0;
+      int others = 0;
+      for (int step = 0; step < reps; step++) {
+        int len = p + step + 1;
+        long t0 = System.nanoTime();
+        try (CountingScope cs = new CountingScope()) {
+          mask.narrow(3, len - 1, 1).fill_(new org.bytedeco.pytorch.Scalar(1));
+          pos.add_(new org.bytedeco.pytorch.Scalar(1));
+          Tensor h = m.forward(new ModelInput(next, pos, mask.narrow(3, 0, len)), cache);
+          Tensor last = m.lmHead(h.narrow(1, 0, 1).squeeze(1));
+          if (sampler != null) {
+            Tensor[] tl = (Tensor[]) sampler.invoke(null, last, new double[] {0}, greedy);
+            next.copy_(tl[0]);
+            Tensors.toLongs(tl[0]);
+            Tensors.toFloats(tl[1]);
+          } else {
+            float[] lps = Tensors.toFloats(torch.log_softmax(last, -1));
+            float[] logits = Tensors.toFloats(last);
+            int tok = 0;
+            for (int i = 1; i < logits.length; i++) {
+              if (logits[i] > logits[tok]) {
+                tok = i;
+              }
+            }
+            next.fill_(new org.bytedeco.pytorch.Scalar(tok + lps.length * 0));
+          }
+          tensors = cs.tensors;
+          others = cs.others;
+        }
+        best = Math.min(best, (System.nanoTime() - t0) / 1e3);
+      }
+      mask.close();
+      pos.close();
+      next.close();
+      return new double[] {tensors, others, best};
+    }
+  }
+
+  /** (a) batch-1 decode of a stories15M-shaped model against the memory-bandwidth limit measured in this run. */
+  static void decode(LocalModels models, boolean quick) throws Exception {
+    ModelConfig c = stories15m();
+    long weightBytes = 4L * (matmulParams(c) + c.numLayers() * 2L * c.hiddenSize() + c.hiddenSize());
+    double bw = copyBandwidth(quick ? 5 : 10);
+    double limit = bw / weightBytes;
+    System.out.printf(Locale.ROOT, "%n(a) batch-1 greedy decode, stories15M shape (d=288, 6 layers, 6 heads, vocab 32000, tied), fp32%n");
+    System.out.printf(Locale.ROOT, "  large native copy (256 MB, best of %d): %.1f GB/s; weights %.1f MB per token -> limit %.0f tok/s%n",
+        quick ? 5 : 10, bw / 1e9, weightBytes / 1e6, limit);
+    try (LanguageModel m = models.create(c, 11)) {
+      LocalGenerator gen = new LocalGenerator();
+      int[] prompt = new int[16];
+      for (int i = 0; i < 16; i++) {
+        prompt[i] = 1 + i * 7;
+      }
+      List<int[]> ps = List.of(prompt);
+      int n = quick ? 96 : 200;
+      genSecs(gen, m, ps, Sampling.greedy(n).withBatchSize(1));
+      double one = Double.MAX_VALUE;
+      double many = Double.MAX_VALUE;
+      for (int rep = 0; rep < 3; rep++) {
+        one = Math.min(one, genSecs(gen, m, ps, Sampling.greedy(1).withBatchSize(1)));
+        many = Math.min(many, genSecs(gen, m, ps, Sampling.greedy(1 + n).withBatchSize(1)));
+      }
+      double perTok = (many - one) / n;
+      System.out.printf(Locale.ROOT, "  generator: %.2f ms/token (best of 3, %d-token minus 1-token run) = %.0f tok/s = %.1f%% of the limit "
+          + "(target >= 75%%)%n", perTok * 1e3, 1 + n, 1 / perTok, 100 / perTok / limit);
+      double[] ops = decodeStepOps(m, quick ? 30 : 100);
+      double rawAdd;
+      try (PointerScope s = new PointerScope()) {
+        Tensor a = torch.randn(16);
+        Tensor b = torch.randn(16);
+        rawAdd = usPerCall(() -> a.add(b), 200_000, 100);
+      }
+      System.out.printf(Locale.ROOT, "  one decode step through the engine API: %.0f tensor objects + %.0f other native objects created "
+          + "(counting PointerScope; in-place ops are not counted), best %.0f us = %.1f x a raw allocating add (%.2f us)%n",
+          ops[0], ops[1], ops[2], ops[2] / rawAdd, rawAdd);
+    }
+  }
+
+  /** (b) rollout throughput, K = 8 samples per prompt, against the compute limit measured in this run. */
+  static void rollouts(LocalModels models, boolean quick) {
+    ModelConfig c = stories15m();
+    double mm = matmulFlops(quick ? 10 : 20);
+    double limit = mm / (2.0 * matmulParams(c));
+    int n = quick ? 32 : 64;
+    System.out.printf(Locale.ROOT, "%n(b) rollouts, stories15M shape, K = 8 samples per prompt (temperature 1), 16-token prompts, %d new tokens%n", n);
+    System.out.printf(Locale.ROOT, "  libtorch fp32 matmul 1024^3: %.1f GFLOP/s -> compute limit %.0f tok/s (2 x %.1fM matmul parameters per token)%n",
+        mm / 1e9, limit, matmulParams(c) / 1e6);
+    try (LanguageModel m = models.create(c, 12)) {
+      LocalGenerator gen = new LocalGenerator();
+      for (int batch : new int[] {1, 8, 32, 64}) {
+        List<int[]> prompts = new ArrayList<>();
+        for (int r = 0; r < batch; r++) {
+          int q = r / 8;
+          int[] p = new int[16];
+          for (int i = 0; i < 16; i++) {
+            p[i] = 1 + (q * 31 + i * 7) % 31999;
+          }
+          prompts.add(p);
+        }
+        Sampling s = Sampling.sample(n, 1.0, 1.0, 5).withBatchSize(batch);
+        double best = Double.MAX_VALUE;
+        for (int rep = 0; rep < (batch >= 32 ? 1 : 2); rep++) {
+          best = Math.min(best, genSecs(gen, m, prompts, s));
+        }
+        double tps = batch * (double) n / best;
+        System.out.printf(Locale.ROOT, "  batch %2d (%d prompt%s x %d): %7.1f tok/s = %5.1f%% of the compute limit%n", batch,
+            Math.max(1, batch / 8), batch > 8 ? "s" : "", Math.min(8, batch), tps, 100 * tps / limit);
+      }
+    }
   }
 
   static double usPerCall(Runnable r, int calls, int perScope) {
@@ -76,7 +313,7 @@ public final class EngineBench {
   }
 
   static void perOp(LocalModels models) {
-    System.out.println("\n(a) per-op overhead: one small op through the engine vs the raw libtorch call");
+    System.out.println("\n(d) per-op overhead: one small op through the engine vs the raw libtorch call");
     ModelConfig c = ModelConfig.llama(32, 16, 1, 2, 2).withIntermediateSize(32);
     try (LanguageModel m = models.create(c, 1); NoGradGuard g = new NoGradGuard()) {
       Tensor w = m.parameters().get("lm_head.weight");
@@ -90,12 +327,18 @@ public final class EngineBench {
       double rawAddInPlace = usPerCall(() -> a.add_(b), n, 100);
       Tensor ids = Tensors.longs(new long[] {3}, 1, 1);
       double fwd = usPerCall(() -> m.logits(ModelInput.causal(ids)), 20_000, 20);
+      int ops;
+      try (CountingScope cs = new CountingScope()) {
+        m.logits(ModelInput.causal(ids));
+        ops = cs.tensors;
+      }
       System.out.printf(Locale.ROOT, "  raw torch.linear [1,16]x[32,16]^T      %7.2f us/call%n", rawLinear);
       System.out.printf(Locale.ROOT, "  engine LanguageModel.lmHead (same op)  %7.2f us/call  ratio %.2f%n", engLinear,
           engLinear / rawLinear);
       System.out.printf(Locale.ROOT, "  raw a.add(b) 16 floats (allocating)    %7.2f us/call%n", rawAdd);
       System.out.printf(Locale.ROOT, "  raw a.add_(b) 16 floats (in place)     %7.2f us/call%n", rawAddInPlace);
-      System.out.printf(Locale.ROOT, "  tiny 1-layer forward (T=1, ~60 ops)    %7.2f us/forward = %.2f us/op%n", fwd, fwd / 60);
+      System.out.printf(Locale.ROOT, "  tiny 1-layer forward (T=1, %d tensor objects created, counted)  %7.2f us/forward = %.2f us/object%n",
+          ops, fwd, fwd / ops);
     }
   }
 
@@ -105,7 +348,7 @@ public final class EngineBench {
   }
 
   static void trainingFlops(LocalModels models, boolean quick) {
-    System.out.println("\n(b) training step FLOP/s, d=512 8-layer Llama (vocab 32000, MHA 8 heads, SwiGLU 1376), seq 256");
+    System.out.println("\n(c) training step FLOP/s, d=512 8-layer Llama (vocab 32000, MHA 8 heads, SwiGLU 1376), seq 256");
     // matmul baseline: fp32 1024^3
     Tensor x = torch.randn(1024, 1024);
     Tensor y = torch.randn(1024, 1024);
@@ -160,7 +403,7 @@ public final class EngineBench {
   static void generation(LocalModels models, boolean quick) {
     ModelConfig c = new ModelConfig(8000, 384, 1024, 6, 6, 2, 64, 1e-5, 500000, null, 4096, false, 1, List.of(2), 0,
         "float32");
-    System.out.printf(Locale.ROOT, "%n(c) generation, %.1fM-parameter model (d=384, 6 layers, GQA 6/2 heads, vocab 8000), "
+    System.out.printf(Locale.ROOT, "%n(g) generation, %.1fM-parameter model (d=384, 6 layers, GQA 6/2 heads, vocab 8000), "
         + "greedy from a 16-token prompt%n", c.parameterCount() / 1e6);
     int newTokens = quick ? 32 : 128;
     try (LanguageModel m = models.create(c, 2)) {
@@ -208,7 +451,7 @@ public final class EngineBench {
 
   static void rss(LocalModels models, boolean quick) {
     int total = quick ? 600 : 2000;
-    System.out.printf(Locale.ROOT, "%n(d) resident memory over a %d-step training run (d=128, 2 layers, vocab 512, batch 4 x 64)%n",
+    System.out.printf(Locale.ROOT, "%n(e) resident memory over a %d-step training run (d=128, 2 layers, vocab 512, batch 4 x 64)%n",
         total);
     ModelConfig c = ModelConfig.llama(512, 128, 2, 4, 2);
     try (LanguageModel m = models.create(c, 3)) {

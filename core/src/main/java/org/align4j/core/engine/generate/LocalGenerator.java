@@ -15,7 +15,14 @@ import org.align4j.core.engine.model.KvCache;
 import org.align4j.core.engine.model.LlamaModel;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.DeviceOptional;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.StringViewOptional;
+import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -23,9 +30,13 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Batched sampling: prompts are left-padded to a common length (padding attends to nothing and is attended by
- * nothing), the prompt is run once into a {@link KvCache}, then one token per step. Each row samples with its own
- * random stream seeded from (seed, prompt index), so results do not depend on the batch composition. Reported
- * log-probabilities are {@code log_softmax} of the untempered logits in float32.
+ * nothing), the prompt is run once into a {@link KvCache}, then one token per step. Consecutive equal prompts of a
+ * batch (K samples of one prompt) share one prefill: the distinct prompts are run once and their cache rows expanded.
+ * Each row samples with its own random stream seeded from (seed, prompt index), one uniform draw per token, and the
+ * token is chosen natively from that draw (inverse CDF over the exact top-k/top-p set), so results do not depend on
+ * the batch composition; only the chosen tokens and their log-probabilities come back to Java. The decode state
+ * (key mask, positions, last tokens) lives in tensors updated in place. Reported log-probabilities are
+ * {@code log_softmax} of the untempered logits in float32.
  */
 public final class LocalGenerator implements Generator {
   @Inject
@@ -90,6 +101,17 @@ public final class LocalGenerator implements Generator {
         seq[r][pad[r] + i] = prompts.get(r)[i];
       }
     }
+    // rows that repeat the previous row's prompt (K samples of one prompt) share its prefill
+    long[] source = new long[b];
+    List<Integer> firsts = new ArrayList<>();
+    for (int r = 0; r < b; r++) {
+      if (r > 0 && Arrays.equals(prompts.get(r), prompts.get(r - 1))) {
+        source[r] = source[r - 1];
+      } else {
+        source[r] = firsts.size();
+        firsts.add(r);
+      }
+    }
     SplittableRandom[] rng = new SplittableRandom[b];
     for (int r = 0; r < b; r++) {
       rng[r] = new SplittableRandom(rowSeed(s.seed(), firstIndex + r));
@@ -99,33 +121,55 @@ public final class LocalGenerator implements Generator {
     int[] produced = new int[b];
     boolean[] done = new boolean[b];
     boolean[] stopped = new boolean[b];
-    KvCache cache = s.useCache() && s.maxNewTokens() > 0
-        ? new KvCache(model.config(), b, p + s.maxNewTokens(), model.device()) : null;
-    boolean truncated = s.temperature() > 0 && ((s.topK() > 0 && s.topK() < vocab) || s.topP() < 1);
+    boolean cached = s.useCache() && s.maxNewTokens() > 0;
+    int cap = p + s.maxNewTokens();
+    KvCache cache = null;
+    Tensor mask = null;
+    Tensor pos = null;
+    Tensor next = null;
+    double[] u = new double[b];
     try (NoGradGuard ng = new NoGradGuard()) {
+      if (cached) {
+        cache = new KvCache(model.config(), b, cap, model.device());
+        // decode state kept across steps and updated in place: key mask [B, 1, 1, cap], positions [B, 1], tokens [B, 1]
+        byte[] m = new byte[b * cap];
+        long[] start = new long[b];
+        for (int r = 0; r < b; r++) {
+          Arrays.fill(m, r * cap + pad[r], r * cap + p, (byte) 1);
+          start[r] = lengths[r] - 1;
+        }
+        try (PointerScope scope = new PointerScope()) {
+          Tensor mt = torch.empty(new long[] {b, 1, 1, cap}, new TensorOptions(ScalarType.Bool), null);
+          new BytePointer(mt.data_ptr()).capacity(m.length).put(m);
+          mask = Tensors.keep(mt.to(model.device(), ScalarType.Bool));
+          pos = Tensors.keep(Tensors.longs(start, b, 1).to(model.device(), ScalarType.Long));
+          next = Tensors.keep(torch.zeros(new long[] {b, 1}, new TensorOptions(ScalarType.Long)).to(model.device(), ScalarType.Long));
+        }
+      }
       int len = p;
       for (int step = 0; step < s.maxNewTokens(); step++) {
-        float[] logits;
+        for (int r = 0; r < b; r++) {
+          u[r] = done[r] ? 0 : rng[r].nextDouble();
+        }
+        long[] chosen;
         float[] lps;
-        long[] order = null;
         try (PointerScope scope = new PointerScope()) {
           Tensor last;
-          if (cache == null) {
+          if (!cached) {
             last = fullForward(model, seq, b, len, pad);
           } else if (step == 0) {
-            last = prefill(model, seq, b, p, pad, lengths, cache);
+            last = prefill(model, seq, b, p, pad, source, firsts, cache);
           } else {
-            last = decodeStep(model, seq, b, len, pad, cache);
+            mask.narrow(3, len - 1, 1).fill_(new Scalar(1));
+            pos.add_(new Scalar(1));
+            last = lastLogits(model, model.forward(new ModelInput(next, pos, mask.narrow(3, 0, len)), cache));
           }
-          lps = Tensors.toFloats(torch.log_softmax(last, -1));
-          if (truncated) {
-            // top-k / top-p: sort in libtorch (stable, descending: ties keep the lower id first)
-            var sorted = torch.sort(last, new org.bytedeco.pytorch.BoolOptional(true), -1, true);
-            logits = Tensors.toFloats(sorted.get0());
-            order = Tensors.toLongs(sorted.get1());
-          } else {
-            logits = Tensors.toFloats(last);
+          Tensor[] tl = sampleNative(last, u, s);
+          if (cached) {
+            next.copy_(tl[0]);
           }
+          chosen = Tensors.toLongs(tl[0]);
+          lps = Tensors.toFloats(tl[1]);
         }
         for (int r = 0; r < b; r++) {
           if (!done[r]) {
@@ -144,10 +188,9 @@ public final class LocalGenerator implements Generator {
           if (done[r]) {
             tok = 0;
           } else {
-            tok = truncated ? chooseSorted(logits, order, r * vocab, vocab, s, rng[r])
-                : choose(logits, r * vocab, vocab, s, rng[r]);
+            tok = (int) chosen[r];
             tokens[r][produced[r]] = tok;
-            logprobs[r][produced[r]] = lps[r * vocab + tok];
+            logprobs[r][produced[r]] = lps[r];
             produced[r]++;
             if (s.stopTokens().contains(tok)) {
               done[r] = true;
@@ -165,8 +208,14 @@ public final class LocalGenerator implements Generator {
         }
       }
     } finally {
-      if (cache != null) {
-        cache.close();
+      for (AutoCloseable c : new AutoCloseable[] {cache, mask, pos, next}) {
+        if (c != null) {
+          try {
+            c.close();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }
       }
     }
     List<Generation> out = new ArrayList<>(b);
@@ -174,6 +223,64 @@ public final class LocalGenerator implements Generator {
       out.add(new Generation(prompts.get(r).clone(), Arrays.copyOf(tokens[r], produced[r]),
           Arrays.copyOf(logprobs[r], produced[r]), stopped[r]));
     }
+    return out;
+  }
+
+  /**
+   * Chooses one token per row natively: greedy argmax, or inverse-CDF sampling at {@code u[r]} (one uniform draw
+   * from the row's own stream, so a row's choice depends on its logits and its stream only), over the full
+   * distribution or its exact top-k/top-p truncation (stable descending sort: ties keep the lower id first). The
+   * arithmetic is that of {@link #choose} / {@link #chooseSorted}: float64 {@code exp(logit / t - max)}, running
+   * sums. Returns the tokens [B, 1] (long) and their untempered log-probabilities [B, 1] (float32).
+   */
+  static Tensor[] sampleNative(Tensor last, double[] u, Sampling s) {
+    long vocab = last.size(-1);
+    long b = last.size(0);
+    Tensor tok;
+    if (s.temperature() == 0) {
+      tok = last.argmax(new LongOptional(-1), true);
+    } else {
+      boolean truncated = (s.topK() > 0 && s.topK() < vocab) || s.topP() < 1;
+      Tensor vals = last;
+      Tensor order = null;
+      if (truncated) {
+        var sorted = torch.sort(last, new BoolOptional(true), -1, true);
+        vals = sorted.get0();
+        order = sorted.get1();
+      }
+      Tensor z = vals.to(ScalarType.Double).div_(new Scalar(s.temperature()));
+      z.sub_(z.amax(new long[] {-1}, true)).exp_();
+      Tensor cdf = z.cumsum(-1);
+      Tensor total = cdf.narrow(-1, vocab - 1, 1);
+      Tensor kept = total;
+      Tensor count = null;
+      if (truncated) {
+        long k = s.topK() > 0 ? Math.min(vocab, s.topK()) : vocab;
+        if (s.topP() < 1) {
+          count = cdf.div(total).lt(new Scalar(s.topP())).sum(new long[] {-1}, true, new ScalarTypeOptional(ScalarType.Long))
+              .add_(new Scalar(1)).clamp_max_(new Scalar(k));
+        } else {
+          count = torch.full(new long[] {b, 1}, new Scalar(k), new TensorOptions(ScalarType.Long).device(
+              new DeviceOptional(last.device())));
+        }
+        kept = cdf.gather(-1, count.sub(new Scalar(1)));
+      }
+      Tensor target = doubles(u, b, 1).to(last.device(), ScalarType.Double).mul_(kept);
+      Tensor idx = torch.searchsorted(cdf, target, false, true, new StringViewOptional(), new TensorOptional());
+      if (truncated) {
+        idx = torch.minimum(idx, count.sub(new Scalar(1)));
+        tok = order.gather(-1, idx);
+      } else {
+        tok = idx.clamp_max_(new Scalar(vocab - 1));
+      }
+    }
+    Tensor lp = torch.log_softmax(last, -1).gather(-1, tok);
+    return new Tensor[] {tok, lp};
+  }
+
+  private static Tensor doubles(double[] values, long... shape) {
+    Tensor out = torch.empty(shape, new TensorOptions(ScalarType.Double), null);
+    new org.bytedeco.javacpp.DoublePointer(out.data_ptr()).capacity(values.length).put(values);
     return out;
   }
 
@@ -205,26 +312,29 @@ public final class LocalGenerator implements Generator {
     return lastLogits(model, model.hidden(ModelInput.of(ids(seq, b, 0, len), layout)));
   }
 
-  private static Tensor prefill(LlamaModel model, long[][] seq, int b, int p, int[] pad, int[] lengths, KvCache cache) {
-    Masks.Layout layout = leftPadded(b, p, pad);
-    return lastLogits(model, model.forward(ModelInput.of(ids(seq, b, 0, p), layout), cache));
-  }
-
-  private static Tensor decodeStep(LlamaModel model, long[][] seq, int b, int len, int[] pad, KvCache cache) {
-    // the newest token is column len-1; the cache holds columns [0, len-1)
-    int keys = len;
-    byte[] mask = new byte[b * keys];
-    long[] pos = new long[b];
-    for (int r = 0; r < b; r++) {
-      for (int k = pad[r]; k < keys; k++) {
-        mask[r * keys + k] = 1;
-      }
-      pos[r] = (len - 1) - pad[r];
+  /**
+   * Runs the distinct prompts ({@code firsts}: the first row of each run of equal prompts) into a cache of their own
+   * and expands it to every row ({@code source[r]}: the distinct prompt of row r); returns the rows' last logits.
+   */
+  private static Tensor prefill(LlamaModel model, long[][] seq, int b, int p, int[] pad, long[] source,
+      List<Integer> firsts, KvCache cache) {
+    if (firsts.size() == b) {
+      Masks.Layout layout = leftPadded(b, p, pad);
+      return lastLogits(model, model.forward(ModelInput.of(ids(seq, b, 0, p), layout), cache));
     }
-    Tensor m = torch.empty(new long[] {b, 1, 1, keys}, new TensorOptions(ScalarType.Bool), null);
-    new BytePointer(m.data_ptr()).capacity(mask.length).put(mask);
-    Tensor input = ids(seq, b, len - 1, 1);
-    return lastLogits(model, model.forward(new ModelInput(input, Tensors.longs(pos, b, 1), m), cache));
+    int n = firsts.size();
+    long[][] useq = new long[n][];
+    int[] upad = new int[n];
+    for (int i = 0; i < n; i++) {
+      useq[i] = seq[firsts.get(i)];
+      upad[i] = pad[firsts.get(i)];
+    }
+    try (KvCache shared = new KvCache(model.config(), n, p, model.device())) {
+      Tensor last = lastLogits(model, model.forward(ModelInput.of(ids(useq, n, 0, p), leftPadded(n, p, upad)), shared));
+      Tensor index = Tensors.longs(source, b).to(model.device(), ScalarType.Long);
+      cache.expandFrom(shared, index);
+      return last.index_select(0, index);
+    }
   }
 
   /** Greedy argmax, or temperature sampling from the full distribution, of one row of logits. */

@@ -49,6 +49,21 @@ public final class KvCache implements AutoCloseable {
     return new Tensor[] {keys[layer].narrow(2, 0, length + t), values[layer].narrow(2, 0, length + t)};
   }
 
+  /**
+   * Fills this cache with row {@code index[r]} of {@code src} for each row r (one filled prompt cache expanded to the
+   * rows that continue it: K samples of a prompt share its prefill).
+   */
+  public void expandFrom(KvCache src, Tensor index) {
+    if (length != 0 || src.length > capacity) {
+      throw new IllegalStateException("expandFrom needs an empty cache of capacity >= " + src.length);
+    }
+    for (int i = 0; i < keys.length; i++) {
+      torch.index_select_out(keys[i].narrow(2, 0, src.length), src.keys[i].narrow(2, 0, src.length), 0, index);
+      torch.index_select_out(values[i].narrow(2, 0, src.length), src.values[i].narrow(2, 0, src.length), 0, index);
+    }
+    length = src.length;
+  }
+
   /** Called by the model after all layers appended {@code t} positions. */
   void advance(long t) {
     length += (int) t;

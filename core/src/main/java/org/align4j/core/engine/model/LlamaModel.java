@@ -29,7 +29,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 public final class LlamaModel implements LanguageModel {
   /** One decoder block's weights. */
   record Block(Tensor inputNorm, Tensor q, Tensor k, Tensor v, Tensor o, Tensor postNorm, Tensor gate, Tensor up,
-      Tensor down) {}
+      Tensor down, Tensor qkv, Tensor gateUp) {}
 
   private final ModelConfig config;
   private final Device device;
@@ -40,6 +40,10 @@ public final class LlamaModel implements LanguageModel {
   private final Tensor lmHead;
   private final Tensor score;
   private final Tensor invFreq;
+  /** RoPE tables [positions, headDim]: cos, and sin with its first half negated (rotate-half folded in). */
+  private Tensor cosTable;
+  private Tensor sinTable;
+  private final List<Tensor> fused = new ArrayList<>();
   private boolean closed;
 
   /**
@@ -58,16 +62,16 @@ public final class LlamaModel implements LanguageModel {
     List<Block> bl = new ArrayList<>();
     for (int i = 0; i < config.numLayers(); i++) {
       String n = "model.layers." + i + ".";
-      bl.add(new Block(
-          take(weights, p, n + "input_layernorm.weight", d),
-          take(weights, p, n + "self_attn.q_proj.weight", q, d),
-          take(weights, p, n + "self_attn.k_proj.weight", kv, d),
-          take(weights, p, n + "self_attn.v_proj.weight", kv, d),
-          take(weights, p, n + "self_attn.o_proj.weight", d, q),
-          take(weights, p, n + "post_attention_layernorm.weight", d),
-          take(weights, p, n + "mlp.gate_proj.weight", f, d),
-          take(weights, p, n + "mlp.up_proj.weight", f, d),
-          take(weights, p, n + "mlp.down_proj.weight", d, f)));
+      // taken in the order Hugging Face lists them, so parameters() keeps its order
+      Tensor inNorm = take(weights, p, n + "input_layernorm.weight", d);
+      Tensor[] qkv = fuse(weights, p, new String[] {n + "self_attn.q_proj.weight", n + "self_attn.k_proj.weight",
+          n + "self_attn.v_proj.weight"}, new long[] {q, kv, kv}, d);
+      Tensor o = take(weights, p, n + "self_attn.o_proj.weight", d, q);
+      Tensor postNorm = take(weights, p, n + "post_attention_layernorm.weight", d);
+      Tensor[] gu = fuse(weights, p, new String[] {n + "mlp.gate_proj.weight", n + "mlp.up_proj.weight"},
+          new long[] {f, f}, d);
+      Tensor down = take(weights, p, n + "mlp.down_proj.weight", d, f);
+      bl.add(new Block(inNorm, qkv[1], qkv[2], qkv[3], o, postNorm, gu[1], gu[2], down, qkv[0], gu[0]));
     }
     blocks = Collections.unmodifiableList(bl);
     norm = take(weights, p, "model.norm.weight", d);
@@ -75,6 +79,55 @@ public final class LlamaModel implements LanguageModel {
     score = config.scoreHeads() > 0 ? take(weights, p, "score.weight", config.scoreHeads(), d) : null;
     params = Collections.unmodifiableMap(p);
     invFreq = Tensors.keep(Tensors.floats(inverseFrequencies(config), config.headDim() / 2).to(device, ScalarType.Float));
+    ropeTables(Math.max(config.maxPositionEmbeddings(), 1));
+  }
+
+  /**
+   * Copies the named [rows_i, cols] tensors into one [sum rows, cols] buffer (returned first) and registers, under
+   * the Hugging Face names, leaf tensors that are views of its rows: training updates them in place (the checkpoint
+   * layout is unchanged), and inference runs one matmul over the buffer instead of one per projection.
+   */
+  private Tensor[] fuse(Map<String, Tensor> w, Map<String, Tensor> into, String[] names, long[] rows, long cols) {
+    Tensor[] parts = new Tensor[names.length];
+    for (int i = 0; i < names.length; i++) {
+      parts[i] = take(w, into, names[i], rows[i], cols);
+    }
+    Tensor[] out = new Tensor[names.length + 1];
+    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+      Tensor buf = Tensors.keep(torch.cat(new org.bytedeco.pytorch.TensorVector(parts), 0).detach());
+      out[0] = buf;
+      long at = 0;
+      for (int i = 0; i < names.length; i++) {
+        out[i + 1] = Tensors.keep(buf.narrow(0, at, rows[i]).detach());
+        at += rows[i];
+        into.put(names[i], out[i + 1]);
+      }
+    }
+    for (Tensor t : parts) {
+      t.close();
+    }
+    fused.add(out[0]);
+    return out;
+  }
+
+  /** cos/sin tables for positions [0, n), computed as the per-forward formula did (float32 pos * invFreq). */
+  private void ropeTables(long n) {
+    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+      Tensor pos = torch.arange(new org.bytedeco.pytorch.Scalar(n),
+          new TensorOptions(ScalarType.Float).device(new DeviceOptional(device)));
+      Tensor freqs = pos.unsqueeze(-1).mul(invFreq);
+      Tensor emb = torch.cat(new org.bytedeco.pytorch.TensorVector(freqs, freqs), -1);
+      Tensor c = Tensors.keep(emb.cos());
+      Tensor sn = emb.sin();
+      sn.narrow(-1, 0, config.headDim() / 2).neg_();
+      Tensor sg = Tensors.keep(sn.contiguous());
+      if (cosTable != null) {
+        cosTable.close();
+        sinTable.close();
+      }
+      cosTable = c;
+      sinTable = sg;
+    }
   }
 
   private static Tensor take(Map<String, Tensor> w, Map<String, Tensor> into, String name, long... shape) {
@@ -160,47 +213,82 @@ public final class LlamaModel implements LanguageModel {
       mask = full.tril(past).view(1, 1, t, past + t);
       causal = false;
     }
-    // RoPE tables [B, 1, T, hd]
-    Tensor freqs = pos.to(ScalarType.Float).unsqueeze(-1).mul(invFreq);
-    Tensor emb = torch.cat(new org.bytedeco.pytorch.TensorVector(freqs, freqs), -1);
-    Tensor cos = emb.cos().unsqueeze(1);
-    Tensor sin = emb.sin().unsqueeze(1);
+    long need = past + t;
+    if (input.positionIds() != null) {
+      need = Math.max(need, pos.max().item_long() + 1);
+    }
+    if (need > cosTable.size(0)) {
+      ropeTables(Math.max(need, 2 * cosTable.size(0)));
+    }
+    // RoPE [B, T, 1, hd] from the tables (heads are dim 2 until attention)
+    Tensor cos = torch.embedding(cosTable, pos).unsqueeze(2);
+    Tensor sin = torch.embedding(sinTable, pos).unsqueeze(2);
 
+    // no autograd: one matmul for q/k/v and one for gate/up over the fused buffers, residual adds in place
+    boolean fast = !org.bytedeco.pytorch.GradMode.is_enabled();
     Tensor h = torch.embedding(embed, ids);
     int hq = config.numHeads();
     int hkv = config.numKeyValueHeads();
     int hd = config.headDim();
+    int f = config.intermediateSize();
     boolean gqa = hkv != hq;
     long[] normShape = {config.hiddenSize()};
     DoubleOptional eps = new DoubleOptional(config.rmsNormEps());
+    TensorOptional maskOpt = mask == null ? new TensorOptional() : new TensorOptional(mask);
+    DoubleOptional noScale = new DoubleOptional();
     for (int i = 0; i < blocks.size(); i++) {
       Block blk = blocks.get(i);
       Tensor x = torch.rms_norm(h, normShape, new TensorOptional(blk.inputNorm()), eps);
-      Tensor q = torch.linear(x, blk.q()).view(b, t, hq, hd).transpose(1, 2);
-      Tensor k = torch.linear(x, blk.k()).view(b, t, hkv, hd).transpose(1, 2);
-      Tensor v = torch.linear(x, blk.v()).view(b, t, hkv, hd).transpose(1, 2);
-      q = rope(q, cos, sin);
-      k = rope(k, cos, sin);
+      Tensor q;
+      Tensor k;
+      Tensor v;
+      if (fast) {
+        Tensor qkv = lin(x, blk.qkv()).view(b, t, hq + 2L * hkv, hd);
+        Tensor qk = rope(qkv.narrow(2, 0, hq + hkv), cos, sin);
+        q = qk.narrow(2, 0, hq).transpose(1, 2);
+        k = qk.narrow(2, hq, hkv).transpose(1, 2);
+        v = qkv.narrow(2, hq + hkv, hkv).transpose(1, 2);
+      } else {
+        q = rope(torch.linear(x, blk.q()).view(b, t, hq, hd), cos, sin).transpose(1, 2);
+        k = rope(torch.linear(x, blk.k()).view(b, t, hkv, hd), cos, sin).transpose(1, 2);
+        v = torch.linear(x, blk.v()).view(b, t, hkv, hd).transpose(1, 2);
+      }
       if (cache != null) {
         Tensor[] kv = cache.append(i, k, v);
         k = kv[0];
         v = kv[1];
       }
-      boolean share = gqa;
-      if (gqa && mask != null && cache == null) {
-        // With an explicit mask and enable_gqa libtorch's CPU SDPA falls back to its slow math path; with the
-        // shared heads expanded it takes the fused kernel (packed SFT steps measured 5.5x faster).
-        k = k.repeat_interleave(hq / hkv, new org.bytedeco.pytorch.LongOptional(1), new org.bytedeco.pytorch.LongOptional());
-        v = v.repeat_interleave(hq / hkv, new org.bytedeco.pytorch.LongOptional(1), new org.bytedeco.pytorch.LongOptional());
-        share = false;
+      Tensor a;
+      if (t == 1 && !causal) {
+        // one new position: the g query heads sharing a key/value head act as g query rows of that head, so GQA/MQA
+        // needs no expanded keys and the fused kernel takes the [B, 1, 1, L] mask broadcast over them
+        Tensor qg = q.reshape(b, hkv, hq / hkv, hd);
+        a = torch.scaled_dot_product_attention(qg, k, v, maskOpt, 0.0, false, noScale, false)
+            .reshape(b, t, (long) hq * hd);
+      } else {
+        boolean share = gqa;
+        if (gqa && mask != null && cache == null) {
+          // With an explicit mask and enable_gqa libtorch's CPU SDPA falls back to its slow math path; with the
+          // shared heads expanded it takes the fused kernel (packed SFT steps measured 5.5x faster).
+          k = k.repeat_interleave(hq / hkv, new org.bytedeco.pytorch.LongOptional(1), new org.bytedeco.pytorch.LongOptional());
+          v = v.repeat_interleave(hq / hkv, new org.bytedeco.pytorch.LongOptional(1), new org.bytedeco.pytorch.LongOptional());
+          share = false;
+        }
+        a = torch.scaled_dot_product_attention(q, k, v, maskOpt, 0.0, causal, noScale, share);
+        a = a.transpose(1, 2).reshape(b, t, (long) hq * hd);
       }
-      Tensor a = torch.scaled_dot_product_attention(q, k, v, mask == null ? new TensorOptional() : new TensorOptional(mask),
-          0.0, causal, new DoubleOptional(), share);
-      a = a.transpose(1, 2).reshape(b, t, (long) hq * hd);
-      h = h.add(torch.linear(a, blk.o()));
-      Tensor y = torch.rms_norm(h, normShape, new TensorOptional(blk.postNorm()), eps);
-      Tensor m = torch.silu(torch.linear(y, blk.gate())).mul(torch.linear(y, blk.up()));
-      h = h.add(torch.linear(m, blk.down()));
+      if (fast) {
+        h.add_(lin(a, blk.o()));
+        Tensor y = torch.rms_norm(h, normShape, new TensorOptional(blk.postNorm()), eps);
+        Tensor gu = lin(y, blk.gateUp());
+        Tensor m = torch.silu(gu.narrow(-1, 0, f)).mul_(gu.narrow(-1, f, f));
+        h.add_(lin(m, blk.down()));
+      } else {
+        h = h.add(torch.linear(a, blk.o()));
+        Tensor y = torch.rms_norm(h, normShape, new TensorOptional(blk.postNorm()), eps);
+        Tensor m = torch.silu(torch.linear(y, blk.gate())).mul(torch.linear(y, blk.up()));
+        h = h.add(torch.linear(m, blk.down()));
+      }
     }
     if (cache != null) {
       cache.advance(t);
@@ -208,18 +296,34 @@ public final class LlamaModel implements LanguageModel {
     return torch.rms_norm(h, normShape, new TensorOptional(norm), eps);
   }
 
+  private static final long MV_MIN = 1 << 16; // below it the extra reshape/view ops cost more than they save
+
+  /**
+   * {@code linear(x, w)}; for a single row without autograd as a matrix-vector product, which libtorch's CPU
+   * GEMM path for one row runs at well under the memory bandwidth (measured 2.5x slower on the 32000x288 LM head).
+   */
+  private static Tensor lin(Tensor x, Tensor w) {
+    long n = x.numel();
+    if (n == x.size(-1) && w.numel() >= MV_MIN && !org.bytedeco.pytorch.GradMode.is_enabled()) {
+      long[] shape = new long[(int) x.dim()];
+      java.util.Arrays.fill(shape, 1);
+      shape[shape.length - 1] = w.size(0);
+      return torch.mv(w, x.reshape(n)).view(shape);
+    }
+    return torch.linear(x, w);
+  }
+
+  /** HF rotate-half RoPE of x [B, T, H, hd]: x*cos + cat(-x2, x1)*sin = x*cos + roll(x, hd/2)*sinSigned. */
   private static Tensor rope(Tensor x, Tensor cos, Tensor sin) {
     long half = x.size(-1) / 2;
-    Tensor x1 = x.narrow(-1, 0, half);
-    Tensor x2 = x.narrow(-1, half, half);
-    Tensor rotated = torch.cat(new org.bytedeco.pytorch.TensorVector(x2.neg(), x1), -1);
-    return x.mul(cos).add(rotated.mul(sin));
+    Tensor swapped = torch.roll(x, new long[] {half}, -1);
+    return torch.addcmul(x.mul(cos), swapped, sin);
   }
 
   @Override
   public Tensor lmHead(Tensor hidden) {
     ensureOpen();
-    return torch.linear(hidden, lmHead);
+    return lin(hidden, lmHead);
   }
 
   @Override
@@ -268,5 +372,10 @@ public final class LlamaModel implements LanguageModel {
       p.close();
     }
     invFreq.close();
+    cosTable.close();
+    sinTable.close();
+    for (Tensor t : fused) {
+      t.close();
+    }
   }
 }
