@@ -172,14 +172,10 @@ public final class LocalGenerator implements Generator {
           lps = Tensors.toFloats(tl[1]);
         }
         for (int r = 0; r < b; r++) {
-          if (!done[r]) {
-            for (int k = r * vocab, end = k + vocab; k < end; k++) {
-              if (!Float.isFinite(logits[k]) && logits[k] != Float.NEGATIVE_INFINITY || Float.isNaN(lps[k])) {
-                // sampling from NaN picks token 0 forever (NUL bytes) with NaN log-probs: say so instead
-                throw new Align4jException("the model produced non-finite logits (" + logits[k] + ") at generation step "
-                    + step + " of prompt " + (firstIndex + r) + "; its weights or the prompt are broken");
-              }
-            }
+          if (!done[r] && !Float.isFinite(lps[r])) {
+            // NaN/inf logits make every log-prob NaN: sampling would pick token 0 forever (NUL bytes); say so instead
+            throw new Align4jException("the model produced non-finite logits (log-prob " + lps[r] + ") at generation"
+                + " step " + step + " of prompt " + (firstIndex + r) + "; its weights or the prompt are broken");
           }
         }
         boolean all = true;
