@@ -1,7 +1,6 @@
 package org.align4j.api.stage;
 
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
 import org.align4j.api.Components;
 import org.align4j.api.metrics.Metrics;
@@ -32,14 +31,8 @@ public interface StageContext {
    */
   Path output(String name);
 
-  /** The recipe's {@code defaults} block after resolution (device, seed, tokenizer, chat_format, ...). */
-  Map<String, Object> defaults();
-
-  /** A default as a string, or {@code fallback}. */
-  default String defaultString(String key, String fallback) {
-    Object v = defaults().get(key);
-    return v == null ? fallback : String.valueOf(v);
-  }
+  /** The recipe's {@code defaults} block, resolved and typed (device, seed, tokenizer, chat format, ...). */
+  RecipeDefaults defaults();
 
   /** The stage's seed: the recipe seed mixed with the stage id, so stages draw independent streams. */
   long seed();
@@ -60,9 +53,9 @@ public interface StageContext {
     if (in.isPresent()) {
       return in.get();
     }
-    Object d = defaults().get("tokenizer");
+    Path d = defaults().tokenizer();
     if (d != null) {
-      return Path.of(String.valueOf(d));
+      return d;
     }
     if (org.align4j.api.text.Tokenizers.hasTokenizer(modelDir)) {
       return modelDir;

@@ -2,12 +2,12 @@ package org.align4j.core.pipeline;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import org.align4j.api.Align4jException;
 import org.align4j.api.Components;
 import org.align4j.api.metrics.Metrics;
 import org.align4j.api.metrics.Progress;
+import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.api.stage.StageContext;
 import org.align4j.core.inject.Services;
 import org.align4j.core.metrics.MetricsHub;
@@ -19,12 +19,12 @@ final class StageContextImpl implements StageContext {
   private final Path runDir;
   private final Path workDir;
   private final Path tmpDir;
-  private final Map<String, Object> defaults;
+  private final RecipeDefaults defaults;
   private final long seed;
   private final Metrics metrics;
   private final Services services;
 
-  StageContextImpl(ResolvedStage stage, Path runDir, Path workDir, Path tmpDir, Map<String, Object> defaults,
+  StageContextImpl(ResolvedStage stage, Path runDir, Path workDir, Path tmpDir, RecipeDefaults defaults,
       long seed, MetricsHub hub, Services services) {
     this.stage = stage;
     this.runDir = runDir;
@@ -73,7 +73,7 @@ final class StageContextImpl implements StageContext {
   }
 
   @Override
-  public Map<String, Object> defaults() {
+  public RecipeDefaults defaults() {
     return defaults;
   }
 

@@ -162,9 +162,15 @@ public final class OptionsBinder {
     }
   }
 
-  /** Checks a nested {@code {uses: id, ...options}} block and returns it as a ComponentRef. */
-  @SuppressWarnings({"rawtypes", "unchecked"})
-  public ComponentRef bindComponent(Class<? extends Provider> kind, YNode v, String what, List<Problem> problems) {
+  /**
+   * Checks a nested {@code {uses: id, ...options}} block and returns it as a ComponentRef that carries its options
+   * bound to the provider's record, so they are never bound again (and their errors point here, at the block).
+   *
+   * @param kind the provider kind, or null when the option does not declare one (the id and options are then
+   *     kept as written and bound when the reference is resolved)
+   * @return the reference, or null when there were problems (they are added to {@code problems})
+   */
+  public ComponentRef bindComponent(Class<?> kind, YNode v, String what, List<Problem> problems) {
     String uses;
     YNode.YMap opts = new YNode.YMap(v.loc());
     Location usesLoc = v.loc();
@@ -182,6 +188,7 @@ public final class OptionsBinder {
       problems.add(new Problem(v.loc(), what + ": expected an id or {uses: <id>, ...options}"));
       return null;
     }
+    Record bound = null;
     if (kind != null) {
       Optional<ProviderEntry> pe = registry.find(kind, uses);
       if (pe.isEmpty()) {
@@ -189,10 +196,24 @@ public final class OptionsBinder {
             + Suggest.hint(uses, registry.ids(kind)) + loadErrorNote()));
         return null;
       }
-      Provider<?> p = pe.get().provider();
-      bind((Class) p.optionsType(), opts, ProviderKinds.name(kind) + " '" + uses + "'", problems);
+      bound = bind(pe.get().provider().optionsType(), opts, ProviderKinds.name(kind) + " '" + uses + "'", problems);
+      if (bound == null) {
+        return null;
+      }
     }
-    return new ComponentRef(uses, (Map<String, Object>) opts.toPlain());
+    return new ComponentRef(uses, opts.plainValues(), bound);
+  }
+
+  /**
+   * The options of {@code ref} for {@code provider}: the record bound at recipe validation, or, for a reference
+   * made in code (it has none), its plain options bound now.
+   */
+  public <O extends Record> O optionsOf(Provider<O> provider, ComponentRef ref, String what) {
+    Class<O> type = provider.optionsType();
+    if (type.isInstance(ref.boundOptions())) {
+      return type.cast(ref.boundOptions());
+    }
+    return bindPlain(type, ref.options(), what);
   }
 
   /** When a plugin failed to load, unknown-id messages mention it: it may be why. */
@@ -250,11 +271,10 @@ public final class OptionsBinder {
   }
 
   /** Plain Java values as a located tree (for the embedding API and defaults). */
-  @SuppressWarnings("unchecked")
   public static YNode fromPlain(Object o, Location loc) {
     if (o instanceof Map<?, ?> m) {
       var out = new YNode.YMap(loc);
-      ((Map<Object, Object>) m).forEach((k, v) -> out.put(String.valueOf(k), loc, fromPlain(v, loc)));
+      m.forEach((k, v) -> out.put(String.valueOf(k), loc, fromPlain(v, loc)));
       return out;
     }
     if (o instanceof List<?> l) {

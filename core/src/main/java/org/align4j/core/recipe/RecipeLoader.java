@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.metrics.MetricsSinkProvider;
 import org.align4j.api.stage.Port;
+import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.api.stage.Stage;
 import org.align4j.core.plugin.PluginRegistry;
 
@@ -134,8 +135,8 @@ public final class RecipeLoader {
     scope.values.put("run_dir", runDir.toString());
 
     var defaults = new LinkedHashMap<String, Object>();
-    defaults.put("device", "cpu");
-    defaults.put("seed", 17L);
+    defaults.put("device", RecipeDefaults.DEVICE);
+    defaults.put("seed", RecipeDefaults.SEED);
     if (top.get("defaults") instanceof YNode.YMap dm) {
       for (var e : dm.values().entrySet()) {
         if (!DEFAULT_KEYS.contains(e.getKey())) {
@@ -374,7 +375,10 @@ public final class RecipeLoader {
     if (mnode == null) {
       for (String id : List.of("csv", "jsonl", "tensorboard")) {
         if (registry.find(MetricsSinkProvider.class, id).isPresent()) {
-          metrics.add(ComponentRef.of(id));
+          var ref = binder.bindComponent(MetricsSinkProvider.class, new YNode.YScalar(id, top.loc()), "metrics sink", problems);
+          if (ref != null) {
+            metrics.add(ref);
+          }
         }
       }
     } else if (mnode instanceof YNode.YList ml) {
@@ -412,7 +416,8 @@ public final class RecipeLoader {
       st.add(m);
     }
     record.put("stages", st);
-    return new ResolvedRecipe(name, source, runDir, Map.copyOf(defaults), ordered, List.copyOf(metrics), record);
+    return new ResolvedRecipe(name, source, runDir, Map.copyOf(defaults), RecipeDefaults.of(defaults), ordered,
+        List.copyOf(metrics), record);
   }
 
   private static void checkDefaults(Map<String, Object> d, YNode node, List<Problem> problems) {
@@ -432,6 +437,16 @@ public final class RecipeLoader {
     Object dt = d.get("dtype");
     if (dt != null && !String.valueOf(dt).matches("float32|bfloat16|float16")) {
       problems.add(new Problem(at, "defaults.dtype must be float32, bfloat16 or float16, got '" + dt + "'"));
+    }
+    for (String k : List.of("tokenizer", "model")) {
+      Object v = d.get(k);
+      try {
+        if (v != null) {
+          Path.of(String.valueOf(v));
+        }
+      } catch (java.nio.file.InvalidPathException e) {
+        problems.add(new Problem(at, "defaults." + k + " must be a path, got '" + v + "': " + e.getReason()));
+      }
     }
   }
 

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.text.Message;
 import org.align4j.api.reward.Reward;
@@ -47,14 +46,8 @@ public final class Llama2PiecewiseRewardProvider implements RewardProvider<Llama
     if (components == null) {
       throw new IllegalStateException("llama2-piecewise needs the Components service injected");
     }
-    return new Piecewise(resolve(o.safety()), resolve(o.helpfulness()), o);
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private Reward resolve(ComponentRef ref) throws Exception {
-    Class<RewardProvider<?>> kind = (Class<RewardProvider<?>>) (Class<?>) RewardProvider.class;
-    Components.Bound<RewardProvider<?>> bound = components.resolve(kind, ref);
-    return ((RewardProvider) bound.provider()).create(bound.options());
+    Reward safety = RewardProvider.resolve(components, o.safety());
+    return new Piecewise(safety, RewardProvider.resolve(components, o.helpfulness()), o);
   }
 
   static final class Piecewise implements Reward {

@@ -45,13 +45,13 @@ class Llama2PiecewiseRewardTest {
   static final class FakeComponents implements Components {
     @Override
     @SuppressWarnings("unchecked")
-    public <P extends Provider<?>> Bound<P> resolve(Class<P> kind, ComponentRef ref) {
+    public <P extends Provider<?>> Bound<P> resolve(Class<? super P> kind, ComponentRef ref) {
       assertEquals(RewardProvider.class, kind);
       return new Bound<>((P) new MetadataReward(ref.uses()), new NoOptions());
     }
 
     @Override
-    public <P extends Provider<?>> List<P> all(Class<P> kind) {
+    public <P extends Provider<?>> List<P> all(Class<? super P> kind) {
       return List.of();
     }
   }

@@ -19,7 +19,7 @@ import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
 import org.align4j.api.text.Message;
-import org.align4j.core.inject.RunSettings;
+import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.core.inject.Services;
 import org.align4j.core.metrics.MetricsHub;
 import org.align4j.core.plugin.PluginRegistry;
@@ -31,7 +31,7 @@ class WiredComponentsTest extends TorchTestSupport {
   @Test
   void stagesResolveLossesAndThePiecewiseRewardById() throws Exception {
     try (MetricsHub hub = new MetricsHub()) {
-      Services services = new Services(PluginRegistry.classpath(), RunSettings.of(Map.of("threads", 1)), hub);
+      Services services = new Services(PluginRegistry.classpath(), RecipeDefaults.of(Map.of("threads", 1)), hub);
       Components components = services.get(Components.class);
 
       try (PointerScope s = new PointerScope()) {

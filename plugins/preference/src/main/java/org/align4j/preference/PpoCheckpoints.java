@@ -102,7 +102,6 @@ final class PpoCheckpoints {
   }
 
   /** Restores the optimisers from a checkpoint (the models are loaded from it by the caller) and its state. */
-  @SuppressWarnings("unchecked")
   State restore(Path dir, Trainer.Optimizer policyOpt, Trainer.Optimizer valueOpt) {
     policyOpt.load(dir.resolve("policy.adamw.safetensors"));
     if (valueOpt != null) {
@@ -116,22 +115,25 @@ final class PpoCheckpoints {
     Map<String, Object> j = StageFiles.readJson(dir.resolve("state.json"));
     State s = new State();
     s.iterations = ((Number) j.get("iterations")).longValue();
-    s.history = doubles((List<Map<String, Object>>) j.get("history"));
-    s.evals = doubles((List<Map<String, Object>>) j.get("evals"));
+    s.history = doubles(j.get("history"));
+    s.evals = doubles(j.get("evals"));
     s.bestEval = j.get("best_eval") instanceof Number n ? n.doubleValue() : Double.NEGATIVE_INFINITY;
     s.bestIteration = ((Number) j.get("best_iteration")).longValue();
     s.evalsSinceBest = ((Number) j.get("evals_since_best")).intValue();
     return s;
   }
 
-  private static List<Map<String, Double>> doubles(List<Map<String, Object>> rows) {
+  /** A list of JSON objects of numbers as read back from state.json (null: none). */
+  private static List<Map<String, Double>> doubles(Object rows) {
     List<Map<String, Double>> out = new ArrayList<>();
-    if (rows == null) {
+    if (!(rows instanceof List<?> list)) {
       return out;
     }
-    for (Map<String, Object> r : rows) {
+    for (Object row : list) {
       Map<String, Double> m = new LinkedHashMap<>();
-      r.forEach((k, v) -> m.put(k, v instanceof Number n ? n.doubleValue() : Double.NaN));
+      if (row instanceof Map<?, ?> r) {
+        r.forEach((k, v) -> m.put(String.valueOf(k), v instanceof Number n ? n.doubleValue() : Double.NaN));
+      }
       out.add(m);
     }
     return out;

@@ -451,7 +451,6 @@ public final class PpoStage implements Stage<PpoStage.Options> {
   }
 
   /** The checkpoint of the reward model a reward names ({@code reward-model}'s model; piecewise: helpfulness's). */
-  @SuppressWarnings("unchecked")
   static Path rewardCheckpoint(ComponentRef ref) {
     if (ref == null) {
       return null;
@@ -462,7 +461,8 @@ public final class PpoStage implements Stage<PpoStage.Options> {
     }
     for (String nested : List.of("helpfulness", "safety")) {
       if (ref.options().get(nested) instanceof Map<?, ?> n && n.get("uses") != null) {
-        Map<String, Object> rest = new LinkedHashMap<>((Map<String, Object>) n);
+        Map<String, Object> rest = new LinkedHashMap<>();
+        n.forEach((k, v) -> rest.put(String.valueOf(k), v));
         String uses = String.valueOf(rest.remove("uses"));
         Path p = rewardCheckpoint(new ComponentRef(uses, rest));
         if (p != null) {
@@ -491,10 +491,8 @@ public final class PpoStage implements Stage<PpoStage.Options> {
     }
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
   private Reward createReward(ComponentRef ref) throws Exception {
-    Components.Bound<RewardProvider<?>> bound = components.resolve((Class) RewardProvider.class, ref);
-    return ((RewardProvider) bound.provider()).create(bound.options());
+    return RewardProvider.resolve(components, ref);
   }
 
   private static void close(Object o) throws Exception {

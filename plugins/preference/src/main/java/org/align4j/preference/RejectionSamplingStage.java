@@ -285,10 +285,8 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     }
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
   private Reward createReward(ComponentRef ref) throws Exception {
-    Components.Bound<RewardProvider<?>> bound = components.resolve((Class) RewardProvider.class, ref);
-    return ((RewardProvider) bound.provider()).create(bound.options());
+    return RewardProvider.resolve(components, ref);
   }
 
   private static Map<String, Object> keptRow(List<Message> conv, PromptRow p, double reward, String policy) {

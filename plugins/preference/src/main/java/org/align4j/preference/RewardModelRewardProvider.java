@@ -19,6 +19,7 @@ import org.align4j.api.model.ModelInput;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
+import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.ChatFormats;
 import org.align4j.api.text.MaskPolicy;
@@ -100,7 +101,7 @@ public final class RewardModelRewardProvider implements RewardProvider<RewardMod
       formatId = f == null ? null : String.valueOf(f);
     }
     if (formatId == null) {
-      formatId = "llama3";
+      formatId = RecipeDefaults.CHAT_FORMAT;
     }
     Path tokPath = o.tokenizer() != null ? Path.of(o.tokenizer()) : dir;
     if (o.tokenizer() == null && !StageFiles.hasTokenizer(dir)) {

@@ -239,11 +239,12 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
         Map<String, Object> after = evaluate(model, eval, o);
         report.put("after", after);
         ctx.metrics().scalar("eval/accuracy", ((Number) after.get("accuracy")).doubleValue(), result.steps());
-        @SuppressWarnings("unchecked")
-        var buckets = (Map<String, Map<String, Object>>) after.get("by_rating");
-        for (var e : buckets.entrySet()) {
-          ctx.metrics().scalar("eval/accuracy/" + e.getKey(), ((Number) e.getValue().get("accuracy")).doubleValue(),
-              result.steps());
+        if (after.get("by_rating") instanceof Map<?, ?> buckets) {
+          for (var e : buckets.entrySet()) {
+            if (e.getValue() instanceof Map<?, ?> bucket && bucket.get("accuracy") instanceof Number accuracy) {
+              ctx.metrics().scalar("eval/accuracy/" + e.getKey(), accuracy.doubleValue(), result.steps());
+            }
+          }
         }
       }
       Path out = ctx.output("model");

@@ -1,5 +1,6 @@
 package org.align4j.preference;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -47,8 +48,7 @@ final class StageFiles {
    * margin-small and a margin-large reward model, DPO runs with other betas) hold out the same rows.
    */
   static long splitSeed(StageContext ctx) {
-    Object s = ctx.defaults().get("seed");
-    return s instanceof Number n ? n.longValue() : 17L;
+    return ctx.defaults().seed();
   }
 
   static Tokenizer tokenizer(StageContext ctx, Path modelDir) {
@@ -56,7 +56,7 @@ final class StageFiles {
   }
 
   static String chatFormatId(StageContext ctx, String option) {
-    return option != null ? option : ctx.defaultString("chat_format", "llama3");
+    return option != null ? option : ctx.defaults().chatFormat();
   }
 
   static ChatFormat chatFormat(StageContext ctx, String option) {
@@ -81,10 +81,9 @@ final class StageFiles {
     }
   }
 
-  @SuppressWarnings("unchecked")
   static Map<String, Object> readJson(Path file) {
     try {
-      return JSON.readValue(file.toFile(), Map.class);
+      return JSON.readValue(file.toFile(), new TypeReference<Map<String, Object>>() {});
     } catch (IOException e) {
       throw new Align4jException(file + ": not valid JSON: " + e.getMessage(), e);
     }

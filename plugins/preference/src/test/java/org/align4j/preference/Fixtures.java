@@ -25,7 +25,7 @@ final class Fixtures {
   static synchronized org.align4j.core.inject.Services services() {
     if (services == null) {
       services = new org.align4j.core.inject.Services(org.align4j.core.plugin.PluginRegistry.classpath(),
-          org.align4j.core.inject.RunSettings.of(Map.of("threads", 1)), new org.align4j.core.metrics.MetricsHub());
+          org.align4j.api.stage.RecipeDefaults.of(Map.of("threads", 1)), new org.align4j.core.metrics.MetricsHub());
     }
     return services;
   }

@@ -9,7 +9,7 @@ import org.align4j.api.text.ChatFormats;
 import org.align4j.api.text.Tokenizer;
 import org.align4j.api.text.Tokenizers;
 import org.align4j.core.Align4j;
-import org.align4j.core.inject.RunSettings;
+import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.core.inject.Services;
 import org.align4j.core.metrics.MetricsHub;
 import org.junit.jupiter.api.Test;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class EngineServicesTest {
   @Test
   void servicesLoadEveryFormatByContent() {
-    Services s = new Services(Align4j.create().registry(), RunSettings.of(Map.of()), new MetricsHub());
+    Services s = new Services(Align4j.create().registry(), RecipeDefaults.of(Map.of()), new MetricsHub());
     Tokenizers tokenizers = s.get(Tokenizers.class);
     Tokenizer hf = tokenizers.load(Fixtures.reference("trained-llama3"));
     assertEquals("hf-tokenizer-json", hf.format());

@@ -64,10 +64,8 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
   }
 
   @Override
-  @SuppressWarnings({"unchecked", "rawtypes"})
   public void run(StageContext ctx, Options o) throws Exception {
-    var bound = components.resolve(RewardProvider.class, o.reward());
-    Reward reward = ((RewardProvider) bound.provider()).create(bound.options());
+    Reward reward = RewardProvider.resolve(components, o.reward());
     var policies = new LinkedHashMap<String, Scored>();
     Scored main = score(ctx, reward, ctx.input("samples"), o.groupBy());
     policies.put(main.policy, main);

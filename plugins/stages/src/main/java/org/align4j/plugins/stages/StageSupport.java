@@ -31,7 +31,7 @@ final class StageSupport {
   }
 
   static ChatFormat chatFormat(StageContext ctx, String option) {
-    String id = option != null ? option : ctx.defaultString("chat_format", "llama3");
+    String id = option != null ? option : ctx.defaults().chatFormat();
     return ctx.service(ChatFormats.class).get(id);
   }
 

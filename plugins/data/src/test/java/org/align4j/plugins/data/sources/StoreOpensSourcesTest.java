@@ -27,8 +27,8 @@ class StoreOpensSourcesTest {
   static final Components COMPONENTS = new Components() {
     @Override
     @SuppressWarnings("unchecked")
-    public <P extends Provider<?>> Bound<P> resolve(Class<P> kind, ComponentRef ref) {
-      for (P p : all(kind)) {
+    public <P extends Provider<?>> Bound<P> resolve(Class<? super P> kind, ComponentRef ref) {
+      for (P p : this.<P>all(kind)) {
         if (p.id().equals(ref.uses())) {
           return new Bound<>(p, DEFAULTS.get(ref.uses()));
         }
@@ -38,7 +38,7 @@ class StoreOpensSourcesTest {
 
     @Override
     @SuppressWarnings("unchecked")
-    public <P extends Provider<?>> List<P> all(Class<P> kind) {
+    public <P extends Provider<?>> List<P> all(Class<? super P> kind) {
       if ((Class<?>) kind != DataSourceProvider.class) {
         return List.of();
       }

@@ -9,6 +9,7 @@ import org.align4j.api.Align4jException;
 import org.align4j.api.Components;
 import org.align4j.api.metrics.Metrics;
 import org.align4j.api.metrics.Progress;
+import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.api.stage.StageContext;
 
 /** A minimal stage context for tests: outputs under {@code dir}, only the declared ones. */
@@ -68,8 +69,8 @@ public final class FakeStageContext implements StageContext {
   }
 
   @Override
-  public Map<String, Object> defaults() {
-    return Map.of();
+  public RecipeDefaults defaults() {
+    return RecipeDefaults.of(Map.of());
   }
 
   @Override
