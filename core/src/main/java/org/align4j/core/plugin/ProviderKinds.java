@@ -29,7 +29,6 @@ public final class ProviderKinds {
 
   private ProviderKinds() {}
 
-  @SuppressWarnings("unchecked")
   private static Map<Class<?>, String> load() {
     var m = new LinkedHashMap<Class<?>, String>();
     for (String[] k : KNOWN) {
