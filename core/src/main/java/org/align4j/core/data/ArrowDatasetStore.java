@@ -164,7 +164,8 @@ public class ArrowDatasetStore implements DatasetStore, AutoCloseable {
       for (DataSourceProvider<?> p : components.<DataSourceProvider<?>>all(DataSourceProvider.class)) {
         known.add(p.id());
         if (p.recognizes(file)) {
-          Components.Bound<DataSourceProvider<?>> bound = components.resolve(DataSourceProvider.class, ComponentRef.of(p.id()));
+          Components.Bound<DataSourceProvider<?>> bound =
+              components.resolve(DataSourceProvider.class, ComponentRef.of(p.id()));
           LOG.debug("{}: read by data source '{}'", file, p.id());
           return openWith(bound.provider(), bound.options(), file, allocator);
         }

@@ -375,7 +375,8 @@ public final class RecipeLoader {
     if (mnode == null) {
       for (String id : List.of("csv", "jsonl", "tensorboard")) {
         if (registry.find(MetricsSinkProvider.class, id).isPresent()) {
-          var ref = binder.bindComponent(MetricsSinkProvider.class, new YNode.YScalar(id, top.loc()), "metrics sink", problems);
+          var ref = binder.bindComponent(MetricsSinkProvider.class, new YNode.YScalar(id, top.loc()), "metrics sink",
+              problems);
           if (ref != null) {
             metrics.add(ref);
           }
