@@ -29,7 +29,7 @@ print(f"corpus: {len(texts)} texts, {sum(len(t.encode()) for t in texts) / 1e6:.
 PY
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 java -Dpasses="$PASSES" -cp "plugins/tokenizers/target/test-classes:plugins/tokenizers/target/classes:$(cat "$CACHE/classpath.txt")" \
-  org.align4j.tokenizers.TokenizerBench "$CORPUS" "$CACHE/llama3/tokenizer.json" "$CACHE/mistral/tokenizer.json" \
+  org.align4j.plugins.tokenizers.TokenizerBench "$CORPUS" "$CACHE/llama3/tokenizer.json" "$CACHE/mistral/tokenizer.json" \
   "$CACHE/llama3-tiktoken/tokenizer.model" "$ROOT/plugins/tokenizers/src/test/resources/tokenizer-reference/spm-llama2-style.model" \
   2>&1 | grep -v '^SLF4J'
 PASSES="$PASSES" node "$ROOT/tools/bench/tokenizer-bench-hf.cjs" "$CORPUS" "$CACHE/llama3/tokenizer.json" "$CACHE/mistral/tokenizer.json"

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.align4j.api.data.Rows;
+import org.align4j.toolkit.data.Rows;
 import org.align4j.core.pipeline.PipelineRunner;
 import org.align4j.core.pipeline.RunResult;
 import org.align4j.core.plugin.PluginRegistry;

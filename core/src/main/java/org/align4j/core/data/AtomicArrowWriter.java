@@ -8,7 +8,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import org.align4j.api.Align4jException;
 import org.align4j.api.data.DatasetWriter;
-import org.align4j.api.data.Rows;
+import org.align4j.toolkit.data.Rows;
 import org.align4j.core.engine.io.AtomicFiles;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorLoader;

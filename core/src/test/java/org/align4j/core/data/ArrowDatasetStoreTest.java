@@ -17,7 +17,7 @@ import org.align4j.api.Align4jException;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.RowStream;
-import org.align4j.api.data.Rows;
+import org.align4j.toolkit.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.text.Message;
 import org.junit.jupiter.api.Test;

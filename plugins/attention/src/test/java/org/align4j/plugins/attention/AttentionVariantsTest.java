@@ -10,7 +10,7 @@ import java.util.TreeMap;
 import org.align4j.api.NoOptions;
 import org.align4j.api.model.AttentionVariant;
 import org.align4j.api.model.LanguageModel;
-import org.align4j.api.model.Masks;
+import org.align4j.toolkit.model.Masks;
 import org.align4j.api.model.ModelConfig;
 import org.align4j.api.model.ModelInput;
 import org.align4j.core.engine.LocalModels;

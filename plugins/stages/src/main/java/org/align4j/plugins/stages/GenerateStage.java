@@ -11,7 +11,7 @@ import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
-import org.align4j.api.data.Rows;
+import org.align4j.toolkit.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;

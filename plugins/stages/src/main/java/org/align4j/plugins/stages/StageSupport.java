@@ -8,7 +8,7 @@ import java.util.Map;
 import org.align4j.api.Align4jException;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
-import org.align4j.api.data.Rows;
+import org.align4j.toolkit.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;

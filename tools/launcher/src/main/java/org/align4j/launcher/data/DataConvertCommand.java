@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.align4j.api.Align4jException;
-import org.align4j.api.data.RowReader;
+import org.align4j.toolkit.data.RowReader;
 import org.align4j.core.data.ArrowDatasetStore;
 import org.align4j.plugins.data.sources.DataFiles;
 import org.apache.arrow.memory.BufferAllocator;

@@ -16,7 +16,7 @@ import java.util.Locale;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.align4j.api.Align4jException;
-import org.align4j.api.data.Rows;
+import org.align4j.toolkit.data.Rows;
 import org.apache.arrow.dataset.file.DatasetFileWriter;
 import org.apache.arrow.dataset.file.FileFormat;
 import org.apache.arrow.memory.BufferAllocator;

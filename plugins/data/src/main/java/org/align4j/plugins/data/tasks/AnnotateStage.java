@@ -10,7 +10,7 @@ import org.align4j.api.Doc;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.RowStream;
-import org.align4j.api.data.Rows;
+import org.align4j.toolkit.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;

@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Random;
-import org.align4j.api.data.Rows;
+import org.align4j.toolkit.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.text.Message;
 import org.apache.arrow.vector.types.pojo.Field;

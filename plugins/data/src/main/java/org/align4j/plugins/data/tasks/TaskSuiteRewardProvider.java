@@ -8,7 +8,7 @@ import org.align4j.api.reward.RewardProvider;
 
 /**
  * {@code task-suite}: the true reward of the generated tasks, a program per task. Needs the task row's
- * metadata ({@code domain, task, check}; see {@link org.align4j.api.data.Rows#metadata}).
+ * metadata ({@code domain, task, check}; see {@link org.align4j.toolkit.data.Rows#metadata}).
  */
 public final class TaskSuiteRewardProvider implements RewardProvider<TaskSuiteRewardProvider.Options> {
   public record Options(

@@ -7,7 +7,7 @@ import java.util.Map;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.data.DataSourceProvider;
-import org.align4j.api.data.RowReader;
+import org.align4j.toolkit.data.RowReader;
 import org.align4j.api.data.Schemas;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.align4j.api.Align4jException;
-import org.align4j.api.data.RowReader;
+import org.align4j.toolkit.data.RowReader;
 import org.align4j.api.data.Schemas;
 import org.align4j.plugins.data.testing.TestData;
 import org.apache.arrow.memory.BufferAllocator;

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
-import org.align4j.api.data.Rows;
+import org.align4j.toolkit.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.text.ChatFormats;
 import org.align4j.api.text.Message;

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import org.align4j.api.data.Rows;
+import org.align4j.toolkit.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.text.Message;
 import org.junit.jupiter.api.Test;

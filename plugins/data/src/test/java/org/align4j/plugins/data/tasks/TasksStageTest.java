@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
-import org.align4j.api.data.Rows;
+import org.align4j.toolkit.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.text.Message;
 import org.align4j.core.data.ArrowDatasetStore;

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.align4j.api.data.RowStream;
+import org.align4j.toolkit.data.RowStreams;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
 /** Helpers: the repository root, rows of a reader, value normalisation for comparisons. */
@@ -31,7 +32,7 @@ public final class TestData {
 
   public static List<Map<String, Object>> rows(ArrowReader reader) throws IOException {
     List<Map<String, Object>> out = new ArrayList<>();
-    try (RowStream s = RowStream.of(reader)) {
+    try (RowStream s = RowStreams.of(reader)) {
       s.forEachRemaining(out::add);
     }
     return out;
