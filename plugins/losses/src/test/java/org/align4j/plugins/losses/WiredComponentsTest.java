@@ -15,10 +15,6 @@ import org.align4j.api.loss.Rating;
 import org.align4j.api.loss.RewardModelLossProvider;
 import org.align4j.api.loss.SequenceLogProbs;
 import org.align4j.toolkit.loss.Tensors;
-import org.align4j.api.reward.Reward;
-import org.align4j.api.reward.RewardProvider;
-import org.align4j.api.reward.RewardResult;
-import org.align4j.api.text.Message;
 import org.align4j.core.inject.RunSettings;
 import org.align4j.core.inject.Services;
 import org.align4j.core.metrics.MetricsHub;
@@ -26,10 +22,13 @@ import org.align4j.core.plugin.PluginRegistry;
 import org.bytedeco.javacpp.PointerScope;
 import org.junit.jupiter.api.Test;
 
-/** The providers as a stage gets them: through the run's Guice-wired Components, options from plain maps. */
+/**
+ * The providers as a stage gets them: through the run's Guice-wired Components, options from plain maps. The
+ * piecewise reward's counterpart is in plugins/rlhf ({@code Llama2PiecewiseRewardTest}).
+ */
 class WiredComponentsTest extends TorchTestSupport {
   @Test
-  void stagesResolveLossesAndThePiecewiseRewardById() throws Exception {
+  void stagesResolveLossesById() throws Exception {
     try (MetricsHub hub = new MetricsHub()) {
       Services services = new Services(PluginRegistry.classpath(), RunSettings.of(Map.of("threads", 1)), hub);
       Components components = services.get(Components.class);
@@ -47,18 +46,6 @@ class WiredComponentsTest extends TorchTestSupport {
 
         assertInstanceOf(Ppo.class, PolicyLossProvider.resolve(components, ComponentRef.of("ppo")));
       }
-
-      @SuppressWarnings({"unchecked", "rawtypes"})
-      Components.Bound<RewardProvider<?>> bound = components.resolve((Class) RewardProvider.class,
-          new ComponentRef("llama2-piecewise", Map.of(
-              "safety", Map.of("uses", "test-key", "key", "s"),
-              "helpfulness", Map.of("uses", "test-key", "key", "h"),
-              "whiten", false)));
-      @SuppressWarnings({"unchecked", "rawtypes"})
-      Reward reward = ((RewardProvider) bound.provider()).create(bound.options());
-      var p = List.of(Message.user("q"));
-      assertEquals(new RewardResult(-3.0, "safety"), reward.score(p, "a", Map.of("s", "-3", "h", "1")));
-      assertEquals(new RewardResult(1.0, "helpfulness"), reward.score(p, "a", Map.of("s", "0", "h", "1")));
     }
   }
 }

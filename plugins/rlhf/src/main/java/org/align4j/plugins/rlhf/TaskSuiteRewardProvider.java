@@ -1,6 +1,8 @@
-package org.align4j.plugins.data.tasks;
+package org.align4j.plugins.rlhf;
 
 import java.util.Locale;
+import org.align4j.plugins.data.tasks.Checker;
+import org.align4j.plugins.data.tasks.TaskSuiteReward;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.reward.Reward;

@@ -1,4 +1,4 @@
-package org.align4j.plugins.losses;
+package org.align4j.plugins.rlhf;
 
 import jakarta.inject.Inject;
 import java.util.ArrayList;

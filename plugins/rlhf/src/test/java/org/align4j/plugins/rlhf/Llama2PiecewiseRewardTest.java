@@ -1,4 +1,4 @@
-package org.align4j.plugins.losses;
+package org.align4j.plugins.rlhf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +15,10 @@ import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
 import org.align4j.api.text.Message;
+import org.align4j.core.inject.RunSettings;
+import org.align4j.core.inject.Services;
+import org.align4j.core.metrics.MetricsHub;
+import org.align4j.core.plugin.PluginRegistry;
 import org.junit.jupiter.api.Test;
 
 class Llama2PiecewiseRewardTest {
@@ -132,5 +136,32 @@ class Llama2PiecewiseRewardTest {
     assertEquals(-5.0, RewardShaping.piecewise(-5.0, 3.0, false, 0.15), 0);
     assertEquals(3.0, RewardShaping.piecewise(0.0, 3.0, false, 0.15), 0);
     assertEquals(0.0, RewardShaping.piecewise(0.0, 3.0, true, 0.15), 0);
+  }
+
+  @Test
+  void providerIsFoundById() {
+    var rewards = new java.util.TreeSet<String>();
+    java.util.ServiceLoader.load(org.align4j.api.reward.RewardProvider.class).forEach(p -> rewards.add(p.id()));
+    assertTrue(rewards.contains("llama2-piecewise"), rewards.toString());
+  }
+
+  @Test
+  void stagesResolveThePiecewiseRewardById() throws Exception {
+    try (MetricsHub hub = new MetricsHub()) {
+      Services services = new Services(PluginRegistry.classpath(), RunSettings.of(Map.of("threads", 1)), hub);
+      Components components = services.get(Components.class);
+
+      @SuppressWarnings({"unchecked", "rawtypes"})
+      Components.Bound<RewardProvider<?>> bound = components.resolve((Class) RewardProvider.class,
+          new ComponentRef("llama2-piecewise", Map.of(
+              "safety", Map.of("uses", "test-key", "key", "s"),
+              "helpfulness", Map.of("uses", "test-key", "key", "h"),
+              "whiten", false)));
+      @SuppressWarnings({"unchecked", "rawtypes"})
+      Reward reward = ((RewardProvider) bound.provider()).create(bound.options());
+      var p = List.of(Message.user("q"));
+      assertEquals(new RewardResult(-3.0, "safety"), reward.score(p, "a", Map.of("s", "-3", "h", "1")));
+      assertEquals(new RewardResult(1.0, "helpfulness"), reward.score(p, "a", Map.of("s", "0", "h", "1")));
+    }
   }
 }

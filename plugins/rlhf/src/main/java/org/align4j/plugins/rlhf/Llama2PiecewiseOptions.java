@@ -1,4 +1,4 @@
-package org.align4j.plugins.losses;
+package org.align4j.plugins.rlhf;
 
 import java.util.List;
 import java.util.Locale;

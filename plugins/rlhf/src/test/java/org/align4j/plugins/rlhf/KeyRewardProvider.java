@@ -1,4 +1,4 @@
-package org.align4j.plugins.losses;
+package org.align4j.plugins.rlhf;
 
 import org.align4j.api.Doc;
 import org.align4j.api.reward.Reward;

@@ -1,4 +1,4 @@
-package org.align4j.plugins.losses;
+package org.align4j.plugins.rlhf;
 
 /**
  * Llama 2's reward shaping for PPO (section 3.2.3): the piecewise combination of the safety and
