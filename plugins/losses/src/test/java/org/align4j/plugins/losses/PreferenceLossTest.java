@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.align4j.toolkit.loss.LogProbs;
 import org.align4j.api.loss.LossResult;
 import org.align4j.api.loss.PreferenceBatch;
 import org.align4j.api.loss.PreferenceLoss;
 import org.align4j.api.loss.SequenceLogProbs;
+import org.align4j.toolkit.loss.LogProbs;
 import org.align4j.toolkit.loss.Tensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;

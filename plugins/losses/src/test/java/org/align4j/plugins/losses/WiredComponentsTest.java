@@ -14,11 +14,11 @@ import org.align4j.api.loss.RankingBatch;
 import org.align4j.api.loss.Rating;
 import org.align4j.api.loss.RewardModelLossProvider;
 import org.align4j.api.loss.SequenceLogProbs;
-import org.align4j.toolkit.loss.Tensors;
 import org.align4j.core.inject.RunSettings;
 import org.align4j.core.inject.Services;
 import org.align4j.core.metrics.MetricsHub;
 import org.align4j.core.plugin.PluginRegistry;
+import org.align4j.toolkit.loss.Tensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.junit.jupiter.api.Test;
 

@@ -7,10 +7,10 @@ import java.util.Locale;
 import java.util.Map;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
-import org.align4j.api.text.Message;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
+import org.align4j.api.text.Message;
 
 /**
  * {@code llama2-piecewise}: Llama 2's PPO reward. Scores a response with a safety and a helpfulness reward,

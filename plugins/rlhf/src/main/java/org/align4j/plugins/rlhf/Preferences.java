@@ -12,7 +12,6 @@ import java.util.Set;
 import org.align4j.api.Align4jException;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
-import org.align4j.toolkit.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.loss.Rating;
 import org.align4j.api.text.ChatFormat;
@@ -20,6 +19,7 @@ import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.Message;
 import org.align4j.api.text.RenderedChat;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.data.Rows;
 
 /**
  * Preference rows (DESIGN.md schema: {@code prompt} conversation, {@code chosen}, {@code rejected}, optional

@@ -6,11 +6,11 @@ import org.align4j.api.loss.RankingBatch;
 import org.align4j.api.loss.Rating;
 import org.align4j.api.model.AttentionLayout;
 import org.align4j.api.model.LanguageModel;
-import org.align4j.toolkit.model.Masks;
 import org.align4j.api.model.ModelInput;
+import org.align4j.plugins.rlhf.RewardModelStage.Layout;
+import org.align4j.toolkit.model.Masks;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-import org.align4j.plugins.rlhf.RewardModelStage.Layout;
 
 /**
  * Reward-model forward passes over rendered preference pairs, read at each response's last token (its termination

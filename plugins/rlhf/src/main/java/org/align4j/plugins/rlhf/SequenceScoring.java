@@ -1,12 +1,12 @@
 package org.align4j.plugins.rlhf;
 
 import java.util.List;
-import org.align4j.toolkit.loss.LogProbs;
 import org.align4j.api.loss.SequenceLogProbs;
-import org.align4j.toolkit.loss.Tensors;
 import org.align4j.api.model.LanguageModel;
-import org.align4j.toolkit.model.Masks;
 import org.align4j.api.model.ModelInput;
+import org.align4j.toolkit.loss.LogProbs;
+import org.align4j.toolkit.loss.Tensors;
+import org.align4j.toolkit.model.Masks;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;

@@ -1,12 +1,12 @@
 package org.align4j.plugins.rlhf;
 
 import java.util.Locale;
-import org.align4j.plugins.data.tasks.Checker;
-import org.align4j.plugins.data.tasks.TaskSuiteReward;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
+import org.align4j.plugins.data.tasks.Checker;
+import org.align4j.plugins.data.tasks.TaskSuiteReward;
 
 /**
  * {@code task-suite}: the true reward of the generated tasks, a program per task. Needs the task row's

@@ -1,9 +1,9 @@
 package org.align4j.plugins.tokenizers;
 
 import java.util.List;
-import org.align4j.api.data.DatasetStore;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.data.DatasetStore;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;

@@ -6,9 +6,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import org.align4j.testkit.Repo;
 import org.junit.jupiter.api.Assertions;
 import org.opentest4j.TestAbortedException;
 
@@ -27,23 +27,8 @@ final class Fixtures {
     return v.equalsIgnoreCase("true") || v.equals("1");
   }
 
-  static Path root() {
-    String p = System.getProperty("align4j.root");
-    if (p != null && Files.isDirectory(Paths.get(p, "plugins"))) {
-      return Paths.get(p);
-    }
-    Path d = Paths.get("").toAbsolutePath();
-    while (d != null && !Files.isDirectory(d.resolve("plugins/tokenizers"))) {
-      d = d.getParent();
-    }
-    if (d == null) {
-      throw new IllegalStateException("cannot find the repository root from " + Paths.get("").toAbsolutePath());
-    }
-    return d;
-  }
-
   static Path reference(String name) {
-    return root().resolve("plugins/tokenizers/src/test/resources/tokenizer-reference").resolve(name);
+    return Repo.root().resolve("plugins/tokenizers/src/test/resources/tokenizer-reference").resolve(name);
   }
 
   /**
@@ -51,7 +36,7 @@ final class Fixtures {
    * reference checks; locally it is skipped with a warning naming the script that fetches it.
    */
   static Path asset(String rel) {
-    Path p = root().resolve("tools/assets/cache/tokenizers").resolve(rel);
+    Path p = Repo.root().resolve("tools/assets/cache/tokenizers").resolve(rel);
     if (Files.exists(p)) {
       return p;
     }

@@ -1,8 +1,6 @@
 package org.align4j.plugins.data.testing;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,21 +12,6 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 /** Helpers: the repository root, rows of a reader, value normalisation for comparisons. */
 public final class TestData {
   private TestData() {}
-
-  public static Path root() {
-    String p = System.getProperty("align4j.root");
-    if (p != null && Files.isDirectory(Path.of(p, "tests"))) {
-      return Path.of(p);
-    }
-    Path d = Path.of("").toAbsolutePath();
-    while (d != null && !Files.isDirectory(d.resolve("tests/fixtures"))) {
-      d = d.getParent();
-    }
-    if (d == null) {
-      throw new IllegalStateException("repository root not found (set -Dalign4j.root)");
-    }
-    return d;
-  }
 
   public static List<Map<String, Object>> rows(ArrowReader reader) throws IOException {
     List<Map<String, Object>> out = new ArrayList<>();

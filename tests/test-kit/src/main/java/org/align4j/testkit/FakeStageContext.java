@@ -1,4 +1,4 @@
-package org.align4j.plugins.data.testing;
+package org.align4j.testkit;
 
 import java.nio.file.Path;
 import java.util.HashMap;

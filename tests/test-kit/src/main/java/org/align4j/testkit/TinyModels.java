@@ -1,4 +1,4 @@
-package org.align4j.core.engine;
+package org.align4j.testkit;
 
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -6,18 +6,19 @@ import org.align4j.api.loss.LossResult;
 import org.align4j.api.model.LanguageModel;
 import org.align4j.api.model.ModelConfig;
 import org.align4j.api.model.ModelInput;
+import org.align4j.toolkit.model.Masks;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** Tiny configurations and a next-token cross-entropy step for engine tests. */
-final class TinyModels {
+/** Tiny configurations, learnable token rows and a next-token cross-entropy step for tests that train. */
+public final class TinyModels {
   private TinyModels() {}
 
-  static ModelConfig gqa() {
+  public static ModelConfig gqa() {
     return ModelConfig.llama(64, 32, 2, 4, 2).withIntermediateSize(48);
   }
 
-  static int[][] data(int n, int len, int vocab, long seed) {
+  public static int[][] data(int n, int len, int vocab, long seed) {
     SplittableRandom r = new SplittableRandom(seed);
     int[][] d = new int[n][len];
     for (int i = 0; i < n; i++) {
@@ -31,7 +32,7 @@ final class TinyModels {
   }
 
   /** Mean next-token cross-entropy of the given rows. */
-  static LossResult sftLoss(LanguageModel m, int[][] data, int[] idx) {
+  public static LossResult sftLoss(LanguageModel m, int[][] data, int[] idx) {
     int len = data[0].length;
     long[] flat = new long[idx.length * len];
     for (int i = 0; i < idx.length; i++) {
@@ -39,12 +40,12 @@ final class TinyModels {
         flat[i * len + j] = data[idx[i]][j];
       }
     }
-    Tensor lp = m.tokenLogprobs(ModelInput.causal(Tensors.longs(flat, idx.length, len)));
+    Tensor lp = m.tokenLogprobs(ModelInput.causal(Masks.longs(flat, idx.length, len)));
     Tensor loss = lp.mean().neg();
     return new LossResult(loss, Map.of("tokens", (double) idx.length * (len - 1)));
   }
 
-  static boolean sameBits(Tensor a, Tensor b) {
+  public static boolean sameBits(Tensor a, Tensor b) {
     return torch.equal(a, b);
   }
 }

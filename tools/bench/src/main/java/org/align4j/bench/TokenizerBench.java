@@ -1,4 +1,4 @@
-package org.align4j.plugins.tokenizers;
+package org.align4j.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.plugins.tokenizers.TokenizerFiles;
 
 /**
  * Tokenizer throughput (run by tools/bench/tokenizers.sh next to Hugging Face tokenizers' Node binding on the same
