@@ -5,14 +5,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.align4j.api.data.Rows;
 import org.align4j.core.pipeline.PipelineRunner;
 import org.align4j.core.pipeline.RunResult;
 import org.align4j.core.plugin.PluginRegistry;
-import org.align4j.core.recipe.OptionsBinder;
 import org.align4j.core.recipe.Location;
+import org.align4j.core.recipe.OptionsBinder;
 import org.align4j.core.recipe.RecipeLoader;
 import org.align4j.core.recipe.ResolvedRecipe;
+import org.align4j.toolkit.data.Rows;
 
 /**
  * The embedding API: run a recipe, or one stage, from Java.

@@ -46,7 +46,8 @@ public interface StageContext {
 
   /**
    * The tokenizer a stage should use: its {@code tokenizer} input, else {@code defaults.tokenizer}, else the
-   * tokenizer files saved beside {@code modelDir} (Hugging Face layout; may be null).
+   * tokenizer files saved beside {@code modelDir} (Hugging Face layout). Never null: with none of them an
+   * {@link org.align4j.api.Align4jException} names the stage and the three ways to give one.
    */
   default Path tokenizerPath(Path modelDir) {
     var in = optionalInput("tokenizer");

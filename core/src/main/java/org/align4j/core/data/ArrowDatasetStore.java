@@ -17,10 +17,11 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.data.DataSourceProvider;
 import org.align4j.api.data.DatasetStore;
-import org.align4j.api.data.BatchSequenceReader;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.RowStream;
-import org.align4j.api.data.Rows;
+import org.align4j.toolkit.data.BatchSequenceReader;
+import org.align4j.toolkit.data.RowStreams;
+import org.align4j.toolkit.data.Rows;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -188,7 +189,7 @@ public class ArrowDatasetStore implements DatasetStore, AutoCloseable {
 
   /** Rows of any reader (closes it when the stream is closed). */
   public static RowStream rows(ArrowReader reader) throws IOException {
-    return RowStream.of(reader);
+    return RowStreams.of(reader);
   }
 
   @Override

@@ -18,6 +18,7 @@ import org.align4j.api.model.LanguageModel;
 import org.align4j.core.engine.train.AdamW;
 import org.align4j.core.engine.train.LocalTrainer;
 import org.align4j.core.engine.train.Schedule;
+import org.align4j.testkit.TinyModels;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;

@@ -17,6 +17,7 @@ import org.align4j.api.metrics.Progress;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
+import org.align4j.toolkit.loss.Tensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.global.torch;
 
@@ -98,7 +99,7 @@ public final class CountWordsStage implements Stage<CountWordsStage.Options> {
         var chosen = torch.tensor(new float[] {2f, 0f});
         var rejected = torch.tensor(new float[] {1f, 1f});
         var r = loss.compute(RankingBatch.pairs(chosen, rejected, null));
-        out.setProperty("loss", Double.toString(r.loss().item_double()));
+        out.setProperty("loss", Double.toString(Tensors.item(r.loss()))); // the toolkit, shared by the launcher
       }
     }
     try (var w = Files.newBufferedWriter(ctx.output("counts"))) {

@@ -73,7 +73,7 @@ public final class Main {
       if (sub != null && NEEDS_ARROW.contains(sub.commandSpec().name()) && !parsed.isUsageHelpRequested()
           && !sub.isUsageHelpRequested() && !sub.isVersionHelpRequested()) {
         try {
-          org.align4j.api.data.Rows.requireArrowAccess();
+          org.align4j.toolkit.data.Rows.requireArrowAccess();
         } catch (org.align4j.api.Align4jException e) {
           parsed.commandSpec().commandLine().getErr().println("align4j: " + e.getMessage());
           return USAGE;

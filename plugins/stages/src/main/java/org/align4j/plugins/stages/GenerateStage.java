@@ -11,7 +11,6 @@ import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
-import org.align4j.api.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
@@ -22,6 +21,7 @@ import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.Message;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.data.Rows;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 

@@ -4,13 +4,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
-import org.align4j.api.loss.LogProbs;
 import org.align4j.api.loss.LossResult;
 import org.align4j.api.metrics.Progress;
+import org.align4j.api.model.AttentionLayout;
 import org.align4j.api.model.LanguageModel;
-import org.align4j.api.model.Masks;
 import org.align4j.api.model.ModelInput;
 import org.align4j.api.stage.StageContext;
+import org.align4j.toolkit.loss.LogProbs;
+import org.align4j.toolkit.model.Masks;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -47,7 +48,7 @@ final class LmTraining {
       Tensor maskT = torch.tensor(mask).reshape(b, t).to(device, torch.ScalarType.Float);
       ModelInput in;
       if (seg != null) {
-        Masks.Layout layout = Masks.packed(seg);
+        AttentionLayout layout = Masks.packed(seg);
         in = new ModelInput(idsT, layout.positionIds().to(device, torch.ScalarType.Long),
             layout.attentionMask().to(device, torch.ScalarType.Bool));
       } else {

@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** JSON values as the plain Java values of {@link org.align4j.api.data.Rows}. */
+/** JSON values as the plain Java values of {@link org.align4j.toolkit.data.Rows}. */
 public final class Json {
   private Json() {}
 

@@ -1,0 +1,350 @@
+package org.align4j.plugins.rlhf;
+
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.align4j.api.Align4jException;
+import org.align4j.api.ComponentKind;
+import org.align4j.api.ComponentRef;
+import org.align4j.api.Default;
+import org.align4j.api.Doc;
+import org.align4j.api.data.DatasetStore;
+import org.align4j.api.engine.Models;
+import org.align4j.api.engine.Trainer;
+import org.align4j.api.engine.TrainerOptions;
+import org.align4j.api.loss.LossResult;
+import org.align4j.api.loss.RankingBatch;
+import org.align4j.api.loss.Rating;
+import org.align4j.api.loss.RewardModelLoss;
+import org.align4j.api.loss.RewardModelLossProvider;
+import org.align4j.api.metrics.Progress;
+import org.align4j.api.model.LanguageModel;
+import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Stage;
+import org.align4j.api.stage.StageContext;
+import org.align4j.api.text.ChatFormat;
+import org.align4j.api.text.MaskPolicy;
+import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.loss.Tensors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains a reward model (Llama 2, section 3.2.2; Llama 3, section 4.1.2): initialised from a chat checkpoint with
+ * the next-token head replaced by a scalar head, trained on preference pairs with a ranking loss
+ * ({@code loss: {uses: ranking, margin: small}} for Llama 2's margin loss, {@code ranking-multi} for Llama 3's
+ * margin-free ranking over edited &gt; chosen &gt; rejected), evaluated per rating bucket on held-out pairs.
+ */
+public final class RewardModelStage implements Stage<RewardModelStage.Options> {
+  private static final Logger LOG = LoggerFactory.getLogger(RewardModelStage.class);
+
+  /** How a batch of ranked responses is laid out in rows (see {@link RewardScoring}). */
+  public enum Layout {
+    /** One row per (prompt, response) (Llama 2). */
+    PAIRS,
+    /** The prompt once, then its 2-3 responses, in one shared-prefix row (Llama 3). */
+    SHARED_PREFIX
+  }
+
+  public record Options(
+      @Doc("the ranking loss: {uses: ranking, margin: small|large|none} (Llama 2) or {uses: ranking-multi} (Llama 3)")
+          @ComponentKind(RewardModelLossProvider.class) @Default("{uses: ranking, margin: small}") ComponentRef loss,
+      @Doc("pairs: one row per (prompt, response) (Llama 2); shared_prefix: the prompt once and its 2-3 responses in"
+          + " one row (Llama 3)") @Default("pairs") Layout layout,
+      @Doc("chat format id (default: defaults.chat_format)") String chatFormat,
+      @Doc("keep only these ratings (empty: all; Llama 3 keeps significantly_better and better)") @Default("[]")
+          List<String> ratings,
+      @Doc("keep only these domains, e.g. [helpfulness] (empty: all)") @Default("[]") List<String> domains,
+      @Doc("rank an annotator-edited response above chosen when a row has one (Llama 3)") @Default("true")
+          boolean useEdited,
+      @Doc("rows longer than this many tokens (prompt + response; shared_prefix: prompt + all responses) are"
+          + " dropped and counted") @Default("512") int maxLen,
+      @Doc("fraction of the rows held out for evaluation, split by the recipe seed so stages on one dataset hold"
+          + " out the same rows (ignored when the eval_data input is given)")
+          @Default("0.1") double evalFraction,
+      @Doc("evaluate the initial model on the held-out pairs too") @Default("true") boolean evalBefore,
+      @Doc("preference pairs per micro-batch (Llama 2: 512 pairs per batch)") @Default("8") int batchSize,
+      @Doc("micro-batches per optimiser step") @Default("1") int accumulation,
+      @Doc("peak learning rate (Llama 2: 1e-5, 5e-6 for 70B)") @Default("1.0e-5") double lr,
+      @Doc("constant or cosine") @Default("cosine") String schedule,
+      @Doc("warm-up as a fraction of the steps (Llama 2: 3%)") @Default("0.03") double warmupRatio,
+      @Doc("minimum warm-up steps (Llama 2: 5)") @Default("5") int warmupSteps,
+      @Doc("cosine floor as a fraction of lr (Llama 2: 10%)") @Default("0.1") double minLrRatio,
+      @Doc("AdamW decoupled weight decay") @Default("0.1") double weightDecay,
+      @Doc("max gradient norm (0: off)") @Default("1.0") double gradClip,
+      @Doc("passes over the pairs (Llama 2: 1; longer over-fits)") @Default("1") int epochs,
+      @Doc("optimiser steps (0: from epochs)") @Default("0") long steps,
+      @Doc("use at most this many rows (0: all)") @Default("0") int limit,
+      @Doc("steps between checkpoints (resume points)") @Default("25") int checkpointEvery,
+      @Doc("steps between metric reports") @Default("5") int logEvery) {
+    public Options {
+      if (loss == null) {
+        throw new IllegalArgumentException("loss is required, e.g. {uses: ranking, margin: small}");
+      }
+      if (maxLen < 8) {
+        throw new IllegalArgumentException("max_len must be >= 8, got " + maxLen);
+      }
+      if (!(evalFraction >= 0 && evalFraction < 1)) {
+        throw new IllegalArgumentException("eval_fraction must be in [0, 1), got " + evalFraction);
+      }
+      if (batchSize < 1 || accumulation < 1) {
+        throw new IllegalArgumentException("batch_size and accumulation must be >= 1, got " + batchSize + ", "
+            + accumulation);
+      }
+      if (!(lr > 0) || Double.isInfinite(lr)) {
+        throw new IllegalArgumentException("lr must be a finite number > 0, got " + lr);
+      }
+      if (!"cosine".equals(schedule) && !"constant".equals(schedule)) {
+        throw new IllegalArgumentException("schedule must be cosine or constant, got " + schedule);
+      }
+      if (!(warmupRatio >= 0 && warmupRatio < 1) || warmupSteps < 0) {
+        throw new IllegalArgumentException("warmup_ratio must be in [0, 1) and warmup_steps >= 0, got " + warmupRatio
+            + ", " + warmupSteps);
+      }
+      if (!(minLrRatio >= 0 && minLrRatio <= 1)) {
+        throw new IllegalArgumentException("min_lr_ratio must be in [0, 1], got " + minLrRatio);
+      }
+      if (!(weightDecay >= 0) || !(gradClip >= 0)) {
+        throw new IllegalArgumentException("weight_decay and grad_clip must be >= 0");
+      }
+      if (epochs < 1 && steps <= 0) {
+        throw new IllegalArgumentException("give epochs >= 1 or steps >= 1");
+      }
+      if (steps < 0 || limit < 0 || checkpointEvery < 0 || logEvery < 1) {
+        throw new IllegalArgumentException("steps, limit and checkpoint_every must be >= 0 and log_every >= 1");
+      }
+      ratings = ratings == null ? List.of() : List.copyOf(ratings);
+      domains = domains == null ? List.of() : List.copyOf(domains);
+      Preferences.ratings(ratings); // refuses unknown names
+    }
+  }
+
+  @Inject Models models;
+  @Inject Trainer trainer;
+  @Inject DatasetStore store;
+
+  @Override
+  public String id() {
+    return "reward-model";
+  }
+
+  @Override
+  public Class<Options> optionsType() {
+    return Options.class;
+  }
+
+  @Override
+  public String description() {
+    return "reward model: chat checkpoint + scalar head trained with a ranking loss; accuracy per rating bucket";
+  }
+
+  @Override
+  public List<Port> inputs() {
+    return List.of(Port.required("model", "chat (SFT) checkpoint to initialise from"),
+        Port.required("data", "preferences dataset (prompt, chosen, rejected, [edited], rating, domain)"),
+        Port.optional("eval_data", "held-out preferences (default: eval_fraction of data)"),
+        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
+  }
+
+  @Override
+  public List<Port> outputs() {
+    return List.of(Port.required("model", "the reward model checkpoint (score head, tokenizer files beside it)"),
+        Port.required("eval", "evaluation JSON: accuracy overall, per rating bucket and per domain"));
+  }
+
+  @Override
+  public void run(StageContext ctx, Options o) throws Exception {
+    RewardModelLoss loss = RewardModelLossProvider.resolve(ctx.components(), o.loss());
+    Path modelDir = ctx.input("model");
+    Path tokPath = StageFiles.tokenizerPath(ctx, modelDir);
+    Tokenizer tok = StageFiles.tokenizer(ctx, modelDir);
+    String formatId = StageFiles.chatFormatId(ctx, o.chatFormat());
+    ChatFormat format = StageFiles.chatFormat(ctx, o.chatFormat());
+
+    var filter = new Preferences.Filter(Preferences.ratings(o.ratings()), Set.copyOf(o.domains()), o.useEdited(),
+        loss.needsRatings(), o.limit());
+    Path data = ctx.input("data");
+    Preferences.Loaded loaded = Preferences.read(store, data, filter);
+    List<Preferences.Pair> trainPairs;
+    List<Preferences.Pair> evalPairs;
+    var evalInput = ctx.optionalInput("eval_data");
+    if (evalInput.isPresent()) {
+      trainPairs = loaded.pairs();
+      evalPairs = Preferences.read(store, evalInput.get(), filter).pairs();
+    } else {
+      var parts = Preferences.split(loaded.pairs(), o.evalFraction(), StageFiles.splitSeed(ctx));
+      evalPairs = parts.get(0);
+      trainPairs = parts.get(1);
+    }
+    Map<String, Long> dropped = new LinkedHashMap<>(loaded.dropped());
+    List<Preferences.Encoded> train = encode(trainPairs, format, tok, o, dropped);
+    List<Preferences.Encoded> eval = encode(evalPairs, format, tok, o, dropped);
+    if (!dropped.isEmpty()) {
+      LOG.warn("reward-model: left out {} (filters and max_len)", dropped);
+    }
+    if (train.isEmpty()) {
+      throw new Align4jException(data + ": no preference rows left to train on after the filters (ratings "
+          + o.ratings() + ", domains " + o.domains() + ", max_len " + o.maxLen() + "); left out: " + dropped);
+    }
+    LOG.info("reward-model: {} training pairs, {} held out, layout {}", train.size(), eval.size(), o.layout());
+
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("train_pairs", train.size());
+    report.put("eval_pairs", eval.size());
+    report.put("layout", o.layout().name().toLowerCase());
+    report.put("loss", o.loss().uses());
+    report.put("dropped", dropped);
+    try (LanguageModel model = models.load(modelDir, Models.LoadOptions.withScoreHead(ctx.seed()))) {
+      if (o.evalBefore() && !eval.isEmpty()) {
+        report.put("before", evaluate(model, eval, o));
+      }
+      TrainerOptions topts = new TrainerOptions(o.lr(), o.schedule(), o.warmupSteps(), o.warmupRatio(),
+          o.minLrRatio(), o.weightDecay(), 0.9, 0.95, 1e-5, o.gradClip(), o.batchSize(), o.accumulation(), o.epochs(),
+          o.steps(), ctx.seed(), o.checkpointEvery(), o.logEvery());
+      boolean ratings = loss.needsRatings();
+      Trainer.StepFunction step = s -> {
+        List<Preferences.Encoded> batch = new ArrayList<>(s.indices().length);
+        for (int i : s.indices()) {
+          batch.add(train.get(i));
+        }
+        RewardScoring.Scored scored = RewardScoring.score(model, batch, o.layout(), ratings);
+        LossResult r = loss.compute(scored.batch());
+        var diag = new LinkedHashMap<>(r.diagnostics());
+        diag.put("tokens", (double) scored.tokens());
+        return new LossResult(r.loss(), diag);
+      };
+      Map<String, Tensor> params = new LinkedHashMap<>(model.parameters());
+      params.remove("lm_head.weight"); // a reward model never reads the LM head
+      long total = o.steps() > 0 ? o.steps()
+          : ((long) o.epochs() * ((train.size() + o.batchSize() - 1) / o.batchSize()) + o.accumulation() - 1)
+              / o.accumulation();
+      Trainer.TrainResult result;
+      try (Progress p = ctx.progress("reward-model", total, "steps")) {
+        result = trainer.train(new Trainer.Job(params, train.size(), step, topts, ctx.workDir().resolve("checkpoints"),
+            ctx.metrics(), p, null));
+      }
+      report.put("steps", result.steps());
+      report.put("resumed_from", result.resumedFrom());
+      if (!result.losses().isEmpty()) {
+        report.put("final_loss", result.losses().get(result.losses().size() - 1));
+      }
+      if (!eval.isEmpty()) {
+        Map<String, Object> after = evaluate(model, eval, o);
+        report.put("after", after);
+        ctx.metrics().scalar("eval/accuracy", ((Number) after.get("accuracy")).doubleValue(), result.steps());
+        if (after.get("by_rating") instanceof Map<?, ?> buckets) {
+          for (var e : buckets.entrySet()) {
+            if (e.getValue() instanceof Map<?, ?> bucket && bucket.get("accuracy") instanceof Number accuracy) {
+              ctx.metrics().scalar("eval/accuracy/" + e.getKey(), accuracy.doubleValue(), result.steps());
+            }
+          }
+        }
+      }
+      Path out = ctx.output("model");
+      models.save(model, out);
+      StageFiles.copyTokenizer(tokPath, out);
+      Map<String, Object> meta = new LinkedHashMap<>();
+      meta.put("chat_format", formatId);
+      meta.put("max_len", o.maxLen());
+      meta.put("trained_by", "align4j reward-model stage");
+      StageFiles.writeJson(out.resolve(StageFiles.REWARD_META), meta);
+      StageFiles.writeJson(out.resolve("reward_model_eval.json"), report);
+    }
+    StageFiles.writeJson(ctx.output("eval"), report);
+  }
+
+  private static List<Preferences.Encoded> encode(List<Preferences.Pair> pairs, ChatFormat format, Tokenizer tok,
+      Options o, Map<String, Long> dropped) {
+    List<Preferences.Encoded> out = new ArrayList<>(pairs.size());
+    for (Preferences.Pair p : pairs) {
+      Preferences.Encoded e = Preferences.encode(p, format, tok, MaskPolicy.ASSISTANT);
+      int len = o.layout() == Layout.PAIRS ? e.longest() : e.sharedLength();
+      if (len > o.maxLen()) {
+        dropped.merge("longer than max_len", 1L, Long::sum);
+        continue;
+      }
+      out.add(e);
+    }
+    return out;
+  }
+
+  /**
+   * Accuracy of the chosen-over-rejected ordering on held-out pairs, overall, per rating bucket (the papers report
+   * it highest on significantly_better) and per domain; plus edited-over-chosen where rows have an edit.
+   */
+  Map<String, Object> evaluate(LanguageModel model, List<Preferences.Encoded> eval, Options o) {
+    Map<String, double[]> byRating = new LinkedHashMap<>();
+    for (Rating r : Rating.values()) {
+      byRating.put(r.key(), new double[3]);
+    }
+    Map<String, double[]> byDomain = new LinkedHashMap<>();
+    double[] all = new double[3];
+    double[] edited = new double[3];
+    int bs = Math.max(1, o.batchSize());
+    for (int from = 0; from < eval.size(); from += bs) {
+      List<Preferences.Encoded> batch = eval.subList(from, Math.min(eval.size(), from + bs));
+      double[] scores;
+      long k;
+      try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        RankingBatch rb = RewardScoring.score(model, batch, o.layout(), false).batch();
+        scores = Tensors.toDoubles(rb.scores());
+        k = rb.responses();
+      }
+      for (int b = 0; b < batch.size(); b++) {
+        Preferences.Encoded e = batch.get(b);
+        double c = scores[(int) (b * k + e.chosen())];
+        double r = scores[(int) (b * k + e.rejected())];
+        double right = c > r ? 1 : 0;
+        add(all, right, c - r);
+        if (e.pair().rating() != null) {
+          add(byRating.get(e.pair().rating().key()), right, c - r);
+        }
+        String d = e.pair().domain() == null ? "none" : e.pair().domain();
+        add(byDomain.computeIfAbsent(d, x -> new double[3]), right, c - r);
+        if (e.chosen() == 1) {
+          double ed = scores[(int) (b * k)];
+          add(edited, ed > c ? 1 : 0, ed - c);
+        }
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("pairs", (long) all[0]);
+    out.put("accuracy", all[0] == 0 ? Double.NaN : all[1] / all[0]);
+    out.put("mean_margin", all[0] == 0 ? Double.NaN : all[2] / all[0]);
+    Map<String, Object> ratings = new LinkedHashMap<>();
+    byRating.forEach((key, v) -> {
+      if (v[0] > 0) {
+        ratings.put(key, bucket(v));
+      }
+    });
+    out.put("by_rating", ratings);
+    Map<String, Object> domains = new LinkedHashMap<>();
+    byDomain.forEach((key, v) -> domains.put(key, bucket(v)));
+    out.put("by_domain", domains);
+    if (edited[0] > 0) {
+      out.put("edited_over_chosen", bucket(edited));
+    }
+    return out;
+  }
+
+  private static void add(double[] acc, double right, double margin) {
+    acc[0]++;
+    acc[1] += right;
+    acc[2] += margin;
+  }
+
+  private static Map<String, Object> bucket(double[] v) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("pairs", (long) v[0]);
+    m.put("accuracy", v[1] / v[0]);
+    m.put("mean_margin", v[2] / v[0]);
+    return m;
+  }
+}
