@@ -165,6 +165,47 @@ class ThirdPartyPluginTest {
     }
   }
 
+  /**
+   * The recipe path: {@code attention: {uses: sliding-window, window: W}} in a pretrain stage is checked at
+   * validation, recorded in the checkpoint's config.json, and a later stage loads and decodes the model with it.
+   */
+  @Test
+  void aRecipePretrainsAndGeneratesWithThePluginsAttention() throws Exception {
+    String recipe = """
+        name: window
+        run_dir: %s
+        defaults: {threads: 1, chat_format: llama3, tokenizer: "${stages.tokenizer.outputs.tokenizer}"}
+        stages:
+          - id: tasks
+            uses: tasks
+            outputs: {corpus_text: data/corpus.txt}
+            options: {sft_examples: 10, eval_prompts: 8, corpus_documents: 300, train_prompts: 0, gatt_dialogues: 0, preference_pairs: 0}
+          - id: tokenizer
+            uses: tokenizer-train
+            inputs: {corpus: "${stages.tasks.outputs.corpus_text}"}
+            options: {format: llama3, vocab_size: 400, reserved_special_tokens: 16}
+          - id: pretrain
+            uses: pretrain
+            inputs: {corpus: "${stages.tasks.outputs.corpus_text}"}
+            options: {hidden_size: 32, layers: 1, heads: 2, attention: %s, seq_len: 32, batch_size: 4, steps: 3}
+          - id: generate
+            uses: generate
+            inputs: {model: "${stages.pretrain.outputs.model}", prompts: "${stages.tasks.outputs.eval_prompts}"}
+            options: {policy: base, max_new_tokens: 12}
+        """;
+    Path bad = Files.writeString(dir.resolve("bad.yaml"), recipe.formatted(dir.resolve("run"), "{uses: sliding-window, window: 0}"));
+    var invalid = Cli.run("validate", bad.toString(), "--plugins", Cli.examplePlugins().toString());
+    assertEquals(2, invalid.exit(), invalid.toString());
+    assertTrue(invalid.err().contains("window must be >= 1, got 0"), invalid.err());
+
+    Path good = Files.writeString(dir.resolve("good.yaml"), recipe.formatted(dir.resolve("run"), "{uses: sliding-window, window: 4}"));
+    var cli = Cli.run("run", good.toString(), "--plugins", Cli.examplePlugins().toString());
+    assertEquals(0, cli.exit(), cli.toString());
+    String config = Files.readString(dir.resolve("run/pretrain/model/config.json"));
+    assertTrue(config.matches("(?s).*\"align4j_attention\" : \\{\\s*\"uses\" : \"sliding-window\",\\s*\"window\" : 4\\s*}.*"), config);
+    assertTrue(Files.exists(dir.resolve("run/generate/samples")), cli.toString());
+  }
+
   /** Weights scaled up from the 0.02 initialisation, so attention is peaked and a narrower window changes the logits. */
   private static LanguageModel sharpened(LanguageModel m) {
     try (NoGradGuard g = new NoGradGuard()) {
