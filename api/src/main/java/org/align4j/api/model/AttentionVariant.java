@@ -15,9 +15,10 @@ import org.bytedeco.pytorch.Tensor;
  * <p>Visibility: a query always sees only earlier keys (causal order) allowed by the input's own mask (padding,
  * packed documents, shared prefixes, see {@link ModelInput}). A variant may narrow that further with a
  * {@link Visibility} (a sliding window, say). Variants that do not (the default) run on libtorch's fused causal
- * kernels with nothing added per token. A variant that does is recorded in the model's {@code config.json} (key
- * {@code align4j_attention}: its id and the options it was given), so the model attends the same way wherever it
- * is loaded; loading it needs the variant's plugin.
+ * kernels with nothing added per token. A model made with a variant that does carries it in
+ * {@link ModelConfig#attention} (the pretrain stage puts it there), saved in its {@code config.json} as
+ * {@code align4j_attention} (the id and the options it was given), so the model attends the same way wherever it is
+ * loaded; loading it needs the variant's plugin.
  */
 public interface AttentionVariant<O extends Record> extends Provider<O> {
   /** Number of key/value heads for a model with {@code queryHeads} heads under these options. */
