@@ -91,7 +91,7 @@ class LlamaModelTest {
         }
         w.put(e.getKey(), Tensors.keep(t.clone()));
       }
-      LanguageModel mha = new org.align4j.core.engine.model.LlamaModel(gqa.withKeyValueHeads(4), w, DEVICEcpu());
+      LanguageModel mha = new org.align4j.core.engine.model.LlamaModel(gqa.withKeyValueHeads(4), w, DEVICEcpu(), null);
       Tensor x = ids(new long[] {1, 5, 9, 2, 7, 7, 3}, new long[] {4, 4, 0, 63, 8, 1, 2});
       double d = maxDiff(g.logits(ModelInput.causal(x)), mha.logits(ModelInput.causal(x)));
       assertTrue(d < 1e-5, "GQA vs MHA max diff " + d);

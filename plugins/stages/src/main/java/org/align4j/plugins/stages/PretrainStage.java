@@ -34,7 +34,7 @@ public final class PretrainStage implements Stage<PretrainStage.Options> {
       @Doc("model width d") @Default("128") int hiddenSize,
       @Doc("transformer blocks") @Default("4") int layers,
       @Doc("query heads") @Default("4") int heads,
-      @Doc("how keys/values are shared: {uses: gqa, ...}, mha, mqa") @ComponentKind(AttentionVariant.class)
+      @Doc("attention variant: {uses: gqa, ...}, mha, mqa, or a plugin's") @ComponentKind(AttentionVariant.class)
           @Default("{uses: gqa}") ComponentRef attention,
       @Doc("SwiGLU width; 0: about 8d/3") @Default("0") int intermediateSize,
       @Doc("RoPE theta (Llama 2: 10000, Llama 3: 500000)") @Default("500000.0") double ropeTheta,
@@ -110,14 +110,17 @@ public final class PretrainStage implements Stage<PretrainStage.Options> {
           + " rows of " + o.seqLen() + " tokens; lower seq_len or batch_size, or give a larger corpus");
     }
     var bound = components.resolve(AttentionVariant.class, o.attention());
-    int kv = ((AttentionVariant) bound.provider()).keyValueHeads(o.heads(), bound.options());
+    AttentionVariant variant = bound.provider();
+    int kv = variant.keyValueHeads(o.heads(), bound.options());
+    // recorded in config.json only when it narrows visibility: plain checkpoints stay loadable without the plugin
+    ComponentRef recorded = variant.visibility(bound.options()) == null ? null : o.attention();
     ModelConfig base = ModelConfig.llama(tok.vocabSize(), o.hiddenSize(), o.layers(), o.heads(), kv);
     if (o.intermediateSize() > 0) {
       base = base.withIntermediateSize(o.intermediateSize());
     }
     ModelConfig cfg = new ModelConfig(base.vocabSize(), base.hiddenSize(), base.intermediateSize(), base.numLayers(),
         base.numHeads(), base.numKeyValueHeads(), base.headDim(), 1e-5, o.ropeTheta(), null,
-        Math.max(2048, o.seqLen()), o.tieEmbeddings(), tok.bosId(), List.of(tok.eosId()), 0, "float32");
+        Math.max(2048, o.seqLen()), o.tieEmbeddings(), tok.bosId(), List.of(tok.eosId()), 0, "float32", recorded);
     try (var model = models.create(cfg, ctx.seed())) {
       org.slf4j.LoggerFactory.getLogger(PretrainStage.class).info(
           "pretrain: {} parameters ({} layers, d={}, {} heads, {} kv heads), {} documents -> {} rows of {} tokens",
