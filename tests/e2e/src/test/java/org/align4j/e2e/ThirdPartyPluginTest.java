@@ -17,7 +17,7 @@ import org.align4j.api.model.LanguageModel;
 import org.align4j.api.model.ModelConfig;
 import org.align4j.api.model.ModelInput;
 import org.align4j.core.engine.Tensors;
-import org.align4j.core.inject.RunSettings;
+import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.core.inject.Services;
 import org.align4j.core.metrics.MetricsHub;
 import org.align4j.core.plugin.PluginRegistry;
@@ -103,7 +103,7 @@ class ThirdPartyPluginTest {
    */
   @Test
   void slidingWindowAttentionFromThePluginEqualsExplicitMaskedSoftmax() throws Exception {
-    var services = new Services(PluginRegistry.load(List.of(Cli.examplePlugins())), RunSettings.of(Map.of("threads", 1)),
+    var services = new Services(PluginRegistry.load(List.of(Cli.examplePlugins())), RecipeDefaults.of(Map.of("threads", 1)),
         new MetricsHub());
     Models models = services.get(Models.class);
     Generator generator = services.get(Generator.class);
