@@ -1,6 +1,10 @@
 package org.align4j.core.engine.io;
 
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -18,6 +22,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
+import org.align4j.api.stage.StageContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +84,28 @@ public final class AtomicFiles {
     } finally {
       deleteQuietly(tmp);
     }
+  }
+
+  /**
+   * As {@link #write(Path, Writer)}, through a stream: what a stage's {@link StageContext#writeAtomically} writes.
+   * The stream is buffered; {@code content} may close it (the file is synced and renamed after it returns).
+   */
+  public static void writeStream(Path target, StageContext.FileContent content) throws IOException {
+    write(target, ch -> {
+      OutputStream out = new BufferedOutputStream(new FilterOutputStream(Channels.newOutputStream(ch)) {
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          super.out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+          flush(); // the channel stays open: write() syncs it once content is done
+        }
+      });
+      content.writeTo(out);
+      out.flush();
+    });
   }
 
   public static void writeString(Path target, String text) throws IOException {

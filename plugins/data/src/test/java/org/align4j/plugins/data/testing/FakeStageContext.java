@@ -1,5 +1,6 @@
 package org.align4j.plugins.data.testing;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -10,6 +11,7 @@ import org.align4j.api.Components;
 import org.align4j.api.metrics.Metrics;
 import org.align4j.api.metrics.Progress;
 import org.align4j.api.stage.StageContext;
+import org.align4j.core.engine.io.AtomicFiles;
 
 /** A minimal stage context for tests: outputs under {@code dir}, only the declared ones. */
 public final class FakeStageContext implements StageContext {
@@ -95,5 +97,15 @@ public final class FakeStageContext implements StageContext {
   @Override
   public <T> T service(Class<T> type) {
     return type.cast(services.get(type));
+  }
+
+  @Override
+  public void writeAtomically(Path target, FileContent content) throws IOException {
+    AtomicFiles.writeStream(target, content);
+  }
+
+  @Override
+  public void replaceAtomically(Path source, Path target) throws IOException {
+    AtomicFiles.replace(source, target);
   }
 }
