@@ -64,6 +64,25 @@ public final class AtomicFiles {
 
   /** Writes {@code target} through a synced temporary sibling renamed over it. */
   public static void write(Path target, Writer writer) throws IOException {
+    writeFile(target, tmp -> {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        writer.write(ch);
+      }
+      return null;
+    });
+  }
+
+  /** Writes a whole file at the path it is given; for writers that need a path rather than a channel. */
+  @FunctionalInterface
+  public interface FileWriter<T> {
+    T write(Path file) throws IOException;
+  }
+
+  /**
+   * As {@link #write(Path, Writer)}, for a writer that writes a file at a path of its own choosing: {@code writer}
+   * gets the (existing, empty) temporary sibling of {@code target}; what it returns is returned.
+   */
+  public static <T> T writeFile(Path target, FileWriter<T> writer) throws IOException {
     Path dir = parent(target);
     Path tmp = null;
     try {
@@ -73,12 +92,13 @@ public final class AtomicFiles {
         // temporary files are created owner-only; the file it becomes is as readable as any other output
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
       }
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        writer.write(ch);
+      T result = writer.write(tmp);
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.force(true);
       }
       REAL.rename(tmp, target);
       tmp = null;
+      return result;
     } catch (IOException e) {
       throw failure("cannot write " + target, e, "");
     } finally {
