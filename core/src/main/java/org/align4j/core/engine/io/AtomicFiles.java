@@ -83,15 +83,9 @@ public final class AtomicFiles {
    * gets the (existing, empty) temporary sibling of {@code target}; what it returns is returned.
    */
   public static <T> T writeFile(Path target, FileWriter<T> writer) throws IOException {
-    Path dir = parent(target);
     Path tmp = null;
     try {
-      Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-      if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-        // temporary files are created owner-only; the file it becomes is as readable as any other output
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-      }
+      tmp = createTempSibling(target);
       T result = writer.write(tmp);
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.force(true);
@@ -104,6 +98,21 @@ public final class AtomicFiles {
     } finally {
       deleteQuietly(tmp);
     }
+  }
+
+  /**
+   * A new empty file beside {@code target} (its directory created if needed), hidden and named after it, for a
+   * writer that streams into it and then puts it in place with {@link #replace}; the caller removes it on failure.
+   */
+  public static Path createTempSibling(Path target) throws IOException {
+    Path dir = parent(target);
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+    if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      // temporary files are created owner-only; the file it becomes is as readable as any other output
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+    return tmp;
   }
 
   /**

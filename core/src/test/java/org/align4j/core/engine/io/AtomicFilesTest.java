@@ -144,10 +144,11 @@ class AtomicFilesTest {
     assertTrue(e.getMessage().startsWith("cannot write " + file + ": Input/output error"), e.getMessage());
     assertEquals("old", Files.readString(file));
     assertEquals(List.of("data.parquet", "model"), names(file.getParent()));
-    assertEquals(3L, AtomicFiles.writeFile(file, tmp -> {
+    long rows = AtomicFiles.writeFile(file, tmp -> {
       Files.writeString(tmp, "new");
       return 3L;
-    }));
+    });
+    assertEquals(3L, rows);
     assertEquals("new", Files.readString(file));
     assertEquals(List.of("data.parquet", "model"), names(file.getParent()));
   }
