@@ -74,7 +74,7 @@ public final class AtomicFiles {
 
   /** Writes a whole file at the path it is given; for writers that need a path rather than a channel. */
   @FunctionalInterface
-  public interface FileWriter<T> {
+  public interface PathWriter<T> {
     T write(Path file) throws IOException;
   }
 
@@ -82,7 +82,7 @@ public final class AtomicFiles {
    * As {@link #write(Path, Writer)}, for a writer that writes a file at a path of its own choosing: {@code writer}
    * gets the (existing, empty) temporary sibling of {@code target}; what it returns is returned.
    */
-  public static <T> T writeFile(Path target, FileWriter<T> writer) throws IOException {
+  public static <T> T writeFile(Path target, PathWriter<T> writer) throws IOException {
     Path tmp = null;
     try {
       tmp = createTempSibling(target);
@@ -129,7 +129,7 @@ public final class AtomicFiles {
 
         @Override
         public void close() throws IOException {
-          flush(); // the channel stays open: write() syncs it once content is done
+          flush(); // the channel stays open until content is done; then the file is synced and renamed
         }
       });
       content.writeTo(out);

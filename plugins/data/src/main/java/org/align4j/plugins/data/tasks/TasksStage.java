@@ -178,5 +178,4 @@ public final class TasksStage implements Stage<TasksStage.Options> {
       w.flush();
     });
   }
-
 }
