@@ -47,11 +47,7 @@ final class HfTokenizerJsonWriter {
     split.putObject("pattern").put("Regex", Regexes.LLAMA3);
     split.put("behavior", "Isolated");
     split.put("invert", false);
-    ObjectNode bl = pres.addObject();
-    bl.put("type", "ByteLevel");
-    bl.put("add_prefix_space", false);
-    bl.put("trim_offsets", true);
-    bl.put("use_regex", false);
+    byteLevel(pres.addObject(), false, false);
     ObjectNode post = root.putObject("post_processor");
     post.put("type", "TemplateProcessing");
     String bot = "<|begin_of_text|>";
@@ -67,11 +63,7 @@ final class HfTokenizerJsonWriter {
     st.put("id", bot);
     st.putArray("ids").add(base);
     st.putArray("tokens").add(bot);
-    ObjectNode dec = root.putObject("decoder");
-    dec.put("type", "ByteLevel");
-    dec.put("add_prefix_space", true);
-    dec.put("trim_offsets", true);
-    dec.put("use_regex", true);
+    byteLevel(root.putObject("decoder"), true, true);
     ObjectNode model = root.putObject("model");
     model.put("type", "BPE");
     model.putNull("dropout");
@@ -107,5 +99,13 @@ final class HfTokenizerJsonWriter {
     cfg.put("tokenizer_class", "PreTrainedTokenizerFast");
     files.write(outDir.resolve("tokenizer_config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
     return json;
+  }
+
+  /** A ByteLevel pre-tokenizer or decoder (the released file has one of each, with other settings). */
+  private static void byteLevel(ObjectNode n, boolean addPrefixSpace, boolean useRegex) {
+    n.put("type", "ByteLevel");
+    n.put("add_prefix_space", addPrefixSpace);
+    n.put("trim_offsets", true);
+    n.put("use_regex", useRegex);
   }
 }
