@@ -21,7 +21,7 @@ import org.align4j.api.engine.Models;
 import org.align4j.api.model.AttentionVariant;
 import org.align4j.api.model.LanguageModel;
 import org.align4j.api.model.ModelConfig;
-import org.align4j.core.engine.io.AtomicFiles;
+import org.align4j.toolkit.io.AtomicFiles;
 import org.align4j.core.engine.io.SafeTensors;
 import org.align4j.core.engine.model.ConfigJson;
 import org.align4j.core.engine.model.LlamaModel;

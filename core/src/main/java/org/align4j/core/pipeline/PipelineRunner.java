@@ -26,7 +26,7 @@ import org.align4j.api.metrics.MetricsSinkProvider;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.core.Versions;
-import org.align4j.core.engine.io.AtomicFiles;
+import org.align4j.toolkit.io.AtomicFiles;
 import org.align4j.core.inject.Services;
 import org.align4j.core.metrics.MetricsHub;
 import org.align4j.core.plugin.PluginRegistry;

@@ -1,5 +1,6 @@
 package org.align4j.testkit;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -11,6 +12,7 @@ import org.align4j.api.metrics.Metrics;
 import org.align4j.api.metrics.Progress;
 import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.api.stage.StageContext;
+import org.align4j.toolkit.io.AtomicFiles;
 
 /** A minimal stage context for tests: outputs under {@code dir}, only the declared ones. */
 public final class FakeStageContext implements StageContext {
@@ -96,5 +98,15 @@ public final class FakeStageContext implements StageContext {
   @Override
   public <T> T service(Class<T> type) {
     return type.cast(services.get(type));
+  }
+
+  @Override
+  public void writeAtomically(Path target, FileContent content) throws IOException {
+    AtomicFiles.writeStream(target, content);
+  }
+
+  @Override
+  public void replaceAtomically(Path source, Path target) throws IOException {
+    AtomicFiles.replace(source, target);
   }
 }

@@ -82,7 +82,7 @@ public final class CountWordsStage implements Stage<CountWordsStage.Options> {
         }
         state.setProperty("line", Integer.toString(line + 1));
         state.setProperty("words", Long.toString(words));
-        save(state, ckpt);
+        save(ctx, state, ckpt);
         p.advance(1);
         ctx.metrics().scalar("words", words, line + 1);
       }
@@ -107,11 +107,8 @@ public final class CountWordsStage implements Stage<CountWordsStage.Options> {
     }
   }
 
-  private static void save(Properties p, Path file) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (var w = Files.newBufferedWriter(tmp)) {
-      p.store(w, null);
-    }
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  /** The resume position, written atomically so that a kill mid-write leaves the previous one. */
+  private static void save(StageContext ctx, Properties p, Path file) throws IOException {
+    ctx.writeAtomically(file, out -> p.store(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), null));
   }
 }

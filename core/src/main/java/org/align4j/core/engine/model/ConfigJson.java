@@ -18,7 +18,7 @@ import org.align4j.api.Align4jException;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.model.ModelConfig;
 import org.align4j.api.model.RopeScaling;
-import org.align4j.core.engine.io.AtomicFiles;
+import org.align4j.toolkit.io.AtomicFiles;
 
 /** Reads and writes Hugging Face {@code config.json} for {@code LlamaForCausalLM}. */
 public final class ConfigJson {

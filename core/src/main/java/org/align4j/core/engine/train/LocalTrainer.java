@@ -23,7 +23,7 @@ import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
 import org.align4j.api.engine.TrainingDivergedException;
 import org.align4j.api.loss.LossResult;
-import org.align4j.core.engine.io.AtomicFiles;
+import org.align4j.toolkit.io.AtomicFiles;
 import org.align4j.core.engine.io.SafeTensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;

@@ -272,7 +272,7 @@ public final class DpoStage implements Stage<DpoStage.Options> {
       models.save(policy, out);
       StageFiles.copyTokenizer(tokPath, out);
     }
-    StageFiles.writeJson(ctx.output("eval"), report);
+    StageFiles.writeJson(ctx, ctx.output("eval"), report);
   }
 
   private static List<Preferences.Encoded> encode(List<Preferences.Pair> pairs, ChatFormat format, Tokenizer tok,

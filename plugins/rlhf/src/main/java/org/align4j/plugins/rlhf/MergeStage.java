@@ -178,7 +178,7 @@ public final class MergeStage implements Stage<MergeStage.Options> {
       if (o.method().equals("slerp")) {
         meta.put("t", o.t());
       }
-      StageFiles.writeJson(out.resolve("merge.json"), meta);
+      StageFiles.writeJson(ctx, out.resolve("merge.json"), meta);
     } finally {
       for (LanguageModel m : loaded) {
         m.close();

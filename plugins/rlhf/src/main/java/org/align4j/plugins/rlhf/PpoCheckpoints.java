@@ -15,6 +15,7 @@ import org.align4j.api.Align4jException;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.model.LanguageModel;
+import org.align4j.api.stage.StageContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +41,13 @@ final class PpoCheckpoints {
     boolean stoppedEarly;
   }
 
+  private final StageContext ctx;
   private final Path root;
   private final Models models;
 
-  PpoCheckpoints(Path root, Models models) {
+  /** Checkpoints under {@code root}, a directory in the stage's work directory. */
+  PpoCheckpoints(StageContext ctx, Path root, Models models) {
+    this.ctx = ctx;
     this.root = root;
     this.models = models;
   }
@@ -91,9 +95,8 @@ final class PpoCheckpoints {
     j.put("evals_since_best", s.evalsSinceBest);
     j.put("history", s.history);
     j.put("evals", s.evals);
-    StageFiles.writeJson(tmp.resolve("state.json"), j);
-    deleteTree(target);
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    StageFiles.writeJson(ctx, tmp.resolve("state.json"), j);
+    ctx.replaceAtomically(tmp, target);
     List<Path> all = list();
     for (int i = 0; i < all.size() - 2; i++) {
       deleteTree(all.get(i));
@@ -143,8 +146,7 @@ final class PpoCheckpoints {
     Path tmp = root.resolve(".tmp-best");
     deleteTree(tmp);
     models.save(policy, tmp, EXACT);
-    deleteTree(root.resolve("best"));
-    Files.move(tmp, root.resolve("best"), StandardCopyOption.ATOMIC_MOVE);
+    ctx.replaceAtomically(tmp, root.resolve("best")); // the previous best stays until the new one is whole
   }
 
   Path best() {

@@ -238,7 +238,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
     Reward reward = createReward(o.reward());
     Reward truth = o.trueReward() == null ? null : createReward(o.trueReward());
     Path ckptRoot = ctx.workDir().resolve("checkpoints");
-    PpoCheckpoints checkpoints = new PpoCheckpoints(ckptRoot, models);
+    PpoCheckpoints checkpoints = new PpoCheckpoints(ctx, ckptRoot, models);
     Path resumeFrom = checkpoints.latest();
     long seed = ctx.seed();
     try (LanguageModel policy = models.load(resumeFrom != null ? resumeFrom.resolve("policy") : policyDir);
@@ -297,7 +297,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
         models.save(policy, out);
       }
       StageFiles.copyTokenizer(StageFiles.tokenizerPath(ctx, policyDir), out);
-      StageFiles.writeJson(ctx.output("report"), report(state, o, prompts.size()));
+      StageFiles.writeJson(ctx, ctx.output("report"), report(state, o, prompts.size()));
     } finally {
       close(reward);
       close(truth);

@@ -272,7 +272,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     report.put("kept_from_previous", fromPrevious);
     report.put("previous_replaced_new", replaced);
     report.put("rows", out.size());
-    StageFiles.writeJson(ctx.output("report"), report);
+    StageFiles.writeJson(ctx, ctx.output("report"), report);
     for (var e : report.entrySet()) {
       if (e.getValue() instanceof Number v) {
         ctx.metrics().scalar("rs/" + e.getKey(), v.doubleValue(), 0);

@@ -254,10 +254,10 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       meta.put("chat_format", formatId);
       meta.put("max_len", o.maxLen());
       meta.put("trained_by", "align4j reward-model stage");
-      StageFiles.writeJson(out.resolve(StageFiles.REWARD_META), meta);
-      StageFiles.writeJson(out.resolve("reward_model_eval.json"), report);
+      StageFiles.writeJson(ctx, out.resolve(StageFiles.REWARD_META), meta);
+      StageFiles.writeJson(ctx, out.resolve("reward_model_eval.json"), report);
     }
-    StageFiles.writeJson(ctx.output("eval"), report);
+    StageFiles.writeJson(ctx, ctx.output("eval"), report);
   }
 
   private static List<Preferences.Encoded> encode(List<Preferences.Pair> pairs, ChatFormat format, Tokenizer tok,

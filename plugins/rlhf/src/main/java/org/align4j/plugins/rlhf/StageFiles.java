@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -68,17 +67,9 @@ final class StageFiles {
     Tokenizers.copyFiles(tokenizer, modelDir);
   }
 
-  /** Writes {@code value} as pretty JSON to {@code file} atomically (temporary file, then rename). */
-  static void writeJson(Path file, Object value) throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
-    try {
-      JSON.writeValue(tmp.toFile(), value);
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+  /** Writes {@code value} as pretty JSON to {@code file}, a file of the stage's, atomically (see {@link StageContext#writeAtomically}). */
+  static void writeJson(StageContext ctx, Path file, Object value) throws IOException {
+    ctx.writeAtomically(file, out -> JSON.writeValue(out, value));
   }
 
   static Map<String, Object> readJson(Path file) {

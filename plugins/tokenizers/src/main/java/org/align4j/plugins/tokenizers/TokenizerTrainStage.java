@@ -74,7 +74,7 @@ public final class TokenizerTrainStage implements Stage<TokenizerTrainStage.Opti
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
     TokenizerTrainer.Summary s = TokenizerTrainer.train(List.of(ctx.input("corpus")), ctx.output("tokenizer"), o.toConfig(),
-        p -> ctx.service(DatasetStore.class).rows(p));
+        p -> ctx.service(DatasetStore.class).rows(p), (file, content) -> ctx.writeAtomically(file, out -> out.write(content)));
     ctx.metrics().scalar("tokenizer/vocab_size", s.vocabSize(), 0);
     ctx.metrics().scalar("tokenizer/merges", s.merges(), 0);
   }

@@ -1,4 +1,4 @@
-package org.align4j.core.engine.io;
+package org.align4j.toolkit.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -132,6 +132,46 @@ class AtomicFilesTest {
     assertTrue(e.getMessage().startsWith("cannot write " + file + ": No space left on device"), e.getMessage());
     assertEquals("old", Files.readString(file));
     assertEquals(List.of("model", "run.json"), names(file.getParent()));
+  }
+
+  @Test
+  void aFileWriterThatFailsLeavesTheOldContentAndNoTemporaryFile() throws Exception {
+    Path file = Files.writeString(dir.resolve("run/data.parquet"), "old");
+    var e = assertThrows(IOException.class, () -> AtomicFiles.writeFile(file, tmp -> {
+      Files.writeString(tmp, "partial");
+      throw new IOException("Input/output error");
+    }));
+    assertTrue(e.getMessage().startsWith("cannot write " + file + ": Input/output error"), e.getMessage());
+    assertEquals("old", Files.readString(file));
+    assertEquals(List.of("data.parquet", "model"), names(file.getParent()));
+    long rows = AtomicFiles.writeFile(file, tmp -> {
+      Files.writeString(tmp, "new");
+      return 3L;
+    });
+    assertEquals(3L, rows);
+    assertEquals("new", Files.readString(file));
+    assertEquals(List.of("data.parquet", "model"), names(file.getParent()));
+  }
+
+  @Test
+  void aStreamWriteThatFailsLeavesTheOldContentAndNoTemporaryFile() throws Exception {
+    Path file = Files.writeString(dir.resolve("run/state.json"), "old");
+    var e = assertThrows(IOException.class, () -> AtomicFiles.writeStream(file, out -> {
+      out.write(new byte[200_000]);
+      throw new IOException("No space left on device");
+    }));
+    assertTrue(e.getMessage().startsWith("cannot write " + file + ": No space left on device"), e.getMessage());
+    assertEquals("old", Files.readString(file));
+    assertEquals(List.of("model", "state.json"), names(file.getParent()));
+  }
+
+  @Test
+  void aStringWriteThatCannotBeRenamedInLeavesWhatIsThereAndNoTemporaryFile() throws Exception {
+    // a non-empty directory where the file should go: the rename over it fails after the content is written
+    var e = assertThrows(IOException.class, () -> AtomicFiles.writeString(target, "new"));
+    assertTrue(e.getMessage().startsWith("cannot write " + target + ": "), e.getMessage());
+    assertEquals("old config", Files.readString(target.resolve("config.json")));
+    assertEquals(List.of("model"), names(target.getParent()));
   }
 
   static List<String> names(Path d) throws IOException {

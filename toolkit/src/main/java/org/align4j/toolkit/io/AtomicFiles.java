@@ -1,6 +1,10 @@
-package org.align4j.core.engine.io;
+package org.align4j.toolkit.io;
 
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -18,6 +22,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
+import org.align4j.api.stage.StageContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,26 +64,77 @@ public final class AtomicFiles {
 
   /** Writes {@code target} through a synced temporary sibling renamed over it. */
   public static void write(Path target, Writer writer) throws IOException {
-    Path dir = parent(target);
-    Path tmp = null;
-    try {
-      Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-      if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-        // temporary files are created owner-only; the file it becomes is as readable as any other output
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-      }
+    writeFile(target, tmp -> {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         writer.write(ch);
+      }
+      return null;
+    });
+  }
+
+  /** Writes a whole file at the path it is given; for writers that need a path rather than a channel. */
+  @FunctionalInterface
+  public interface PathWriter<T> {
+    T write(Path file) throws IOException;
+  }
+
+  /**
+   * As {@link #write(Path, Writer)}, for a writer that writes a file at a path of its own choosing: {@code writer}
+   * gets the (existing, empty) temporary sibling of {@code target}; what it returns is returned.
+   */
+  public static <T> T writeFile(Path target, PathWriter<T> writer) throws IOException {
+    Path tmp = null;
+    try {
+      tmp = createTempSibling(target);
+      T result = writer.write(tmp);
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.force(true);
       }
       REAL.rename(tmp, target);
       tmp = null;
+      return result;
     } catch (IOException e) {
       throw failure("cannot write " + target, e, "");
     } finally {
       deleteQuietly(tmp);
     }
+  }
+
+  /**
+   * A new empty file beside {@code target} (its directory created if needed), hidden and named after it, for a
+   * writer that streams into it and then puts it in place with {@link #replace}; the caller removes it on failure.
+   */
+  public static Path createTempSibling(Path target) throws IOException {
+    Path dir = parent(target);
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+    if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      // temporary files are created owner-only; the file it becomes is as readable as any other output
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+    return tmp;
+  }
+
+  /**
+   * As {@link #write(Path, Writer)}, through a stream: what a stage's {@link StageContext#writeAtomically} writes.
+   * The stream is buffered; {@code content} may close it (the file is synced and renamed after it returns).
+   */
+  public static void writeStream(Path target, StageContext.FileContent content) throws IOException {
+    write(target, ch -> {
+      OutputStream out = new BufferedOutputStream(new FilterOutputStream(Channels.newOutputStream(ch)) {
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          super.out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+          flush(); // the channel stays open until content is done; then the file is synced and renamed
+        }
+      });
+      content.writeTo(out);
+      out.flush();
+    });
   }
 
   public static void writeString(Path target, String text) throws IOException {
