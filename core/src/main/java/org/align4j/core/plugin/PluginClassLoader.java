@@ -22,6 +22,13 @@ final class PluginClassLoader extends URLClassLoader {
       "org.align4j.toolkit.",
       "org.bytedeco.",
       "org.apache.arrow.",
+      // What arrow-vector brings onto a plugin's compile class path through align4j-api (Arrow's Schema and
+      // Field need it at run time): shared, so a plugin that compiles against the API also runs. Other Jackson
+      // modules (dataformats) are not shared; a plugin bundles those.
+      "com.fasterxml.jackson.core.",
+      "com.fasterxml.jackson.databind.",
+      "com.fasterxml.jackson.annotation.",
+      "com.fasterxml.jackson.datatype.jsr310.",
       "jakarta.inject.",
       "org.slf4j.",
       "org.apache.logging.log4j.");

@@ -110,9 +110,48 @@ public final class PluginRegistry {
       return;
     }
     var loader = new PluginClassLoader("align4j-plugin:" + plugin.getFileName(), urls, app);
+    String unresolved = unresolvedClass(jars, loader);
+    if (unresolved != null) {
+      problem("plugin " + plugin + " refused: " + unresolved + "; bundle the library that holds it (put the plugin's"
+          + " jar and its libraries' jars in one sub-directory of the plugin directory)");
+      closeQuietly(loader);
+      return;
+    }
     loaders.add(loader);
     for (Class<? extends Provider> kind : ProviderKinds.all()) {
       collect(kind, loader, plugin.toString());
+    }
+  }
+
+  /** Why a class the plugin's providers reach cannot be loaded, or null when every one resolves. */
+  private static String unresolvedClass(List<Path> jars, PluginClassLoader loader) {
+    var providers = new java.util.LinkedHashSet<String>();
+    try {
+      for (Class<? extends Provider> kind : ProviderKinds.all()) {
+        var en = loader.getResources("META-INF/services/" + kind.getName());
+        while (en.hasMoreElements()) {
+          try (var in = en.nextElement().openStream()) {
+            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\\R")) {
+              String name = line.replaceFirst("#.*", "").trim();
+              if (!name.isEmpty()) {
+                providers.add(name);
+              }
+            }
+          }
+        }
+      }
+      var missing = PluginLinkCheck.firstMissing(jars, providers, loader);
+      return missing == null ? null : missing.describe();
+    } catch (IOException e) {
+      return "cannot read its classes: " + e.getMessage();
+    }
+  }
+
+  private static void closeQuietly(PluginClassLoader loader) {
+    try {
+      loader.close();
+    } catch (IOException e) {
+      LOG.debug("closing the class loader of a refused plugin", e);
     }
   }
 

@@ -18,6 +18,12 @@ public final class JarBuilder {
   private JarBuilder() {}
 
   public static Path build(Path jar, Map<String, String> sources, Map<String, String> resources) throws IOException {
+    return build(jar, sources, resources, java.util.Set.of());
+  }
+
+  /** As {@link #build(Path, Map, Map)}, leaving the compiled classes named in {@code leftOut} out of the jar. */
+  public static Path build(Path jar, Map<String, String> sources, Map<String, String> resources,
+      java.util.Set<String> leftOut) throws IOException {
     Path work = Files.createTempDirectory("jarbuilder");
     Path src = Files.createDirectories(work.resolve("src"));
     Path classes = Files.createDirectories(work.resolve("classes"));
@@ -39,7 +45,11 @@ public final class JarBuilder {
     try (OutputStream os = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(os)) {
       try (Stream<Path> s = Files.walk(classes)) {
         for (Path p : s.filter(Files::isRegularFile).toList()) {
-          out.putNextEntry(new JarEntry(classes.relativize(p).toString().replace('\\', '/')));
+          String entry = classes.relativize(p).toString().replace('\\', '/');
+          if (leftOut.contains(entry.substring(0, entry.length() - ".class".length()).replace('/', '.'))) {
+            continue;
+          }
+          out.putNextEntry(new JarEntry(entry));
           out.write(Files.readAllBytes(p));
           out.closeEntry();
         }

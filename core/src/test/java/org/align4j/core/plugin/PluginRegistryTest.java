@@ -107,4 +107,38 @@ class PluginRegistryTest {
     assertTrue(r.loadErrors().get(0).contains("truncated.jar") && r.loadErrors().get(0).contains("not a readable jar"),
         r.loadErrors().toString());
   }
+
+  @Test
+  void aPluginWhoseClassesDoNotResolveIsRefusedNamingJarAndClassBeforeAnyStageRuns() throws Exception {
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    // compiled against m.Helper, packed without it: linking the stage's method would fail only when it runs
+    JarBuilder.build(plugins.resolve("forgot-a-library.jar"), Map.of(
+            "m.Helper", "package m; public final class Helper { public static String say() { return \"hi\"; } }",
+            "m.UsesHelper", stageSource("m", "UsesHelper", "uses-helper", "return m.Helper.say();")),
+        Map.of("META-INF/services/org.align4j.api.stage.Stage", "m.UsesHelper\n"), java.util.Set.of("m.Helper"));
+    JarBuilder.build(plugins.resolve("whole.jar"), Map.of(
+            "w.Helper", "package w; public final class Helper { public static String say() { return \"hi\"; } }",
+            "w.UsesHelper", stageSource("w", "UsesHelper", "whole", "return w.Helper.say();")),
+        Map.of("META-INF/services/org.align4j.api.stage.Stage", "w.UsesHelper\n"));
+    var r = PluginRegistry.load(List.of(plugins));
+    assertTrue(r.find(Stage.class, "uses-helper").isEmpty(), "a plugin with an unresolvable class is not registered");
+    assertEquals("hi", r.find(Stage.class, "whole").orElseThrow().provider().description());
+    assertEquals(1, r.loadErrors().size(), r.loadErrors().toString());
+    String error = r.loadErrors().get(0);
+    assertTrue(error.contains("forgot-a-library.jar refused: class m.UsesHelper (in forgot-a-library.jar) refers to m.Helper,"),
+        error);
+  }
+
+  @Test
+  void aPluginUsingJacksonThroughTheApiClassPathRuns() throws Exception {
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    // Jackson reaches a plugin's compile class path through align4j-api (arrow-vector); it must be there at run time
+    JarBuilder.build(plugins.resolve("json.jar"), Map.of("j.Json", stageSource("j", "Json", "json",
+            "try { return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(java.util.Map.of(\"a\", 1)); }"
+                + " catch (com.fasterxml.jackson.core.JsonProcessingException e) { throw new IllegalStateException(e); }")),
+        Map.of("META-INF/services/org.align4j.api.stage.Stage", "j.Json\n"));
+    var r = PluginRegistry.load(List.of(plugins));
+    assertEquals(List.of(), r.loadErrors());
+    assertEquals("{\"a\":1}", r.find(Stage.class, "json").orElseThrow().provider().description());
+  }
 }
