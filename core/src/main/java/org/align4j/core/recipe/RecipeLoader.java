@@ -250,7 +250,7 @@ public final class RecipeLoader {
         var pe = registry.find(Stage.class, uses);
         if (pe.isEmpty()) {
           problems.add(new Problem(sm.get("uses").loc(), "unknown stage '" + uses + "'"
-              + Suggest.hint(uses, registry.ids(Stage.class)) + binder.loadErrorNote()));
+              + BundledStages.hint(uses) + Suggest.hint(uses, registry.ids(Stage.class)) + binder.loadErrorNote()));
         } else {
           stage = (Stage<?>) pe.get().provider();
         }

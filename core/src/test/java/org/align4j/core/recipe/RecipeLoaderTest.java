@@ -61,6 +61,21 @@ class RecipeLoaderTest {
   }
 
   @Test
+  void aBundledStageMissingFromTheClassPathNamesItsArtifact() {
+    // core's tests see no bundled plugin, as an embedder with align4j-core alone
+    var e = fail("""
+        name: t
+        stages:
+          - id: a
+            uses: tasks
+        """);
+    var p = e.problems().get(0);
+    assertEquals("r.yaml:4:11", p.location().toString());
+    assertTrue(p.message().contains("unknown stage 'tasks' (a bundled stage of org.align4j:align4j-data, which is not on"
+        + " the class path: add that dependency, or org.align4j:align4j-bundle for every bundled plugin)"), p.message());
+  }
+
+  @Test
   void optionTypoIsReportedAtItsKeyWithSuggestion() {
     var e = fail("""
         name: t
