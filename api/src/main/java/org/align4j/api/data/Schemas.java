@@ -27,6 +27,10 @@ import org.apache.arrow.vector.types.pojo.Schema;
  *   <li>{@link #TEXT}: {@code text: utf8} (plain-text corpora).
  * </ul>
  *
+ * A stage's {@link org.align4j.api.stage.Port} declares the schema it writes or reads; {@link #mismatch} is the
+ * check the recipe validator applies. Inputs declare only the columns they need ({@link #PREFERENCE_PAIRS},
+ * {@link #MESSAGES_ONLY}, {@link #PROMPT_ONLY}).
+ *
  * Generated task rows add the {@link #TASK_FIELDS} ({@code domain, task, reference, check}); a program
  * reward reads them through the toolkit's {@code org.align4j.toolkit.data.Rows#metadata}. Every field is nullable; list items are named
  * {@code item} and message structs have fields {@code role, content}, as pyarrow writes them.
@@ -57,6 +61,10 @@ public final class Schemas {
   public static final String TASK = "task";
   public static final String REFERENCE = "reference";
   public static final String CHECK = "check";
+  /** Preference rows of generated tasks: the domain of the task, and the true rewards of both responses. */
+  public static final String TASK_DOMAIN = "task_domain";
+  public static final String CHOSEN_REWARD = "chosen_reward";
+  public static final String REJECTED_REWARD = "rejected_reward";
 
   /** Llama 2 rating levels, strongest first. */
   public static final List<String> RATINGS =
@@ -138,6 +146,15 @@ public final class Schemas {
 
   public static final Schema TEXT = new Schema(List.of(utf8(TEXT_COLUMN)));
 
+  /** What every reader of preference pairs needs (a stage input's schema): {@code prompt, chosen, rejected}. */
+  public static final Schema PREFERENCE_PAIRS = new Schema(List.of(conversation(PROMPT), utf8(CHOSEN), utf8(REJECTED)));
+
+  /** A conversation as an input reads it: a {@code messages} column. */
+  public static final Schema MESSAGES_ONLY = new Schema(List.of(MESSAGES_FIELD));
+
+  /** Prompts given as a conversation in a {@code prompt} column (samples and preference rows). */
+  public static final Schema PROMPT_ONLY = new Schema(List.of(conversation(PROMPT)));
+
   /** {@code base} plus {@code extra} fields (a field already in {@code base} is kept once). */
   public static Schema extend(Schema base, List<Field> extra) {
     List<Field> fields = new ArrayList<>(base.getFields());
@@ -157,6 +174,100 @@ public final class Schemas {
     }
     md.putAll(metadata);
     return new Schema(schema.getFields(), md);
+  }
+
+  /**
+   * Why a dataset written with {@code written} cannot be read where {@code required} is declared, or null when it
+   * can: every required column must be present (extra columns are fine) with a compatible type. Compatible means
+   * the same type, or one that widens without loss: a narrower integer of the same signedness, a narrower
+   * floating point, {@code utf8} for {@code large_utf8} and back, {@code list} for {@code large_list} and back;
+   * list items compare by type, struct children by name, recursively.
+   */
+  public static String mismatch(Schema required, Schema written) {
+    for (Field need : required.getFields()) {
+      Field have = written.getFields().stream().filter(f -> f.getName().equals(need.getName())).findFirst().orElse(null);
+      if (have == null) {
+        return "no column '" + need.getName() + "'";
+      }
+      String why = fieldMismatch(need, have);
+      if (why != null) {
+        return "column '" + need.getName() + "' " + why;
+      }
+    }
+    return null;
+  }
+
+  private static String fieldMismatch(Field need, Field have) {
+    ArrowType n = need.getType();
+    ArrowType h = have.getType();
+    if (!typeFits(n, h)) {
+      return "is " + describe(have) + ", not " + describe(need);
+    }
+    if (n instanceof ArrowType.List || n instanceof ArrowType.LargeList) {
+      String why = fieldMismatch(need.getChildren().get(0), have.getChildren().get(0));
+      return why == null ? null : "(list item) " + why;
+    }
+    if (n instanceof ArrowType.Struct) {
+      for (Field nc : need.getChildren()) {
+        Field hc = have.getChildren().stream().filter(f -> f.getName().equals(nc.getName())).findFirst().orElse(null);
+        if (hc == null) {
+          return "has no struct field '" + nc.getName() + "'";
+        }
+        String why = fieldMismatch(nc, hc);
+        if (why != null) {
+          return "(struct field '" + nc.getName() + "') " + why;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static boolean typeFits(ArrowType need, ArrowType have) {
+    if (need.equals(have)) {
+      return true;
+    }
+    if (need instanceof ArrowType.Int n && have instanceof ArrowType.Int h) {
+      return n.getIsSigned() == h.getIsSigned() && h.getBitWidth() <= n.getBitWidth();
+    }
+    if (need instanceof ArrowType.FloatingPoint n && have instanceof ArrowType.FloatingPoint h) {
+      return h.getPrecision().compareTo(n.getPrecision()) <= 0;
+    }
+    boolean text = need instanceof ArrowType.Utf8 || need instanceof ArrowType.LargeUtf8;
+    boolean list = need instanceof ArrowType.List || need instanceof ArrowType.LargeList;
+    return text && (have instanceof ArrowType.Utf8 || have instanceof ArrowType.LargeUtf8)
+        || list && (have instanceof ArrowType.List || have instanceof ArrowType.LargeList);
+  }
+
+  /** A field's type as the conventions above write it: {@code list<struct<role: utf8, content: utf8>>}. */
+  public static String describe(Field f) {
+    ArrowType t = f.getType();
+    if (t instanceof ArrowType.List || t instanceof ArrowType.LargeList) {
+      return "list<" + describe(f.getChildren().get(0)) + ">";
+    }
+    if (t instanceof ArrowType.Struct) {
+      var parts = new ArrayList<String>();
+      for (Field c : f.getChildren()) {
+        parts.add(c.getName() + ": " + describe(c));
+      }
+      return "struct<" + String.join(", ", parts) + ">";
+    }
+    if (t instanceof ArrowType.Int i) {
+      return (i.getIsSigned() ? "int" : "uint") + i.getBitWidth();
+    }
+    if (t instanceof ArrowType.FloatingPoint fp) {
+      return switch (fp.getPrecision()) {
+        case HALF -> "float16";
+        case SINGLE -> "float32";
+        case DOUBLE -> "float64";
+      };
+    }
+    if (t instanceof ArrowType.Utf8) {
+      return "utf8";
+    }
+    if (t instanceof ArrowType.Bool) {
+      return "bool";
+    }
+    return t.toString();
   }
 
   /** Whether {@code schema} has a column named {@code name}. */

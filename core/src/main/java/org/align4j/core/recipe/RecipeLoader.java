@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.metrics.MetricsSinkProvider;
+import org.align4j.api.data.Schemas;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.api.stage.Stage;
@@ -425,8 +426,40 @@ public final class RecipeLoader {
             + "' is the stage's own output '" + fromOut + "'; a stage's outputs replace what was there, so it cannot read them"));
       } else if (from == null) {
         checkInputAgainstOutputs(h.id, input, p, refDeps, headers, outputs, problems);
+      } else {
+        checkSchema(h, input, headers.get(from), fromOut, value.loc());
       }
       inputs.put(input, new ResolvedStage.Input(p, from, fromOut));
+    }
+
+    /**
+     * An input fed by another stage's output: when both ports declare dataset shapes, some shape the producer
+     * writes must fit some shape the input accepts.
+     */
+    private void checkSchema(Header h, String input, Header producer, String output, Location at) {
+      if (producer.stage == null) {
+        return;
+      }
+      var accepted = h.stage.inputs().stream().filter(pt -> pt.name().equals(input)).findFirst().map(Port::schemas).orElse(List.of());
+      var written = producer.stage.outputs().stream().filter(pt -> pt.name().equals(output)).findFirst().map(Port::schemas)
+          .orElse(List.of());
+      if (accepted.isEmpty() || written.isEmpty()) {
+        return;
+      }
+      var why = new ArrayList<String>();
+      for (var w : written) {
+        for (var a : accepted) {
+          String m = Schemas.mismatch(a, w);
+          if (m == null) {
+            return;
+          }
+          why.add(m);
+        }
+      }
+      var distinct = List.copyOf(new LinkedHashSet<>(why));
+      problems.add(new Problem(at, "input '" + input + "' of stage '" + h.id + "' (" + h.uses + ") cannot read output '"
+          + output + "' of stage '" + producer.id + "' (" + producer.uses + "): " + (distinct.size() == 1 ? distinct.get(0)
+              : "it fits none of the shapes the input accepts (" + String.join("; ", distinct) + ")")));
     }
 
     /** {@code after: [ids]}: dependencies that no reference expresses. */

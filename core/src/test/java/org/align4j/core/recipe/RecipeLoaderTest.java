@@ -75,6 +75,37 @@ class RecipeLoaderTest {
         + " the class path: add that dependency, or org.align4j:align4j-bundle for every bundled plugin)"), p.message());
   }
 
+  static String pairsRecipe(String output) {
+    return """
+        name: t
+        stages:
+          - id: make
+            uses: test-pairs
+          - id: read
+            uses: test-read-pairs
+            inputs: {pairs: "${stages.make.outputs.%s}"}
+        """.formatted(output);
+  }
+
+  @Test
+  void anInputAcceptsAProducerWhoseSchemaHasItsColumns() {
+    // preference rows fit the text shape; int8 token ids widen to the int32 the other shape reads
+    for (String output : List.of("pairs", "ids")) {
+      var r = load(pairsRecipe(output));
+      assertEquals(List.of("make", "read"), r.stages().stream().map(ResolvedStage::id).toList());
+    }
+  }
+
+  @Test
+  void anInputFedAnIncompatibleSchemaIsAnErrorAtItsLocation() {
+    var e = fail(pairsRecipe("text"));
+    assertEquals(1, e.problems().size(), e.problems().toString());
+    var p = e.problems().get(0);
+    assertEquals("r.yaml:7:21", p.location().toString());
+    assertEquals("input 'pairs' of stage 'read' (test-read-pairs) cannot read output 'text' of stage 'make' (test-pairs):"
+        + " it fits none of the shapes the input accepts (no column 'prompt'; no column 'chosen_ids')", p.message());
+  }
+
   @Test
   void optionTypoIsReportedAtItsKeyWithSuggestion() {
     var e = fail("""

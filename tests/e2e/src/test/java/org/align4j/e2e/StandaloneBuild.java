@@ -32,15 +32,20 @@ final class StandaloneBuild {
   /** Copies {@code tests/<name>} into {@code work} and runs {@code mvn -o package} there; returns the copy. */
   static Path packageProject(String name, Path work) throws Exception {
     Path project = copyTree(Repo.root().resolve("tests").resolve(name), work.resolve(name));
-    Path repo = localRepository(work.resolve("m2"));
-    Path log = work.resolve(name + "-mvn.log");
-    var cmd = List.of(mvn().toString(), "-B", "-q", "-o", "-Dmaven.repo.local=" + repo, "-f",
-        project.resolve("pom.xml").toString(), "package");
+    mvnOffline(project, localRepository(work.resolve("m2")), "package");
+    return project;
+  }
+
+  /** Runs {@code mvn -o GOALS} on {@code project}'s pom against {@code repo}; fails the test unless it succeeds. */
+  static void mvnOffline(Path project, Path repo, String... goals) throws Exception {
+    Path log = project.resolveSibling(project.getFileName() + "-mvn.log");
+    var cmd = new ArrayList<>(List.of(mvn().toString(), "-B", "-q", "-o", "-Dmaven.repo.local=" + repo, "-f",
+        project.resolve("pom.xml").toString()));
+    cmd.addAll(List.of(goals));
     Process p = new ProcessBuilder(cmd).directory(project.toFile()).redirectErrorStream(true)
         .redirectOutput(log.toFile()).start();
-    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "mvn package of " + name + " timed out");
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES), String.join(" ", cmd) + " timed out");
     assertEquals(0, p.exitValue(), String.join(" ", cmd) + "\n" + Files.readString(log));
-    return project;
   }
 
   private static Path mvn() {

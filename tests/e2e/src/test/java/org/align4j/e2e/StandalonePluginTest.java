@@ -46,4 +46,27 @@ class StandalonePluginTest {
     // accents and case folded by the bundled commons-lang3; "au" is shorter than min_length
     assertEquals(Map.of("cafe", 3, "naive", 2, "revoir", 1), new TreeMap<>(counts));
   }
+
+  /** A consumer that imports no BOM and inherits nothing still resolves the API's dependencies, offline. */
+  @Test
+  void theApiPomResolvesOnItsOwn() throws Exception {
+    Path project = Files.createDirectories(dir.resolve("api-consumer"));
+    Files.writeString(project.resolve("pom.xml"), """
+        <project xmlns="http://maven.apache.org/POM/4.0.0">
+          <modelVersion>4.0.0</modelVersion>
+          <groupId>com.example</groupId><artifactId>api-consumer</artifactId><version>1.0.0</version>
+          <dependencies>
+            <dependency><groupId>org.align4j</groupId><artifactId>align4j-api</artifactId><version>0.1.0-SNAPSHOT</version></dependency>
+          </dependencies>
+        </project>
+        """);
+    Path list = dir.resolve("dependencies.txt");
+    StandaloneBuild.mvnOffline(project, StandaloneBuild.localRepository(dir.resolve("m2")),
+        "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:list", "-DoutputFile=" + list);
+    String deps = Files.readString(list);
+    // the Jackson align4j runs with, not the older one arrow-vector's pom asks for
+    String jackson = new ObjectMapper().version().toString();
+    assertTrue(deps.contains("com.fasterxml.jackson.core:jackson-databind:jar:" + jackson), deps);
+    assertTrue(deps.contains("org.apache.arrow:arrow-vector:jar:"), deps);
+  }
 }

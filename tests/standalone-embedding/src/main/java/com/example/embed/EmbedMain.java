@@ -19,6 +19,7 @@ public final class EmbedMain {
     RunResult tasks = check(a4j.stage("tasks")
         .options(Map.of("sft_examples", 10, "eval_prompts", 8, "corpus_documents", 300, "train_prompts", 0,
             "gatt_dialogues", 0, "preference_pairs", 0))
+        .output("corpus_text", "data/corpus.txt")  // plain text: readers tell formats by extension
         .runIn(runDir));
     Path corpus = tasks.output("tasks", "corpus_text");
     RunResult tokenizer = check(a4j.stage("tokenizer-train")

@@ -1,5 +1,6 @@
 package org.align4j.plugins.rlhf;
 
+import org.align4j.api.data.Schemas;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -144,9 +145,10 @@ public final class DpoStage implements Stage<DpoStage.Options> {
   @Override
   public List<Port> inputs() {
     return List.of(Port.required("model", "policy checkpoint to start from (the SFT model)"),
-        Port.required("data", "preferences dataset (prompt, chosen, rejected, [edited], rating, domain)"),
+        Port.required("data", "preferences dataset (prompt, chosen, rejected, [edited], rating, domain)")
+            .withSchema(Schemas.PREFERENCE_PAIRS),
         Port.optional("reference", "frozen reference checkpoint (default: the model input)"),
-        Port.optional("eval_data", "held-out preferences (default: eval_fraction of data)"),
+        Port.optional("eval_data", "held-out preferences (default: eval_fraction of data)").withSchema(Schemas.PREFERENCE_PAIRS),
         Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
   }
 

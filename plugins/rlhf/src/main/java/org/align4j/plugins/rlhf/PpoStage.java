@@ -1,5 +1,6 @@
 package org.align4j.plugins.rlhf;
 
+import org.align4j.api.data.Schemas;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -188,7 +189,8 @@ public final class PpoStage implements Stage<PpoStage.Options> {
   @Override
   public List<Port> inputs() {
     return List.of(Port.required("model", "the policy to start from (e.g. the last rejection-sampling model)"),
-        Port.required("prompts", "conversations (messages or prompt column; a trailing assistant turn is dropped)"),
+        Port.required("prompts", "conversations (messages or prompt column; a trailing assistant turn is dropped)")
+            .withSchema(Schemas.MESSAGES_ONLY, Schemas.PROMPT_ONLY),
         Port.optional("reference", "the frozen reference policy of the KL penalty (default: the starting policy)"),
         Port.optional("value_model", "value model checkpoint (default: the reward's reward model, else the policy"
             + " with a fresh scalar head)"),

@@ -116,7 +116,8 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
   @Override
   public List<Port> inputs() {
     return List.of(Port.required("model", "the policy checkpoint to sample from"),
-        Port.required("prompts", "conversations (messages or prompt column); a trailing assistant turn is dropped"),
+        Port.required("prompts", "conversations (messages or prompt column); a trailing assistant turn is dropped")
+            .withSchema(Schemas.MESSAGES_ONLY, Schemas.PROMPT_ONLY),
         Port.optional("previous", "kept conversations of earlier rounds (this stage's data output)"),
         Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
   }

@@ -1,5 +1,6 @@
 package org.align4j.plugins.rlhf;
 
+import org.align4j.api.data.Schemas;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -148,8 +149,9 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
   @Override
   public List<Port> inputs() {
     return List.of(Port.required("model", "chat (SFT) checkpoint to initialise from"),
-        Port.required("data", "preferences dataset (prompt, chosen, rejected, [edited], rating, domain)"),
-        Port.optional("eval_data", "held-out preferences (default: eval_fraction of data)"),
+        Port.required("data", "preferences dataset (prompt, chosen, rejected, [edited], rating, domain)")
+            .withSchema(Schemas.PREFERENCE_PAIRS),
+        Port.optional("eval_data", "held-out preferences (default: eval_fraction of data)").withSchema(Schemas.PREFERENCE_PAIRS),
         Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
   }
 

@@ -1,5 +1,6 @@
 package org.align4j.plugins.stages;
 
+import org.align4j.api.data.Schemas;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
@@ -78,7 +79,8 @@ public final class SftStage implements Stage<SftStage.Options> {
   @Override
   public List<Port> inputs() {
     return List.of(Port.required("model", "checkpoint directory to start from"),
-        Port.required("data", "conversations dataset (messages ending with the assistant's answer)"),
+        Port.required("data", "conversations dataset (messages ending with the assistant's answer)")
+            .withSchema(Schemas.MESSAGES_ONLY),
         Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
   }
 

@@ -75,7 +75,8 @@ public final class AnnotateStage implements Stage<AnnotateStage.Options> {
 
   @Override
   public List<Port> outputs() {
-    return List.of(Port.required("preferences", "preference rows (TaskSuite.PREFERENCE_SCHEMA)"));
+    return List.of(Port.required("preferences", "preference rows (TaskSuite.PREFERENCE_SCHEMA)")
+        .withSchema(TaskSuite.PREFERENCE_SCHEMA));
   }
 
   @Override

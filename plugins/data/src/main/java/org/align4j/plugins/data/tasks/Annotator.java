@@ -115,9 +115,9 @@ public final class Annotator {
     row.put(Schemas.TASK, metadata.get(Schemas.TASK));
     row.put(Schemas.REFERENCE, reference);
     row.put(Schemas.CHECK, metadata.get(Schemas.CHECK));
-    row.put("task_domain", metadata.get(Schemas.DOMAIN));
-    row.put("chosen_reward", (float) chosenTrue);
-    row.put("rejected_reward", (float) (aFirst ? rb.score() : ra.score()));
+    row.put(Schemas.TASK_DOMAIN, metadata.get(Schemas.DOMAIN));
+    row.put(Schemas.CHOSEN_REWARD, (float) chosenTrue);
+    row.put(Schemas.REJECTED_REWARD, (float) (aFirst ? rb.score() : ra.score()));
     return row;
   }
 }

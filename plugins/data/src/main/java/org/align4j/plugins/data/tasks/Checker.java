@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import org.align4j.api.data.Schemas;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -47,7 +48,7 @@ public final class Checker {
 
   /** Scores {@code response} for the task described by {@code metadata} (a task row's scalar columns). */
   public static RewardResult score(Map<String, String> metadata, String response, Aspect aspect) {
-    String domain = metadata.containsKey("task_domain") ? metadata.get("task_domain") : metadata.get("domain");
+    String domain = metadata.containsKey(Schemas.TASK_DOMAIN) ? metadata.get(Schemas.TASK_DOMAIN) : metadata.get("domain");
     String task = metadata.get("task");
     String checkSpec = metadata.get("check");
     if (domain == null || task == null || checkSpec == null) {

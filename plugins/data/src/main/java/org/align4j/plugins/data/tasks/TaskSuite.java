@@ -64,8 +64,8 @@ public final class TaskSuite {
   public static final Schema PREFERENCE_SCHEMA =
       Schemas.extend(Schemas.PREFERENCES,
           List.of(Schemas.utf8(Schemas.TASK), Schemas.utf8(Schemas.REFERENCE), Schemas.utf8(Schemas.CHECK),
-              Schemas.utf8("task_domain"), Schemas.field("chosen_reward", Schemas.FLOAT32),
-              Schemas.field("rejected_reward", Schemas.FLOAT32)));
+              Schemas.utf8(Schemas.TASK_DOMAIN), Schemas.field(Schemas.CHOSEN_REWARD, Schemas.FLOAT32),
+              Schemas.field(Schemas.REJECTED_REWARD, Schemas.FLOAT32)));
 
   /**
    * Suite configuration.

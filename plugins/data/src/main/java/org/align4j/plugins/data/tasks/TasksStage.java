@@ -112,12 +112,14 @@ public final class TasksStage implements Stage<TasksStage.Options> {
   @Override
   public List<Port> outputs() {
     return List.of(
-        Port.optional("sft", "conversations with reference answers"),
-        Port.optional("eval_prompts", "held-out prompts with task metadata for the task-suite reward"),
-        Port.optional("prompts", "training prompts with task metadata"),
-        Port.optional("gatt", "multi-turn dialogues with their system instruction in `system`"),
-        Port.optional("preferences", "synthetic preference pairs rated by the seeded annotator"),
-        Port.optional("corpus", "plain-text pretraining corpus (Arrow, column text)"),
+        Port.optional("sft", "conversations with reference answers").withSchema(TaskSuite.TASK_SCHEMA),
+        Port.optional("eval_prompts", "held-out prompts with task metadata for the task-suite reward")
+            .withSchema(TaskSuite.TASK_SCHEMA),
+        Port.optional("prompts", "training prompts with task metadata").withSchema(TaskSuite.TASK_SCHEMA),
+        Port.optional("gatt", "multi-turn dialogues with their system instruction in `system`").withSchema(TaskSuite.TASK_SCHEMA),
+        Port.optional("preferences", "synthetic preference pairs rated by the seeded annotator")
+            .withSchema(TaskSuite.PREFERENCE_SCHEMA),
+        Port.optional("corpus", "plain-text pretraining corpus (Arrow, column text)").withSchema(Schemas.TEXT),
         Port.optional("corpus_text", "the corpus as a UTF-8 text file, documents separated by empty lines"));
   }
 

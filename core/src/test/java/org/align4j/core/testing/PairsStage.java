@@ -1,0 +1,39 @@
+package org.align4j.core.testing;
+
+import java.util.List;
+import org.align4j.api.NoOptions;
+import org.align4j.api.data.Schemas;
+import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Stage;
+import org.align4j.api.stage.StageContext;
+
+/** Test stage for the schema check at validation: declares a preference output and a text output. */
+public final class PairsStage implements Stage<NoOptions> {
+  @Override
+  public String id() {
+    return "test-pairs";
+  }
+
+  @Override
+  public Class<NoOptions> optionsType() {
+    return NoOptions.class;
+  }
+
+  @Override
+  public List<Port> inputs() {
+    return List.of();
+  }
+
+  @Override
+  public List<Port> outputs() {
+    return List.of(Port.required("pairs", "preference pairs").withSchema(Schemas.PREFERENCES),
+        Port.required("text", "plain text rows").withSchema(Schemas.TEXT),
+        Port.required("ids", "token ids, int8").withSchema(new org.apache.arrow.vector.types.pojo.Schema(
+            List.of(Schemas.list("chosen_ids", Schemas.INT8), Schemas.list("rejected_ids", Schemas.INT8)))));
+  }
+
+  @Override
+  public void run(StageContext ctx, NoOptions o) {
+    throw new UnsupportedOperationException("only validated in tests");
+  }
+}
