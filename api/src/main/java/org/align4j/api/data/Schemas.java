@@ -185,7 +185,7 @@ public final class Schemas {
    */
   public static String mismatch(Schema required, Schema written) {
     for (Field need : required.getFields()) {
-      Field have = written.getFields().stream().filter(f -> f.getName().equals(need.getName())).findFirst().orElse(null);
+      Field have = named(written.getFields(), need.getName());
       if (have == null) {
         return "no column '" + need.getName() + "'";
       }
@@ -209,7 +209,7 @@ public final class Schemas {
     }
     if (n instanceof ArrowType.Struct) {
       for (Field nc : need.getChildren()) {
-        Field hc = have.getChildren().stream().filter(f -> f.getName().equals(nc.getName())).findFirst().orElse(null);
+        Field hc = named(have.getChildren(), nc.getName());
         if (hc == null) {
           return "has no struct field '" + nc.getName() + "'";
         }
@@ -220,6 +220,10 @@ public final class Schemas {
       }
     }
     return null;
+  }
+
+  private static Field named(List<Field> fields, String name) {
+    return fields.stream().filter(f -> f.getName().equals(name)).findFirst().orElse(null);
   }
 
   private static boolean typeFits(ArrowType need, ArrowType have) {

@@ -82,7 +82,7 @@ class RecipeLoaderTest {
           - id: make
             uses: test-pairs
           - id: read
-            uses: test-read-pairs
+            uses: test-pairs
             inputs: {pairs: "${stages.make.outputs.%s}"}
         """.formatted(output);
   }
@@ -102,7 +102,7 @@ class RecipeLoaderTest {
     assertEquals(1, e.problems().size(), e.problems().toString());
     var p = e.problems().get(0);
     assertEquals("r.yaml:7:21", p.location().toString());
-    assertEquals("input 'pairs' of stage 'read' (test-read-pairs) cannot read output 'text' of stage 'make' (test-pairs):"
+    assertEquals("input 'pairs' of stage 'read' (test-pairs) cannot read output 'text' of stage 'make' (test-pairs):"
         + " it fits none of the shapes the input accepts (no column 'prompt'; no column 'chosen_ids')", p.message());
   }
 
