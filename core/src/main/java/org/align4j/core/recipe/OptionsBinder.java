@@ -149,16 +149,24 @@ public final class OptionsBinder {
    */
   private static String unknownKeyHint(String given, Map<String, RecordComponent> byName, String prefix) {
     String key = snake(given);
+    var inNested = new LinkedHashMap<String, String>(); // inner key -> nested component
     for (var e : byName.entrySet()) {
       if (isNestedRecord(e.getValue().getType())) {
         for (RecordComponent inner : e.getValue().getType().getRecordComponents()) {
-          if (snake(inner.getName()).equals(key)) {
-            return "; did you mean '" + prefix + e.getKey() + "." + key + "'? (" + e.getKey() + ": {" + key + ": ...})";
-          }
+          inNested.putIfAbsent(snake(inner.getName()), e.getKey());
         }
       }
     }
-    return Suggest.nearest(given, byName.keySet()).map(s -> "; did you mean '" + prefix + s + "'?")
+    if (inNested.containsKey(key)) {
+      String nested = inNested.get(key);
+      return "; did you mean '" + prefix + nested + "." + key + "'? (" + nested + ": {" + key + ": ...})";
+    }
+    Optional<String> near = Suggest.nearest(given, byName.keySet());
+    if (near.isPresent()) {
+      return "; did you mean '" + prefix + near.get() + "'?";
+    }
+    return Suggest.nearest(given, inNested.keySet())
+        .map(k -> "; did you mean '" + prefix + inNested.get(k) + "." + k + "'?")
         .orElseGet(() -> Suggest.hint(given, byName.keySet()));
   }
 

@@ -33,7 +33,7 @@ import org.align4j.core.plugin.PluginRegistry;
  *     uses: sft
  *     inputs: {model: ${stages.pretrain.outputs.model}}
  *     outputs: {model: sft/model}
- *     options: {lr: ${vars.lr}}
+ *     options: {optimizer: {lr: ${vars.lr}}}
  *   - repeat: {round: [1, 2, 3]}
  *     carry: {policy: ${stages.sft.outputs.model}}
  *     next: {policy: ${stages.ft-${round}.outputs.model}}
@@ -569,13 +569,13 @@ public final class RecipeLoader {
     Location at = new Location("--set #" + index + " '" + set + "'", 0, 0);
     int eq = set.indexOf('=');
     if (eq <= 0) {
-      problems.add(new Problem(at, "--set expects path=value, e.g. --set stages.sft.options.lr=1e-5"));
+      problems.add(new Problem(at, "--set expects path=value, e.g. --set stages.sft.options.optimizer.lr=1e-5"));
       return;
     }
     String[] path = set.substring(0, eq).trim().split("\\.", -1);
     for (String seg : path) {
       if (seg.isBlank()) {
-        problems.add(new Problem(at, "--set: the path '" + set.substring(0, eq) + "' has an empty part; write e.g. stages.sft.options.lr=1e-5"));
+        problems.add(new Problem(at, "--set: the path '" + set.substring(0, eq) + "' has an empty part; write e.g. stages.sft.options.optimizer.lr=1e-5"));
         return;
       }
     }

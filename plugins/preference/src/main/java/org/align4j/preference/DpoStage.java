@@ -113,11 +113,9 @@ public final class DpoStage implements Stage<DpoStage.Options> {
 
   @Override
   public List<Port> inputs() {
-    return List.of(Port.required("model", "policy checkpoint to start from (the SFT model)"),
-        Port.required("data", "preferences dataset (prompt, chosen, rejected, [edited], rating, domain)"),
+    return List.of(Port.required("model", "policy checkpoint to start from (the SFT model)"), PreferenceTraining.DATA,
         Port.optional("reference", "frozen reference checkpoint (default: the model input)"),
-        Port.optional("eval_data", "held-out preferences (default: eval_fraction of data)"),
-        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
+        PreferenceTraining.EVAL_DATA, PreferenceTraining.TOKENIZER);
   }
 
   @Override

@@ -13,6 +13,7 @@ import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
 import org.align4j.api.loss.Rating;
 import org.align4j.api.metrics.Progress;
+import org.align4j.api.stage.Port;
 import org.align4j.api.stage.StageContext;
 import org.bytedeco.pytorch.Tensor;
 import org.slf4j.Logger;
@@ -27,6 +28,14 @@ final class PreferenceTraining {
   private static final Logger LOG = LoggerFactory.getLogger(PreferenceTraining.class);
 
   private PreferenceTraining() {}
+
+  /** The inputs both stages read besides their starting model. */
+  static final Port DATA = Port.required("data",
+      "preferences dataset (prompt, chosen, rejected, [edited], rating, domain)");
+
+  static final Port EVAL_DATA = Port.optional("eval_data", "held-out preferences (default: eval_fraction of data)");
+
+  static final Port TOKENIZER = Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)");
 
   /**
    * The encoded pairs of a stage.

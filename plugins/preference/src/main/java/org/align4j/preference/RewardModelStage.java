@@ -113,10 +113,8 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
 
   @Override
   public List<Port> inputs() {
-    return List.of(Port.required("model", "chat (SFT) checkpoint to initialise from"),
-        Port.required("data", "preferences dataset (prompt, chosen, rejected, [edited], rating, domain)"),
-        Port.optional("eval_data", "held-out preferences (default: eval_fraction of data)"),
-        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
+    return List.of(Port.required("model", "chat (SFT) checkpoint to initialise from"), PreferenceTraining.DATA,
+        PreferenceTraining.EVAL_DATA, PreferenceTraining.TOKENIZER);
   }
 
   @Override

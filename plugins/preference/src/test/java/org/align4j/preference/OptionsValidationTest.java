@@ -142,11 +142,11 @@ class OptionsValidationTest {
     assertEquals("ranking", o.loss().uses());
     assertEquals("small", o.loss().options().get("margin"));
     assertEquals(1, o.epochs());
-    assertEquals(1e-5, o.lr());
-    assertEquals("cosine", o.schedule());
-    assertEquals(0.1, o.minLrRatio());
-    assertEquals(0.03, o.warmupRatio());
-    assertEquals(5, o.warmupSteps());
+    assertEquals(1e-5, o.optimizer().lr());
+    assertEquals("cosine", o.optimizer().schedule());
+    assertEquals(0.1, o.optimizer().minLrRatio());
+    assertEquals(0.03, o.optimizer().warmupRatio());
+    assertEquals(5, o.optimizer().warmupSteps());
     var d = (DpoStage.Options) Align4j.create().stage("dpo").input("model", dir(tmp.resolve("model"))).input("data", tmp.resolve("d.arrow"))
         .validate(tmp.resolve("run")).stages().get(0).options();
     assertEquals("dpo", d.loss().uses());
