@@ -121,7 +121,7 @@ class PluginsCommandTest {
         String.join("\n", byStage.get("sft")));
     assertTrue(byStage.get("sft").contains("optimizer.lr double default 2.0e-5. peak learning rate"),
         String.join("\n", byStage.get("sft")));
-    assertTrue(byStage.get("pretrain").stream().anyMatch(l -> l.startsWith("optimizer.lr double default 3.0e-3.")));
+    assertTrue(byStage.get("pretrain").stream().anyMatch(l -> l.startsWith("optimizer.lr double default 0.003.")));
     assertTrue(byStage.get("ppo").stream().anyMatch(l -> l.startsWith("optimizer.schedule String default constant.")),
         String.join("\n", byStage.get("ppo")));
     assertTrue(byStage.get("reward-model").stream()
