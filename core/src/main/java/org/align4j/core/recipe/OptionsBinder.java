@@ -198,12 +198,7 @@ public final class OptionsBinder {
         merged.put(k, m.keyLoc(e.getKey()), e.getValue());
       }
     }
-    int before = problems.size();
-    Object o = bind((Class) c.getType(), merged, what, key + ".", problems);
-    if (o == null && problems.size() == before) {
-      problems.add(new Problem(at, what + ": cannot bind option '" + key + "'"));
-    }
-    return o;
+    return bind((Class) c.getType(), merged, what, key + ".", problems);
   }
 
   private Object convert(RecordComponent c, YNode v, String what, Location at, List<Problem> problems) {
