@@ -23,7 +23,7 @@ import org.align4j.toolkit.data.Rows;
  *
  * RunResult one = a4j.stage("sft")
  *     .input("model", base).input("data", conversations)
- *     .option("lr", 2e-5).option("epochs", 2)
+ *     .option("optimizer", Map.of("lr", 2e-5)).option("epochs", 2)
  *     .defaults(Map.of("chat_format", "llama3", "tokenizer", tok))
  *     .runIn(Path.of("/tmp/sft-run"));                  // outputs: /tmp/sft-run/sft/<output>
  * }</pre>
@@ -82,7 +82,7 @@ public final class Align4j {
       this.file = file;
     }
 
-    /** An override, as on the command line: {@code "stages.sft.options.lr=1e-5"}. */
+    /** An override, as on the command line: {@code "stages.sft.options.optimizer.lr=1e-5"}. */
     public RecipeRun set(String assignment) {
       sets.add(assignment);
       return this;

@@ -22,9 +22,10 @@ public interface Trainer {
    * with Adam's moments, across its iterations and checkpoints it with {@link Optimizer#save}): back-propagate
    * yourself, then call {@link Optimizer#step()}.
    *
+   * @param options AdamW, schedule and clipping (a stage's {@code optimizer:} block)
    * @param totalSteps length of the schedule (cosine decay and warm-up ratio refer to it)
    */
-  Optimizer optimizer(Map<String, Tensor> parameters, TrainerOptions options, long totalSteps);
+  Optimizer optimizer(Map<String, Tensor> parameters, OptimizerOptions options, long totalSteps);
 
   /** AdamW with the options' schedule and clipping over fixed parameters. */
   interface Optimizer extends AutoCloseable {

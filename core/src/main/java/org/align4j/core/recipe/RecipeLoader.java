@@ -35,7 +35,7 @@ import org.align4j.core.plugin.PluginRegistry;
  *     uses: sft
  *     inputs: {model: ${stages.pretrain.outputs.model}}
  *     outputs: {model: sft/model}
- *     options: {lr: ${vars.lr}}
+ *     options: {optimizer: {lr: ${vars.lr}}}
  *   - repeat: {round: [1, 2, 3]}
  *     carry: {policy: ${stages.sft.outputs.model}}
  *     next: {policy: ${stages.ft-${round}.outputs.model}}

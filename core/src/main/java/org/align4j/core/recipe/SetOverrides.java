@@ -12,13 +12,13 @@ final class SetOverrides {
     Location at = new Location("--set #" + index + " '" + set + "'", 0, 0);
     int eq = set.indexOf('=');
     if (eq <= 0) {
-      problems.add(new Problem(at, "--set expects path=value, e.g. --set stages.sft.options.lr=1e-5"));
+      problems.add(new Problem(at, "--set expects path=value, e.g. --set stages.sft.options.optimizer.lr=1e-5"));
       return;
     }
     String[] path = set.substring(0, eq).trim().split("\\.", -1);
     for (String seg : path) {
       if (seg.isBlank()) {
-        problems.add(new Problem(at, "--set: the path '" + set.substring(0, eq) + "' has an empty part; write e.g. stages.sft.options.lr=1e-5"));
+        problems.add(new Problem(at, "--set: the path '" + set.substring(0, eq) + "' has an empty part; write e.g. stages.sft.options.optimizer.lr=1e-5"));
         return;
       }
     }

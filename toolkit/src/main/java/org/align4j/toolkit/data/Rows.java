@@ -445,7 +445,7 @@ public final class Rows {
       } else if (o instanceof Map<?, ?> m) {
         Object role = m.get(Schemas.ROLE);
         Object content = m.get(Schemas.CONTENT);
-        out.add(new Message(role == null ? null : role.toString(), content == null ? "" : content.toString()));
+        out.add(Message.fromRow(role == null ? null : role.toString(), content == null ? "" : content.toString()));
       } else {
         throw new IllegalArgumentException("a message must be a {role, content} struct, got " + describe(o));
       }
@@ -459,7 +459,7 @@ public final class Rows {
     for (Message m : messages) {
       Map<String, Object> s = new LinkedHashMap<>();
       s.put(Schemas.ROLE, m.role());
-      s.put(Schemas.CONTENT, m.content());
+      s.put(Schemas.CONTENT, m.rowContent());
       out.add(s);
     }
     return out;

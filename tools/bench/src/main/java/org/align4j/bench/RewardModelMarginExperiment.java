@@ -45,7 +45,7 @@ public final class RewardModelMarginExperiment {
       RunResult rm = Align4j.create().stage("reward-model").id("rm-" + loss)
           .input("model", base).input("data", tmp.resolve("run/tasks/preferences"))
           .option("loss", Map.of("uses", "ranking", "margin", loss))
-          .option("lr", Double.parseDouble(System.getProperty("align4j.lr", "1e-3")))
+          .option("optimizer", Map.of("lr", Double.parseDouble(System.getProperty("align4j.lr", "1e-3"))))
           .option("epochs", Integer.getInteger("align4j.epochs", 2)).option("batch_size", 16)
           .option("eval_fraction", 0.2).option("max_len", 256)
           .defaults(Map.of("threads", 2, "seed", 5, "chat_format", "llama3", "tokenizer",

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
       "",
       "Examples:",
       "  align4j run recipes/quickstart.yaml",
-      "  align4j run recipes/quickstart.yaml --set run_dir=runs/qs2 --set stages.sft.options.lr=1e-4",
+      "  align4j run recipes/quickstart.yaml --set run_dir=runs/qs2 --set stages.sft.options.optimizer.lr=1e-4",
       "  align4j run my-recipe.yaml --plugins ./my-plugins --dry-run",
       "  align4j validate recipes/llama2-chat.yaml",
       "  align4j plugins",

@@ -1,6 +1,5 @@
 package org.align4j.plugins.rlhf;
 
-import org.align4j.api.data.Schemas;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,13 +7,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.align4j.api.Align4jException;
 import org.align4j.api.ComponentKind;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Models;
+import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
 import org.align4j.api.loss.LossResult;
@@ -66,13 +65,9 @@ public final class DpoStage implements Stage<DpoStage.Options> {
           @Default("0.1") double evalFraction,
       @Doc("preference pairs per micro-batch") @Default("4") int batchSize,
       @Doc("micro-batches per optimiser step") @Default("1") int accumulation,
-      @Doc("peak learning rate (Llama 3: 1e-5)") @Default("1.0e-5") double lr,
-      @Doc("constant or cosine") @Default("cosine") String schedule,
-      @Doc("warm-up as a fraction of the steps") @Default("0.03") double warmupRatio,
-      @Doc("minimum warm-up steps") @Default("0") int warmupSteps,
-      @Doc("cosine floor as a fraction of lr") @Default("0.1") double minLrRatio,
-      @Doc("AdamW decoupled weight decay") @Default("0.1") double weightDecay,
-      @Doc("max gradient norm (0: off)") @Default("1.0") double gradClip,
+      @Doc("AdamW and its schedule (Llama 3: lr 1e-5, cosine); keys not given keep these defaults")
+          @Default("{lr: 1.0e-5, schedule: cosine, warmup_ratio: 0.03, warmup_steps: 0, min_lr_ratio: 0.1,"
+              + " weight_decay: 0.1, grad_clip: 1.0}") OptimizerOptions optimizer,
       @Doc("passes over the pairs") @Default("1") int epochs,
       @Doc("optimiser steps (0: from epochs)") @Default("0") long steps,
       @Doc("use at most this many rows (0: all)") @Default("0") int limit,
@@ -89,34 +84,8 @@ public final class DpoStage implements Stage<DpoStage.Options> {
         throw new IllegalArgumentException("mask must be assistant_content, assistant or last_assistant: with all,"
             + " prompt tokens would count");
       }
-      if (maxLen < 8) {
-        throw new IllegalArgumentException("max_len must be >= 8, got " + maxLen);
-      }
-      if (!(evalFraction >= 0 && evalFraction < 1)) {
-        throw new IllegalArgumentException("eval_fraction must be in [0, 1), got " + evalFraction);
-      }
-      if (batchSize < 1 || accumulation < 1) {
-        throw new IllegalArgumentException("batch_size and accumulation must be >= 1, got " + batchSize + ", "
-            + accumulation);
-      }
-      if (!(lr > 0) || Double.isInfinite(lr)) {
-        throw new IllegalArgumentException("lr must be a finite number > 0, got " + lr);
-      }
-      if (!"cosine".equals(schedule) && !"constant".equals(schedule)) {
-        throw new IllegalArgumentException("schedule must be cosine or constant, got " + schedule);
-      }
-      if (!(warmupRatio >= 0 && warmupRatio < 1) || warmupSteps < 0) {
-        throw new IllegalArgumentException("warmup_ratio must be in [0, 1) and warmup_steps >= 0");
-      }
-      if (!(minLrRatio >= 0 && minLrRatio <= 1) || !(weightDecay >= 0) || !(gradClip >= 0)) {
-        throw new IllegalArgumentException("min_lr_ratio must be in [0, 1], weight_decay and grad_clip >= 0");
-      }
-      if (epochs < 1 && steps <= 0) {
-        throw new IllegalArgumentException("give epochs >= 1 or steps >= 1");
-      }
-      if (steps < 0 || limit < 0 || checkpointEvery < 0 || logEvery < 1) {
-        throw new IllegalArgumentException("steps, limit and checkpoint_every must be >= 0 and log_every >= 1");
-      }
+      PreferenceTraining.checkRanges(maxLen, evalFraction, batchSize, accumulation, epochs, steps, limit,
+          checkpointEvery, logEvery);
       ratings = ratings == null ? List.of() : List.copyOf(ratings);
       domains = domains == null ? List.of() : List.copyOf(domains);
       Preferences.ratings(ratings);
@@ -144,12 +113,9 @@ public final class DpoStage implements Stage<DpoStage.Options> {
 
   @Override
   public List<Port> inputs() {
-    return List.of(Port.required("model", "policy checkpoint to start from (the SFT model)"),
-        Port.required("data", "preferences dataset (prompt, chosen, rejected, [edited], rating, domain)")
-            .withSchema(Schemas.PREFERENCE_PAIRS),
+    return List.of(Port.required("model", "policy checkpoint to start from (the SFT model)"), PreferenceTraining.DATA,
         Port.optional("reference", "frozen reference checkpoint (default: the model input)"),
-        Port.optional("eval_data", "held-out preferences (default: eval_fraction of data)").withSchema(Schemas.PREFERENCE_PAIRS),
-        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
+        PreferenceTraining.EVAL_DATA, PreferenceTraining.TOKENIZER);
   }
 
   @Override
@@ -169,29 +135,13 @@ public final class DpoStage implements Stage<DpoStage.Options> {
 
     var filter = new Preferences.Filter(Preferences.ratings(o.ratings()), Set.copyOf(o.domains()), o.preferEdited(),
         false, o.limit());
-    Path data = ctx.input("data");
-    Preferences.Loaded loaded = Preferences.read(store, data, filter);
-    List<Preferences.Pair> trainPairs;
-    List<Preferences.Pair> evalPairs;
-    var evalInput = ctx.optionalInput("eval_data");
-    if (evalInput.isPresent()) {
-      trainPairs = loaded.pairs();
-      evalPairs = Preferences.read(store, evalInput.get(), filter).pairs();
-    } else {
-      var parts = Preferences.split(loaded.pairs(), o.evalFraction(), StageFiles.splitSeed(ctx));
-      evalPairs = parts.get(0);
-      trainPairs = parts.get(1);
-    }
-    Map<String, Long> dropped = new LinkedHashMap<>(loaded.dropped());
-    List<Preferences.Encoded> train = encode(trainPairs, format, tok, o, dropped);
-    List<Preferences.Encoded> eval = encode(evalPairs, format, tok, o, dropped);
-    if (!dropped.isEmpty()) {
-      LOG.warn("dpo: left out {} (filters and max_len)", dropped);
-    }
-    if (train.isEmpty()) {
-      throw new Align4jException(data + ": no preference pairs left to train on after the filters (ratings "
-          + o.ratings() + ", domains " + o.domains() + ", max_len " + o.maxLen() + "); left out: " + dropped);
-    }
+    // only the pair DPO compares: [edited or chosen, rejected]
+    PreferenceTraining.Data data = PreferenceTraining.load(ctx, id(), store, filter, o.evalFraction(), o.maxLen(),
+        p -> Preferences.encode(new Preferences.Pair(p.row(), p.prompt(), List.of(p.responses().get(0), p.rejected()),
+            0, p.rating(), p.domain()), format, tok, o.mask()), Preferences.Encoded::longest);
+    List<Preferences.Encoded> train = data.train();
+    List<Preferences.Encoded> eval = data.eval();
+    Map<String, Long> dropped = data.dropped();
     List<Preferences.Encoded> all = new ArrayList<>(train);
     all.addAll(eval);
 
@@ -222,9 +172,8 @@ public final class DpoStage implements Stage<DpoStage.Options> {
       if (!eval.isEmpty()) {
         report.put("before", evaluate(policy, eval, train.size(), refOf, needsRef, o.batchSize()));
       }
-      TrainerOptions topts = new TrainerOptions(o.lr(), o.schedule(), o.warmupSteps(), o.warmupRatio(),
-          o.minLrRatio(), o.weightDecay(), 0.9, 0.95, 1e-5, o.gradClip(), o.batchSize(), o.accumulation(), o.epochs(),
-          o.steps(), ctx.seed(), o.checkpointEvery(), o.logEvery());
+      TrainerOptions topts = new TrainerOptions(o.optimizer(), o.batchSize(), o.accumulation(), o.epochs(), o.steps(),
+          ctx.seed(), o.checkpointEvery(), o.logEvery());
       Trainer.StepFunction step = s -> {
         int n = s.indices().length;
         List<Preferences.Encoded> batch = new ArrayList<>(n);
@@ -250,14 +199,7 @@ public final class DpoStage implements Stage<DpoStage.Options> {
       };
       Map<String, Tensor> params = new LinkedHashMap<>(policy.parameters());
       params.remove("score.weight");
-      long total = o.steps() > 0 ? o.steps()
-          : ((long) o.epochs() * ((train.size() + o.batchSize() - 1) / o.batchSize()) + o.accumulation() - 1)
-              / o.accumulation();
-      Trainer.TrainResult result;
-      try (Progress p = ctx.progress("dpo", total, "steps")) {
-        result = trainer.train(new Trainer.Job(params, train.size(), step, topts, ctx.workDir().resolve("checkpoints"),
-            ctx.metrics(), p, null));
-      }
+      Trainer.TrainResult result = PreferenceTraining.train(ctx, id(), trainer, params, train.size(), step, topts);
       report.put("steps", result.steps());
       report.put("resumed_from", result.resumedFrom());
       report.put("losses", result.losses());
@@ -275,23 +217,6 @@ public final class DpoStage implements Stage<DpoStage.Options> {
       StageFiles.copyTokenizer(tokPath, out);
     }
     StageFiles.writeJson(ctx, ctx.output("eval"), report);
-  }
-
-  private static List<Preferences.Encoded> encode(List<Preferences.Pair> pairs, ChatFormat format, Tokenizer tok,
-      Options o, Map<String, Long> dropped) {
-    List<Preferences.Encoded> out = new ArrayList<>(pairs.size());
-    for (Preferences.Pair p : pairs) {
-      // only the pair DPO compares: [edited or chosen, rejected]
-      var two = new Preferences.Pair(p.row(), p.prompt(), List.of(p.responses().get(0), p.rejected()), 0, p.rating(),
-          p.domain());
-      Preferences.Encoded e = Preferences.encode(two, format, tok, o.mask());
-      if (e.longest() > o.maxLen()) {
-        dropped.merge("longer than max_len", 1L, Long::sum);
-        continue;
-      }
-      out.add(e);
-    }
-    return out;
   }
 
   /** The evaluation of the policy on held-out pairs ({@link #summarize}). */

@@ -18,8 +18,8 @@ import org.align4j.api.Doc;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
+import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
-import org.align4j.api.engine.TrainerOptions;
 import org.align4j.api.loss.Advantages;
 import org.align4j.api.loss.PolicyLoss;
 import org.align4j.api.loss.PolicyLossProvider;
@@ -78,13 +78,12 @@ public final class PpoStage implements Stage<PpoStage.Options> {
       @Doc("responses per optimiser step (Llama 2: 64)") @Default("16") int miniBatchSize,
       @Doc("passes over each iteration's batch (Llama 2: one gradient step per mini-batch)") @Default("1")
           int ppoEpochs,
-      @Doc("policy learning rate, constant (Llama 2: 1e-6)") @Default("1.0e-6") double lr,
-      @Doc("value model learning rate (default: lr)") Double valueLr,
-      @Doc("AdamW decoupled weight decay (Llama 2: 0.1)") @Default("0.1") double weightDecay,
-      @Doc("AdamW beta1") @Default("0.9") double beta1,
-      @Doc("AdamW beta2 (Llama 2: 0.95)") @Default("0.95") double beta2,
-      @Doc("AdamW epsilon (Llama 2: 1e-5)") @Default("1.0e-5") double eps,
-      @Doc("max gradient norm of each model (Llama 2: 1.0; 0: off)") @Default("1.0") double gradClip,
+      @Doc("the policy's AdamW and schedule, the value model's too but for value_lr (Llama 2: constant lr 1e-6,"
+          + " betas 0.9/0.95, eps 1e-5, weight decay 0.1, grad clip 1.0 for each model); keys not given keep these"
+          + " defaults")
+          @Default("{lr: 1.0e-6, schedule: constant, warmup_ratio: 0.0, warmup_steps: 0, min_lr_ratio: 0.0,"
+              + " betas: [0.9, 0.95], eps: 1.0e-5, weight_decay: 0.1, grad_clip: 1.0}") OptimizerOptions optimizer,
+      @Doc("value model learning rate (default: optimizer.lr)") Double valueLr,
       @Doc("sampling temperature of the rollouts; the ratio and KL use the same tempered distribution; > 0")
           @Default("1.0") double temperature,
       @Doc("nucleus sampling mass of the rollouts (1: off)") @Default("1.0") double topP,
@@ -128,12 +127,8 @@ public final class PpoStage implements Stage<PpoStage.Options> {
       if ("leave_one_out".equals(scoreBaseline) && samplesPerPrompt < 2) {
         throw new IllegalArgumentException("score_baseline leave_one_out needs samples_per_prompt >= 2");
       }
-      if (!(lr > 0) || Double.isInfinite(lr) || (valueLr != null && (!(valueLr > 0) || valueLr.isInfinite()))) {
-        throw new IllegalArgumentException("lr and value_lr must be finite numbers > 0");
-      }
-      if (!(weightDecay >= 0) || !(gradClip >= 0) || !(eps > 0) || !(beta1 >= 0 && beta1 < 1)
-          || !(beta2 >= 0 && beta2 < 1)) {
-        throw new IllegalArgumentException("weight_decay and grad_clip must be >= 0, eps > 0, betas in [0, 1)");
+      if (valueLr != null && (!(valueLr > 0) || valueLr.isInfinite())) {
+        throw new IllegalArgumentException("value_lr must be a finite number > 0, got " + valueLr);
       }
       if (!(temperature > 0) || Double.isInfinite(temperature)) {
         throw new IllegalArgumentException("temperature must be > 0 (PPO samples; greedy rollouts have no ratio to"
@@ -160,8 +155,9 @@ public final class PpoStage implements Stage<PpoStage.Options> {
       }
     }
 
-    TrainerOptions optimizer(double rate) {
-      return TrainerOptions.defaults(rate).withAdamW(weightDecay, beta1, beta2, eps).withGradClip(gradClip);
+    /** The value model's optimiser: the policy's with {@code value_lr}. */
+    OptimizerOptions valueOptimizer() {
+      return valueLr == null ? optimizer : optimizer.withLr(valueLr);
     }
   }
 
@@ -249,10 +245,9 @@ public final class PpoStage implements Stage<PpoStage.Options> {
         LanguageModel value = !loss.usesValues() ? null
             : models.load(resumeFrom != null ? resumeFrom.resolve("value") : valueDir != null ? valueDir : policyDir,
                 Models.LoadOptions.withScoreHead(seed ^ 0x5EEDL));
-        Trainer.Optimizer policyOpt = trainer.optimizer(policy.parameters(), o.optimizer(o.lr()), o.iterations());
+        Trainer.Optimizer policyOpt = trainer.optimizer(policy.parameters(), o.optimizer(), o.iterations());
         Trainer.Optimizer valueOpt = value == null ? null
-            : trainer.optimizer(value.parameters(), o.optimizer(o.valueLr() != null ? o.valueLr() : o.lr()),
-                o.iterations());
+            : trainer.optimizer(value.parameters(), o.valueOptimizer(), o.iterations());
         Progress progress = ctx.progress("ppo", o.iterations(), "iterations")) {
       PpoCheckpoints.State state = new PpoCheckpoints.State();
       if (resumeFrom != null) {

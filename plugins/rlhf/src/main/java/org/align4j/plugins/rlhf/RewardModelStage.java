@@ -1,6 +1,5 @@
 package org.align4j.plugins.rlhf;
 
-import org.align4j.api.data.Schemas;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,13 +7,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.align4j.api.Align4jException;
 import org.align4j.api.ComponentKind;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Models;
+import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
 import org.align4j.api.loss.LossResult;
@@ -73,13 +72,10 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       @Doc("evaluate the initial model on the held-out pairs too") @Default("true") boolean evalBefore,
       @Doc("preference pairs per micro-batch (Llama 2: 512 pairs per batch)") @Default("8") int batchSize,
       @Doc("micro-batches per optimiser step") @Default("1") int accumulation,
-      @Doc("peak learning rate (Llama 2: 1e-5, 5e-6 for 70B)") @Default("1.0e-5") double lr,
-      @Doc("constant or cosine") @Default("cosine") String schedule,
-      @Doc("warm-up as a fraction of the steps (Llama 2: 3%)") @Default("0.03") double warmupRatio,
-      @Doc("minimum warm-up steps (Llama 2: 5)") @Default("5") int warmupSteps,
-      @Doc("cosine floor as a fraction of lr (Llama 2: 10%)") @Default("0.1") double minLrRatio,
-      @Doc("AdamW decoupled weight decay") @Default("0.1") double weightDecay,
-      @Doc("max gradient norm (0: off)") @Default("1.0") double gradClip,
+      @Doc("AdamW and its schedule (Llama 2: lr 1e-5, 5e-6 for 70B; cosine to 10% of lr; warm-up 3% of the steps,"
+          + " at least 5); keys not given keep these defaults")
+          @Default("{lr: 1.0e-5, schedule: cosine, warmup_ratio: 0.03, warmup_steps: 5, min_lr_ratio: 0.1,"
+              + " weight_decay: 0.1, grad_clip: 1.0}") OptimizerOptions optimizer,
       @Doc("passes over the pairs (Llama 2: 1; longer over-fits)") @Default("1") int epochs,
       @Doc("optimiser steps (0: from epochs)") @Default("0") long steps,
       @Doc("use at most this many rows (0: all)") @Default("0") int limit,
@@ -89,38 +85,8 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       if (loss == null) {
         throw new IllegalArgumentException("loss is required, e.g. {uses: ranking, margin: small}");
       }
-      if (maxLen < 8) {
-        throw new IllegalArgumentException("max_len must be >= 8, got " + maxLen);
-      }
-      if (!(evalFraction >= 0 && evalFraction < 1)) {
-        throw new IllegalArgumentException("eval_fraction must be in [0, 1), got " + evalFraction);
-      }
-      if (batchSize < 1 || accumulation < 1) {
-        throw new IllegalArgumentException("batch_size and accumulation must be >= 1, got " + batchSize + ", "
-            + accumulation);
-      }
-      if (!(lr > 0) || Double.isInfinite(lr)) {
-        throw new IllegalArgumentException("lr must be a finite number > 0, got " + lr);
-      }
-      if (!"cosine".equals(schedule) && !"constant".equals(schedule)) {
-        throw new IllegalArgumentException("schedule must be cosine or constant, got " + schedule);
-      }
-      if (!(warmupRatio >= 0 && warmupRatio < 1) || warmupSteps < 0) {
-        throw new IllegalArgumentException("warmup_ratio must be in [0, 1) and warmup_steps >= 0, got " + warmupRatio
-            + ", " + warmupSteps);
-      }
-      if (!(minLrRatio >= 0 && minLrRatio <= 1)) {
-        throw new IllegalArgumentException("min_lr_ratio must be in [0, 1], got " + minLrRatio);
-      }
-      if (!(weightDecay >= 0) || !(gradClip >= 0)) {
-        throw new IllegalArgumentException("weight_decay and grad_clip must be >= 0");
-      }
-      if (epochs < 1 && steps <= 0) {
-        throw new IllegalArgumentException("give epochs >= 1 or steps >= 1");
-      }
-      if (steps < 0 || limit < 0 || checkpointEvery < 0 || logEvery < 1) {
-        throw new IllegalArgumentException("steps, limit and checkpoint_every must be >= 0 and log_every >= 1");
-      }
+      PreferenceTraining.checkRanges(maxLen, evalFraction, batchSize, accumulation, epochs, steps, limit,
+          checkpointEvery, logEvery);
       ratings = ratings == null ? List.of() : List.copyOf(ratings);
       domains = domains == null ? List.of() : List.copyOf(domains);
       Preferences.ratings(ratings); // refuses unknown names
@@ -148,11 +114,8 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
 
   @Override
   public List<Port> inputs() {
-    return List.of(Port.required("model", "chat (SFT) checkpoint to initialise from"),
-        Port.required("data", "preferences dataset (prompt, chosen, rejected, [edited], rating, domain)")
-            .withSchema(Schemas.PREFERENCE_PAIRS),
-        Port.optional("eval_data", "held-out preferences (default: eval_fraction of data)").withSchema(Schemas.PREFERENCE_PAIRS),
-        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
+    return List.of(Port.required("model", "chat (SFT) checkpoint to initialise from"), PreferenceTraining.DATA,
+        PreferenceTraining.EVAL_DATA, PreferenceTraining.TOKENIZER);
   }
 
   @Override
@@ -172,29 +135,12 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
 
     var filter = new Preferences.Filter(Preferences.ratings(o.ratings()), Set.copyOf(o.domains()), o.useEdited(),
         loss.needsRatings(), o.limit());
-    Path data = ctx.input("data");
-    Preferences.Loaded loaded = Preferences.read(store, data, filter);
-    List<Preferences.Pair> trainPairs;
-    List<Preferences.Pair> evalPairs;
-    var evalInput = ctx.optionalInput("eval_data");
-    if (evalInput.isPresent()) {
-      trainPairs = loaded.pairs();
-      evalPairs = Preferences.read(store, evalInput.get(), filter).pairs();
-    } else {
-      var parts = Preferences.split(loaded.pairs(), o.evalFraction(), StageFiles.splitSeed(ctx));
-      evalPairs = parts.get(0);
-      trainPairs = parts.get(1);
-    }
-    Map<String, Long> dropped = new LinkedHashMap<>(loaded.dropped());
-    List<Preferences.Encoded> train = encode(trainPairs, format, tok, o, dropped);
-    List<Preferences.Encoded> eval = encode(evalPairs, format, tok, o, dropped);
-    if (!dropped.isEmpty()) {
-      LOG.warn("reward-model: left out {} (filters and max_len)", dropped);
-    }
-    if (train.isEmpty()) {
-      throw new Align4jException(data + ": no preference rows left to train on after the filters (ratings "
-          + o.ratings() + ", domains " + o.domains() + ", max_len " + o.maxLen() + "); left out: " + dropped);
-    }
+    PreferenceTraining.Data data = PreferenceTraining.load(ctx, id(), store, filter, o.evalFraction(), o.maxLen(),
+        p -> Preferences.encode(p, format, tok, MaskPolicy.ASSISTANT),
+        e -> o.layout() == Layout.PAIRS ? e.longest() : e.sharedLength());
+    List<Preferences.Encoded> train = data.train();
+    List<Preferences.Encoded> eval = data.eval();
+    Map<String, Long> dropped = data.dropped();
     LOG.info("reward-model: {} training pairs, {} held out, layout {}", train.size(), eval.size(), o.layout());
 
     Map<String, Object> report = new LinkedHashMap<>();
@@ -207,9 +153,8 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       if (o.evalBefore() && !eval.isEmpty()) {
         report.put("before", evaluate(model, eval, o));
       }
-      TrainerOptions topts = new TrainerOptions(o.lr(), o.schedule(), o.warmupSteps(), o.warmupRatio(),
-          o.minLrRatio(), o.weightDecay(), 0.9, 0.95, 1e-5, o.gradClip(), o.batchSize(), o.accumulation(), o.epochs(),
-          o.steps(), ctx.seed(), o.checkpointEvery(), o.logEvery());
+      TrainerOptions topts = new TrainerOptions(o.optimizer(), o.batchSize(), o.accumulation(), o.epochs(), o.steps(),
+          ctx.seed(), o.checkpointEvery(), o.logEvery());
       boolean ratings = loss.needsRatings();
       Trainer.StepFunction step = s -> {
         List<Preferences.Encoded> batch = new ArrayList<>(s.indices().length);
@@ -224,14 +169,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       };
       Map<String, Tensor> params = new LinkedHashMap<>(model.parameters());
       params.remove("lm_head.weight"); // a reward model never reads the LM head
-      long total = o.steps() > 0 ? o.steps()
-          : ((long) o.epochs() * ((train.size() + o.batchSize() - 1) / o.batchSize()) + o.accumulation() - 1)
-              / o.accumulation();
-      Trainer.TrainResult result;
-      try (Progress p = ctx.progress("reward-model", total, "steps")) {
-        result = trainer.train(new Trainer.Job(params, train.size(), step, topts, ctx.workDir().resolve("checkpoints"),
-            ctx.metrics(), p, null));
-      }
+      Trainer.TrainResult result = PreferenceTraining.train(ctx, id(), trainer, params, train.size(), step, topts);
       report.put("steps", result.steps());
       report.put("resumed_from", result.resumedFrom());
       if (!result.losses().isEmpty()) {
@@ -260,21 +198,6 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       StageFiles.writeJson(ctx, out.resolve("reward_model_eval.json"), report);
     }
     StageFiles.writeJson(ctx, ctx.output("eval"), report);
-  }
-
-  private static List<Preferences.Encoded> encode(List<Preferences.Pair> pairs, ChatFormat format, Tokenizer tok,
-      Options o, Map<String, Long> dropped) {
-    List<Preferences.Encoded> out = new ArrayList<>(pairs.size());
-    for (Preferences.Pair p : pairs) {
-      Preferences.Encoded e = Preferences.encode(p, format, tok, MaskPolicy.ASSISTANT);
-      int len = o.layout() == Layout.PAIRS ? e.longest() : e.sharedLength();
-      if (len > o.maxLen()) {
-        dropped.merge("longer than max_len", 1L, Long::sum);
-        continue;
-      }
-      out.add(e);
-    }
-    return out;
   }
 
   /**

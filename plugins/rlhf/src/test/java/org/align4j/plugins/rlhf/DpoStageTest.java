@@ -47,7 +47,8 @@ class DpoStageTest {
         .input("model", base).input("data", data)
         .option("loss", Map.of("uses", "dpo", "beta", 0.1, "nll_weight", 0.2))
         .option("reference", reference)
-        .option("lr", 2e-3).option("epochs", 3).option("batch_size", 4).option("eval_fraction", 0.25)
+        .option("optimizer", Map.of("lr", 2e-3)).option("epochs", 3).option("batch_size", 4)
+        .option("eval_fraction", 0.25)
         .option("checkpoint_every", 0)
         .defaults(RewardModelStageTest.defaults()).runIn(tmp.resolve(runDir));
   }
@@ -100,7 +101,8 @@ class DpoStageTest {
     java.util.function.BiFunction<Integer, String, RunResult> run = (failAt, dir) -> Align4j.create().stage("dpo")
         .id("dpo").input("model", base).input("data", data)
         .option("loss", Map.of("uses", "test-flaky-dpo", "fail_at", failAt))
-        .option("lr", 2e-3).option("epochs", 2).option("batch_size", 4).option("eval_fraction", 0.25)
+        .option("optimizer", Map.of("lr", 2e-3)).option("epochs", 2).option("batch_size", 4)
+        .option("eval_fraction", 0.25)
         .option("checkpoint_every", 2)
         .defaults(RewardModelStageTest.defaults()).runIn(tmp.resolve(dir));
     RunResult whole = run.apply(0, "whole");
@@ -139,7 +141,8 @@ class DpoStageTest {
     Path data = Fixtures.writePrefs(tmp.resolve("prefs.arrow"), rows);
     RunResult r = Align4j.create().stage("dpo").id("ipo").input("model", base).input("data", data)
         .option("loss", Map.of("uses", "ipo", "beta", 0.1)).option("reference", "on_the_fly")
-        .option("prefer_edited", true).option("lr", 2e-3).option("steps", 6).option("batch_size", 4)
+        .option("prefer_edited", true).option("optimizer", Map.of("lr", 2e-3)).option("steps", 6)
+        .option("batch_size", 4)
         .option("eval_fraction", 0.25).defaults(RewardModelStageTest.defaults()).runIn(tmp.resolve("run"));
     assertTrue(r.ok(), r.stages().toString());
     Map<String, Object> eval = StageFiles.readJson(tmp.resolve("run/ipo/eval"));

@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.align4j.api.Align4jException;
+import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.core.Align4j;
+import org.align4j.core.plugin.PluginRegistry;
+import org.align4j.core.recipe.OptionsBinder;
 import org.align4j.core.recipe.RecipeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +34,14 @@ class OptionsValidationTest {
     assertTrue(refusal(tmp, "dpo", Map.of("loss", Map.of("uses", "ranking"))).contains("unknown"),
         "a reward-model loss is not a preference loss");
     assertTrue(refusal(tmp, "dpo", Map.of("mask", "all")).contains("prompt tokens would count"));
-    assertTrue(refusal(tmp, "reward-model", Map.of("lr", -1e-5)).contains("lr must be a finite number > 0"));
+    assertTrue(refusal(tmp, "reward-model", Map.of("optimizer", Map.of("lr", -1e-5)))
+        .contains("lr must be a finite number > 0"));
+    assertTrue(refusal(tmp, "reward-model", Map.of("lr", 1e-5)).contains("did you mean 'optimizer.lr'?"),
+        "a training option from before the optimizer block says where it went");
+    String typo = refusal(tmp, "dpo", Map.of("optimizer", Map.of("lr", 1e-5, "shedule", "constant")));
+    assertTrue(typo.contains("unknown option 'optimizer.shedule'") && typo.contains("did you mean 'optimizer.schedule'?"),
+        typo);
+    assertTrue(refusal(tmp, "dpo", Map.of("optimizer", Map.of("betas", List.of(0.9)))).contains("betas must be two"));
     assertTrue(refusal(tmp, "reward-model", Map.of("ratings", List.of("great"))).contains("unknown rating 'great'"));
     assertTrue(refusal(tmp, "reward-model", Map.of("loss", Map.of("uses", "ranking", "margin", "medium")))
         .contains("unknown margin table 'medium'"));
@@ -43,6 +53,26 @@ class OptionsValidationTest {
         0)).contains("samples_per_prompt must be >= 1"));
     assertTrue(refusal(tmp, "rejection-sampling", Map.of("reward", Map.of("uses", "reward-modle")))
         .contains("unknown reward 'reward-modle'"));
+  }
+
+  /** Issue 12 item 2: the optimizer block resolves to the settings each stage trained with before it existed. */
+  @Test
+  void optimizerDefaultsAreEachStagesOwn() {
+    var binder = new OptionsBinder(PluginRegistry.classpath());
+    List<Double> betas = List.of(0.9, 0.95);
+    assertEquals(new OptimizerOptions(1e-5, "cosine", 0.03, 0, 0.1, betas, 1e-5, 0.1, 1.0),
+        binder.bindPlain(DpoStage.Options.class, Map.of(), "dpo").optimizer());
+    assertEquals(new OptimizerOptions(1e-5, "cosine", 0.03, 5, 0.1, betas, 1e-5, 0.1, 1.0),
+        binder.bindPlain(RewardModelStage.Options.class, Map.of(), "reward-model").optimizer());
+    Map<String, Object> reward = Map.of("uses", "test-chars");
+    PpoStage.Options ppo = binder.bindPlain(PpoStage.Options.class, Map.of("reward", reward), "ppo");
+    OptimizerOptions llama2 = new OptimizerOptions(1e-6, "constant", 0, 0, 0, betas, 1e-5, 0.1, 1.0);
+    assertEquals(llama2, ppo.optimizer());
+    assertEquals(llama2, ppo.valueOptimizer(), "value_lr defaults to the policy's lr");
+    PpoStage.Options tuned = binder.bindPlain(PpoStage.Options.class, Map.of("reward", reward,
+        "optimizer", Map.of("lr", 1e-4), "value_lr", 3e-4), "ppo");
+    assertEquals(llama2.withLr(1e-4), tuned.optimizer(), "a partial block keeps the constant schedule");
+    assertEquals(llama2.withLr(3e-4), tuned.valueOptimizer());
   }
 
   /** A bad row fails the stage with the file, row and field named. */
@@ -112,11 +142,11 @@ class OptionsValidationTest {
     assertEquals("ranking", o.loss().uses());
     assertEquals("small", o.loss().options().get("margin"));
     assertEquals(1, o.epochs());
-    assertEquals(1e-5, o.lr());
-    assertEquals("cosine", o.schedule());
-    assertEquals(0.1, o.minLrRatio());
-    assertEquals(0.03, o.warmupRatio());
-    assertEquals(5, o.warmupSteps());
+    assertEquals(1e-5, o.optimizer().lr());
+    assertEquals("cosine", o.optimizer().schedule());
+    assertEquals(0.1, o.optimizer().minLrRatio());
+    assertEquals(0.03, o.optimizer().warmupRatio());
+    assertEquals(5, o.optimizer().warmupSteps());
     var d = (DpoStage.Options) Align4j.create().stage("dpo").input("model", dir(tmp.resolve("model"))).input("data", tmp.resolve("d.arrow"))
         .validate(tmp.resolve("run")).stages().get(0).options();
     assertEquals("dpo", d.loss().uses());

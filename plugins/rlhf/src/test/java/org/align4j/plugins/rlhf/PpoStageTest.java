@@ -46,7 +46,7 @@ class PpoStageTest {
     return Align4j.create().stage("ppo").id("ppo").input("model", model).input("prompts", prompts)
         .option("reward", Map.of("uses", "test-chars", "character", "e"))
         .option("iterations", iterations).option("batch_size", 8).option("mini_batch_size", 4)
-        .option("max_new_tokens", 10).option("lr", 1e-3).option("checkpoint_every", 2)
+        .option("max_new_tokens", 10).option("optimizer", Map.of("lr", 1e-3)).option("checkpoint_every", 2)
         .defaults(RewardModelStageTest.defaults());
   }
 
@@ -86,7 +86,7 @@ class PpoStageTest {
   void raisesAToyReward(@TempDir Path tmp) throws Exception {
     Path base = Fixtures.tinyModel(tmp.resolve("policy"), 6);
     RunResult r = ppo(base, prompts(tmp.resolve("p.arrow"), 16), 24).option("batch_size", 16)
-        .option("checkpoint_every", 0).option("lr", 3e-3).option("value_lr", 3e-3)
+        .option("checkpoint_every", 0).option("optimizer", Map.of("lr", 3e-3)).option("value_lr", 3e-3)
         .option("loss", Map.of("uses", "ppo", "kl_coef", 0.0)).runIn(tmp.resolve("run"));
     assertTrue(r.ok(), r.stages().toString());
     var h = history(tmp.resolve("run"));
@@ -140,7 +140,7 @@ class PpoStageTest {
     java.util.function.Function<Path, RunResult> ppoRun = dir -> a4j.stage("ppo").id("ppo").input("model", base)
         .input("prompts", p).option("reward", Map.of("uses", "test-chars", "character", "e"))
         .option("iterations", 2).option("batch_size", 8).option("mini_batch_size", 4).option("max_new_tokens", 8)
-        .option("lr", 1e-3).defaults(RewardModelStageTest.defaults()).runIn(dir);
+        .option("optimizer", Map.of("lr", 1e-3)).defaults(RewardModelStageTest.defaults()).runIn(dir);
     java.util.function.Function<Path, RunResult> rsRun = dir -> a4j.stage("rejection-sampling").id("rs")
         .input("model", base).input("prompts", p).option("reward", Map.of("uses", "test-chars", "character", "a"))
         .option("samples_per_prompt", 3).option("max_new_tokens", 8).defaults(RewardModelStageTest.defaults())

@@ -53,8 +53,8 @@ class RewardModelStageTest {
     RunResult r = Align4j.create().stage("reward-model").id("rm")
         .input("model", base).input("data", data)
         .option("loss", Map.of("uses", "ranking", "margin", "small"))
-        .option("lr", 3e-3).option("epochs", 4).option("batch_size", 8).option("eval_fraction", 0.25)
-        .option("warmup_steps", 2).option("checkpoint_every", 0)
+        .option("optimizer", Map.of("lr", 3e-3, "warmup_steps", 2)).option("epochs", 4).option("batch_size", 8)
+        .option("eval_fraction", 0.25).option("checkpoint_every", 0)
         .defaults(defaults()).runIn(tmp.resolve("run"));
     assertTrue(r.ok(), r.stages().toString());
     Path model = tmp.resolve("run/rm/model");
@@ -157,7 +157,8 @@ class RewardModelStageTest {
         .input("model", base).input("data", data)
         .option("loss", Map.of("uses", "ranking-multi")).option("layout", "shared_prefix")
         .option("ratings", List.of("significantly_better", "better"))
-        .option("lr", 3e-3).option("epochs", 2).option("batch_size", 4).option("eval_fraction", 0.25)
+        .option("optimizer", Map.of("lr", 3e-3)).option("epochs", 2).option("batch_size", 4)
+        .option("eval_fraction", 0.25)
         .defaults(defaults()).runIn(tmp.resolve("run"));
     assertTrue(r.ok(), r.stages().toString());
     Map<String, Object> eval = StageFiles.readJson(tmp.resolve("run/rm3/eval"));

@@ -12,8 +12,11 @@ import org.align4j.api.text.Tokenizer;
 /**
  * Llama 3: {@code <|begin_of_text|>} then per message
  * {@code <|start_header_id|>{role}<|end_header_id|>\n\n{content.strip()}<|eot_id|>} (the Llama 3.0 chat template of
- * the released tokenizer_config.json); an assistant message that calls a tool ends with {@code <|eom_id|>}
- * (Llama 3.1 prompt format). Contents are encoded as text: special-token strings inside a message never become
+ * the released tokenizer_config.json); an assistant message that calls a tool is
+ * {@code <|python_tag|>{call}<|eom_id|>} and the tool's answer an {@code ipython} message (Meta's Llama 3.1 prompt
+ * format, "Model cards and prompt formats: Llama 3.1", built-in tool calling: the model emits {@code <|python_tag|>},
+ * the call, then {@code <|eom_id|>}; the executor appends {@code <|start_header_id|>ipython<|end_header_id|>\n\n}
+ * with the result and {@code <|eot_id|>}). Contents are encoded as text: special-token strings inside a message never become
  * special ids (as Meta's reference {@code ChatFormat}).
  */
 public final class Llama3ChatFormat implements ChatFormat {
@@ -24,6 +27,7 @@ public final class Llama3ChatFormat implements ChatFormat {
   static final String EOT = "<|eot_id|>";
   static final String EOM = "<|eom_id|>";
   static final String EOTEXT = "<|end_of_text|>";
+  static final String PYTHON_TAG = Message.PYTHON_TAG;
   private static final Set<String> ROLES = Set.of("system", "user", "assistant", "ipython");
 
   @Override
@@ -60,16 +64,22 @@ public final class Llama3ChatFormat implements ChatFormat {
       b.addAll(role, 0, role.length, all);
       b.add(eh, all, true);
       String content = ChatSupport.pyStrip(m.content());
-      int[] body = tok.encode("\n\n" + content);
-      int head = ChatSupport.commonPrefix(body, nl);
-      b.addAll(body, 0, head, all);
-      b.addAll(body, head, body.length, target);
       int end = eot;
       if (m.expectsToolResult()) {
         if (!assistant) {
           throw new Align4jException("llama3 chat format: message " + i + " (" + m.role() + ") expects a tool result; only assistant messages can");
         }
         end = ChatSupport.requireSpecial(tok, EOM, ID + " (tool calls, Llama 3.1)");
+        // the call follows <|python_tag|>, which the model must learn to emit: a target like the call itself
+        b.addAll(nl, 0, nl.length, all);
+        b.add(ChatSupport.requireSpecial(tok, PYTHON_TAG, ID + " (tool calls, Llama 3.1)"), target, true);
+        int[] call = tok.encode(content);
+        b.addAll(call, 0, call.length, target);
+      } else {
+        int[] body = tok.encode("\n\n" + content);
+        int head = ChatSupport.commonPrefix(body, nl);
+        b.addAll(body, 0, head, all);
+        b.addAll(body, head, body.length, target);
       }
       b.add(end, all || (target && policy != MaskPolicy.ASSISTANT_CONTENT), true);
     }
@@ -107,8 +117,8 @@ public final class Llama3ChatFormat implements ChatFormat {
   public String renderText(List<Message> messages, boolean addGenerationPrompt) {
     StringBuilder sb = new StringBuilder(BOT);
     for (Message m : messages) {
-      sb.append(SH).append(m.role()).append(EH).append("\n\n").append(ChatSupport.pyStrip(m.content()))
-          .append(m.expectsToolResult() ? EOM : EOT);
+      sb.append(SH).append(m.role()).append(EH).append("\n\n").append(m.expectsToolResult() ? PYTHON_TAG : "")
+          .append(ChatSupport.pyStrip(m.content())).append(m.expectsToolResult() ? EOM : EOT);
     }
     if (addGenerationPrompt) {
       sb.append(SH).append("assistant").append(EH).append("\n\n");

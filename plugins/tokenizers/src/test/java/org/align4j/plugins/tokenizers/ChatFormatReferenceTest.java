@@ -103,7 +103,7 @@ class ChatFormatReferenceTest {
       throw new java.io.UncheckedIOException(e);
     }
     Llama3ChatFormat f = new Llama3ChatFormat();
-    List<Message> msgs = List.of(Message.user("Weather?"), Message.toolCall("<|python_tag|>weather()"), Message.ipython("sunny"));
+    List<Message> msgs = List.of(Message.user("Weather?"), Message.toolCall("weather()"), Message.ipython("sunny"));
     assertEquals("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nWeather?<|eot_id|>"
         + "<|start_header_id|>assistant<|end_header_id|>\n\n<|python_tag|>weather()<|eom_id|>"
         + "<|start_header_id|>ipython<|end_header_id|>\n\nsunny<|eot_id|>"
@@ -111,6 +111,9 @@ class ChatFormatReferenceTest {
     int[] ids = f.renderPrompt(msgs, tok31);
     assertEquals(128008, tok31.specialId("<|eom_id|>").getAsInt());
     assertTrue(Arrays.stream(ids).anyMatch(x -> x == 128008));
+    // the call starts with the <|python_tag|> id (128010 in Llama 3.1), not with its text
+    assertEquals(128010, tok31.specialId("<|python_tag|>").getAsInt());
+    assertArrayEquals(tok31.encode(f.renderText(msgs, true), false, false, true), ids);
     Tokenizer tok30 = Fixtures.tokenizer(Fixtures.asset("llama3"));
     Align4jException e = assertThrows(Align4jException.class, () -> f.renderPrompt(msgs, tok30));
     assertTrue(e.getMessage().contains("<|eom_id|>"), e.getMessage());
