@@ -2,12 +2,14 @@ package org.align4j.core.plugin;
 
 import java.io.IOException;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -125,13 +127,13 @@ public final class PluginRegistry {
 
   /** Why a class the plugin's providers reach cannot be loaded, or null when every one resolves. */
   private static String unresolvedClass(List<Path> jars, PluginClassLoader loader) {
-    var providers = new java.util.LinkedHashSet<String>();
+    var providers = new LinkedHashSet<String>();
     try {
       for (Class<? extends Provider> kind : ProviderKinds.all()) {
         var en = loader.getResources("META-INF/services/" + kind.getName());
         while (en.hasMoreElements()) {
           try (var in = en.nextElement().openStream()) {
-            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\\R")) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\\R")) {
               String name = line.replaceFirst("#.*", "").trim();
               if (!name.isEmpty()) {
                 providers.add(name);
