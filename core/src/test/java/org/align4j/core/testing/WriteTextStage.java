@@ -5,12 +5,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.align4j.api.Default;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.metrics.Metrics;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 
 /** Test stage: writes {@code text} (prefixed by its optional input's content) to its output; counts runs. */
+@ProviderInfo(id = "write-text")
 public final class WriteTextStage implements Stage<WriteTextStage.Options> {
   public static final AtomicInteger RUNS = new AtomicInteger();
 
@@ -23,16 +25,6 @@ public final class WriteTextStage implements Stage<WriteTextStage.Options> {
   }
 
   @jakarta.inject.Inject Metrics injectedMetrics;
-
-  @Override
-  public String id() {
-    return "write-text";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
 
   @Override
   public List<Port> inputs() {

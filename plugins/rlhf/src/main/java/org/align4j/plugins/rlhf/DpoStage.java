@@ -11,6 +11,7 @@ import org.align4j.api.ComponentKind;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.OptimizerOptions;
@@ -42,6 +43,8 @@ import org.slf4j.LoggerFactory;
  * log-probabilities are computed once per dataset and cached in the work directory ({@code reference: cached}), or
  * by the reference model at every step ({@code on_the_fly}); both give bitwise the same numbers.
  */
+@ProviderInfo(id = "dpo",
+    description = "DPO/IPO against a frozen reference (cached or on the fly), Llama 3 masking and NLL term")
 public final class DpoStage implements Stage<DpoStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(DpoStage.class);
 
@@ -95,21 +98,6 @@ public final class DpoStage implements Stage<DpoStage.Options> {
   @Inject Models models;
   @Inject Trainer trainer;
   @Inject DatasetStore store;
-
-  @Override
-  public String id() {
-    return "dpo";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "DPO/IPO against a frozen reference (cached or on the fly), Llama 3 masking and NLL term";
-  }
 
   @Override
   public List<Port> inputs() {

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.align4j.api.Align4jException;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.engine.Models;
 import org.align4j.api.model.LanguageModel;
 import org.align4j.api.stage.Port;
@@ -27,6 +28,8 @@ import org.bytedeco.pytorch.global.torch;
  * merging of their deltas from a base (trim small deltas, elect a sign per parameter, average the agreeing ones), or
  * spherical interpolation (SLERP) of two.
  */
+@ProviderInfo(id = "merge",
+    description = "model averaging: weighted average, TIES or SLERP of checkpoints of one architecture")
 public final class MergeStage implements Stage<MergeStage.Options> {
   static final int MAX_MODELS = 6;
 
@@ -70,21 +73,6 @@ public final class MergeStage implements Stage<MergeStage.Options> {
   }
 
   @Inject Models models;
-
-  @Override
-  public String id() {
-    return "merge";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "model averaging: weighted average, TIES or SLERP of checkpoints of one architecture";
-  }
 
   @Override
   public List<Port> inputs() {

@@ -14,6 +14,7 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
@@ -58,6 +59,7 @@ import org.slf4j.LoggerFactory;
  * policy, the value model, both optimisers and the metrics so far; generation seeds and mini-batch orders derive
  * from (seed, iteration), so a run killed and resumed ends with bitwise the same weights on the CPU.
  */
+@ProviderInfo(id = "ppo")
 public final class PpoStage implements Stage<PpoStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(PpoStage.class);
 
@@ -165,16 +167,6 @@ public final class PpoStage implements Stage<PpoStage.Options> {
   @Inject Trainer trainer;
   @Inject DatasetStore store;
   @Inject Components components;
-
-  @Override
-  public String id() {
-    return "ppo";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
 
   @Override
   public String description() {

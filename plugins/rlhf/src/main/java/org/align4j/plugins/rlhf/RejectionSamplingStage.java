@@ -15,6 +15,7 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.RowStream;
@@ -44,6 +45,7 @@ import org.slf4j.LoggerFactory;
  * are kept too, the better one per prompt winning (training on the last round alone made Llama 2 forget). Reports
  * the best-of-N curve: the paper's max-minus-median gain grows with N.
  */
+@ProviderInfo(id = "rejection-sampling")
 public final class RejectionSamplingStage implements Stage<RejectionSamplingStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(RejectionSamplingStage.class);
   static final String REWARD = Schemas.REWARD;
@@ -97,16 +99,6 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
   @Inject Generator generator;
   @Inject DatasetStore store;
   @Inject Components components;
-
-  @Override
-  public String id() {
-    return "rejection-sampling";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
 
   @Override
   public String description() {

@@ -11,6 +11,7 @@ import org.align4j.api.ComponentKind;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.OptimizerOptions;
@@ -42,6 +43,7 @@ import org.slf4j.LoggerFactory;
  * ({@code loss: {uses: ranking, margin: small}} for Llama 2's margin loss, {@code ranking-multi} for Llama 3's
  * margin-free ranking over edited &gt; chosen &gt; rejected), evaluated per rating bucket on held-out pairs.
  */
+@ProviderInfo(id = "reward-model")
 public final class RewardModelStage implements Stage<RewardModelStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(RewardModelStage.class);
 
@@ -96,16 +98,6 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
   @Inject Models models;
   @Inject Trainer trainer;
   @Inject DatasetStore store;
-
-  @Override
-  public String id() {
-    return "reward-model";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
 
   @Override
   public String description() {

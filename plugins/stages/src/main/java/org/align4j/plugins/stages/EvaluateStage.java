@@ -14,6 +14,7 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
@@ -29,6 +30,7 @@ import org.align4j.toolkit.data.Rows;
  * mean reward with its standard error per policy and per task, label rates (correct, refusal, unsafe, ...),
  * and, when a baseline is given, the gap between the two with its standard error and z-score.
  */
+@ProviderInfo(id = "evaluate")
 public final class EvaluateStage implements Stage<EvaluateStage.Options> {
   public record Options(
       @Doc("the reward that scores each sample") @ComponentKind(RewardProvider.class) @Default("{uses: task-suite}")
@@ -36,16 +38,6 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
       @Doc("metadata column that groups the table") @Default("task") String groupBy) {}
 
   @Inject Components components;
-
-  @Override
-  public String id() {
-    return "evaluate";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
 
   @Override
   public String description() {

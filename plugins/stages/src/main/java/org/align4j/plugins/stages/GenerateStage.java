@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.Schemas;
@@ -32,6 +33,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * program rewards need). With {@code tools}, a response that calls a tool gets the tool's answer and continues
  * ({@link ToolUse}); the response is then the final answer and {@code transcript} holds the whole exchange.
  */
+@ProviderInfo(id = "generate",
+    description = "samples K responses per prompt from a checkpoint into the samples schema")
 public final class GenerateStage implements Stage<GenerateStage.Options> {
   public record Options(
       @Doc("chat format id (default: defaults.chat_format)") String chatFormat,
@@ -77,21 +80,6 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
   @Inject Models models;
   @Inject Generator generator;
   @Inject DatasetStore store;
-
-  @Override
-  public String id() {
-    return "generate";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "samples K responses per prompt from a checkpoint into the samples schema";
-  }
 
   @Override
   public List<Port> inputs() {

@@ -12,6 +12,7 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
@@ -31,6 +32,7 @@ import org.align4j.api.text.Tokenizer;
  * million parameters). The corpus is a dataset with a {@code text} column or a plain text file (one document
  * per paragraph); documents are wrapped in bos/eos, concatenated and cut into {@code seq_len} rows.
  */
+@ProviderInfo(id = "pretrain", description = "next-token pretraining of a Llama from scratch on a text corpus")
 public final class PretrainStage implements Stage<PretrainStage.Options> {
   public record Options(
       @Doc("model width d") @Default("128") int hiddenSize,
@@ -68,21 +70,6 @@ public final class PretrainStage implements Stage<PretrainStage.Options> {
   @Inject Models models;
   @Inject Trainer trainer;
   @Inject Components components;
-
-  @Override
-  public String id() {
-    return "pretrain";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "next-token pretraining of a Llama from scratch on a text corpus";
-  }
 
   @Override
   public List<Port> inputs() {

@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
@@ -23,26 +24,13 @@ import org.align4j.api.stage.StageContext;
  * Writes the run report: a self-contained HTML page (PNG plots embedded) with the evaluation table and
  * its plot, the training curves from {@code metrics.csv}, per-stage timings and the resolved recipe.
  */
+@ProviderInfo(id = "report",
+    description = "self-contained HTML run report: evaluation table and plots, training curves, timings, recipe")
 public final class ReportStage implements Stage<ReportStage.Options> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public record Options(@Doc("page title (default: the recipe's run directory name)") String title,
       @Doc("metrics plotted as curves (names in metrics.csv)") @Default("[train/loss]") List<String> curves) {}
-
-  @Override
-  public String id() {
-    return "report";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "self-contained HTML run report: evaluation table and plots, training curves, timings, recipe";
-  }
 
   @Override
   public List<Port> inputs() {

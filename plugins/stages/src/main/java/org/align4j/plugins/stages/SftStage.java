@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
  * assistant's tokens, AdamW with cosine schedule and weight decay 0.1. Also Ghost Attention's fine-tuning
  * ({@code mask: last_assistant}) and rejection-sampling fine-tuning (the data is the best samples).
  */
+@ProviderInfo(id = "sft",
+    description = "supervised fine-tuning on conversations: packed rows, loss on assistant tokens, cosine, weight decay")
 public final class SftStage implements Stage<SftStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(SftStage.class);
 
@@ -58,21 +61,6 @@ public final class SftStage implements Stage<SftStage.Options> {
 
   @Inject Models models;
   @Inject Trainer trainer;
-
-  @Override
-  public String id() {
-    return "sft";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "supervised fine-tuning on conversations: packed rows, loss on assistant tokens, cosine, weight decay";
-  }
 
   @Override
   public List<Port> inputs() {

@@ -11,6 +11,7 @@ import java.util.Locale;
 import org.align4j.api.Align4jException;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DataSourceProvider;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
@@ -21,6 +22,7 @@ import org.apache.arrow.vector.ipc.ArrowStreamReader;
  * {@code arrow}: Arrow IPC files ({@code ARROW1} magic) and streams, told apart by content, so a Hugging
  * Face {@code datasets} cache file ({@code data-00000-of-00001.arrow}, an IPC stream) opens directly.
  */
+@ProviderInfo(id = "arrow", description = "Arrow IPC files and streams (Hugging Face datasets cache files)")
 public final class ArrowSource implements DataSourceProvider<ArrowSource.Options> {
   public record Options(
       @Default("raw") @Doc("raw | auto | conversations | preferences") String shape,
@@ -39,21 +41,6 @@ public final class ArrowSource implements DataSourceProvider<ArrowSource.Options
     public static Options defaults() {
       return new Options("raw", "fail", 1024);
     }
-  }
-
-  @Override
-  public String id() {
-    return "arrow";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "Arrow IPC files and streams (Hugging Face datasets cache files)";
   }
 
   @Override

@@ -17,11 +17,14 @@ import java.util.NoSuchElementException;
 import java.util.zip.GZIPInputStream;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DataSourceProvider;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
 /** {@code jsonl}: JSON Lines, plain or gzip-compressed (detected by content), one object per line. */
+@ProviderInfo(id = "jsonl",
+    description = "JSON Lines (.jsonl, .jsonl.gz): chat, TRL, Anthropic HH and Llama 2 preference shapes")
 public final class JsonlSource implements DataSourceProvider<JsonlSource.Options> {
   public record Options(
       @Default("auto") @Doc("auto | raw | conversations | preferences (see Shapes)") String shape,
@@ -44,21 +47,6 @@ public final class JsonlSource implements DataSourceProvider<JsonlSource.Options
     public static Options defaults() {
       return new Options("auto", "fail", 1024, 1000);
     }
-  }
-
-  @Override
-  public String id() {
-    return "jsonl";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "JSON Lines (.jsonl, .jsonl.gz): chat, TRL, Anthropic HH and Llama 2 preference shapes";
   }
 
   @Override

@@ -6,6 +6,7 @@ import java.util.Locale;
 import org.align4j.api.Align4jException;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DataSourceProvider;
 import org.apache.arrow.dataset.file.FileFormat;
 import org.apache.arrow.dataset.file.FileSystemDatasetFactory;
@@ -21,6 +22,7 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * {@code parquet}: Parquet files through Arrow's dataset API (the C++ reader via JNI, bundled for linux
  * x86_64): every codec and page version Arrow C++ reads, streamed in batches.
  */
+@ProviderInfo(id = "parquet", description = "Parquet files (Arrow dataset API)")
 public final class ParquetSource implements DataSourceProvider<ParquetSource.Options> {
   public record Options(
       @Default("raw") @Doc("raw | auto | conversations | preferences") String shape,
@@ -39,21 +41,6 @@ public final class ParquetSource implements DataSourceProvider<ParquetSource.Opt
     public static Options defaults() {
       return new Options("raw", "fail", 1024);
     }
-  }
-
-  @Override
-  public String id() {
-    return "parquet";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "Parquet files (Arrow dataset API)";
   }
 
   @Override

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.align4j.api.Align4jException;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.stage.Port;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
  * ({@code data}, {@code data2}.. with one schema), a filter expression, exact or MinHash near-duplicate
  * removal, a seeded shuffle, and a train/eval split.
  */
+@ProviderInfo(id = "prepare", description = "mix, filter, de-duplicate, shuffle and split datasets")
 public final class PrepareStage implements Stage<PrepareStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(PrepareStage.class);
   static final List<String> INPUTS = List.of("data", "data2", "data3", "data4");
@@ -66,21 +68,6 @@ public final class PrepareStage implements Stage<PrepareStage.Options> {
   @Inject
   public void setStore(DatasetStore store) {
     this.store = store;
-  }
-
-  @Override
-  public String id() {
-    return "prepare";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "mix, filter, de-duplicate, shuffle and split datasets";
   }
 
   @Override

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
  * {@code tokenize}: conversations (or {@code text} rows) to the tokenized schema with loss masks, through
  * the recipe's tokenizer and chat format; optionally packed into fixed-length sequences with segment ids.
  */
+@ProviderInfo(id = "tokenize",
+    description = "conversations -> input_ids + loss_mask (optionally packed with segment ids)")
 public final class TokenizeStage implements Stage<TokenizeStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(TokenizeStage.class);
 
@@ -71,21 +74,6 @@ public final class TokenizeStage implements Stage<TokenizeStage.Options> {
     this.store = store;
     this.tokenizers = tokenizers;
     this.chatFormats = chatFormats;
-  }
-
-  @Override
-  public String id() {
-    return "tokenize";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "conversations -> input_ids + loss_mask (optionally packed with segment ids)";
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.RowStream;
@@ -26,6 +27,8 @@ import org.slf4j.LoggerFactory;
  * writes preference rows rated by the {@link Annotator} from the true task reward (plus noise), with
  * safety labels and Llama 3 edited responses.
  */
+@ProviderInfo(id = "annotate",
+    description = "rates pairs of model samples into Llama 2 style preference rows with the task suite's true reward")
 public final class AnnotateStage implements Stage<AnnotateStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(AnnotateStage.class);
 
@@ -51,21 +54,6 @@ public final class AnnotateStage implements Stage<AnnotateStage.Options> {
   @Inject
   public void setStore(DatasetStore store) {
     this.store = store;
-  }
-
-  @Override
-  public String id() {
-    return "annotate";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "rates pairs of model samples into Llama 2 style preference rows with the task suite's true reward";
   }
 
   @Override

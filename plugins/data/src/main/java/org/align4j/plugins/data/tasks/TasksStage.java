@@ -11,6 +11,7 @@ import java.util.Map;
 import org.align4j.api.Align4jException;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.stage.Port;
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
  * {@code corpus_text} share {@code corpus_documents}). Set the counts of the outputs a recipe does not use
  * to 0, as {@code recipes/quickstart.yaml} does. A context that refuses an output name is also respected.
  */
+@ProviderInfo(id = "tasks",
+    description = "generates the verifiable task suite: SFT data, prompts, held-out prompts, preferences, corpus")
 public final class TasksStage implements Stage<TasksStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(TasksStage.class);
 
@@ -87,26 +90,6 @@ public final class TasksStage implements Stage<TasksStage.Options> {
   @Inject
   public void setStore(DatasetStore store) {
     this.store = store;
-  }
-
-  @Override
-  public String id() {
-    return "tasks";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "generates the verifiable task suite: SFT data, prompts, held-out prompts, preferences, corpus";
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of();
   }
 
   @Override
