@@ -1,5 +1,6 @@
 package org.align4j.api.stage;
 
+import java.util.Arrays;
 import java.util.List;
 import org.align4j.api.Provider;
 
@@ -9,20 +10,22 @@ import org.align4j.api.Provider;
  * stages. The runner makes outputs atomic and skips a stage whose inputs and options are unchanged.
  *
  * <p>A stage declares its id and description with {@link org.align4j.api.ProviderInfo}, its options as the
- * type argument, and its ports by overriding {@link #inputs()} and {@link #outputs()}.
+ * type argument, and its ports with {@link Input} and {@link Output} on the class.
  *
  * <p>Long stages should checkpoint into {@link StageContext#workDir()}: it survives a killed run, so a
  * re-run resumes there.
  */
 public interface Stage<O extends Record> extends Provider<O> {
-  /** The named inputs a recipe binds; none by default. */
+  /** The named inputs a recipe binds: by default the {@link Input}s on the class, in order. */
   default List<Port> inputs() {
-    return List.of();
+    return Arrays.stream(getClass().getAnnotationsByType(Input.class))
+        .map(p -> new Port(p.name(), p.required(), p.description())).toList();
   }
 
-  /** The named outputs the stage writes; none by default. */
+  /** The named outputs the stage writes: by default the {@link Output}s on the class, in order. */
   default List<Port> outputs() {
-    return List.of();
+    return Arrays.stream(getClass().getAnnotationsByType(Output.class))
+        .map(p -> new Port(p.name(), p.required(), p.description())).toList();
   }
 
   void run(StageContext context, O options) throws Exception;

@@ -10,7 +10,7 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.reward.RewardProvider;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
@@ -18,6 +18,7 @@ import org.align4j.api.text.Message;
 
 /** Test stage: scores one response with the reward its options name; records what it was given. */
 @ProviderInfo(id = "test-score")
+@Output(name = "score", description = "the reward of the response 'x'")
 public final class ScoreStage implements Stage<ScoreStage.Options> {
   public record Options(@ComponentKind(RewardProvider.class) ComponentRef reward) {}
 
@@ -27,11 +28,6 @@ public final class ScoreStage implements Stage<ScoreStage.Options> {
   public static final List<Seen> SEEN = new CopyOnWriteArrayList<>();
 
   @Inject Components components;
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("score", "the reward of the response 'x'"));
-  }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {

@@ -2,17 +2,19 @@ package org.align4j.core.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.align4j.api.Default;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.metrics.Metrics;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Input;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 
 /** Test stage: writes {@code text} (prefixed by its optional input's content) to its output; counts runs. */
 @ProviderInfo(id = "write-text")
+@Input(name = "prefix", description = "a text file prepended to the output", required = false)
+@Output(name = "text", description = "the text file")
 public final class WriteTextStage implements Stage<WriteTextStage.Options> {
   public static final AtomicInteger RUNS = new AtomicInteger();
 
@@ -25,16 +27,6 @@ public final class WriteTextStage implements Stage<WriteTextStage.Options> {
   }
 
   @jakarta.inject.Inject Metrics injectedMetrics;
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.optional("prefix", "a text file prepended to the output"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("text", "the text file"));
-  }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {

@@ -15,7 +15,8 @@ import org.align4j.api.ProviderInfo;
 import org.align4j.api.loss.RankingBatch;
 import org.align4j.api.loss.RewardModelLossProvider;
 import org.align4j.api.metrics.Progress;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Input;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.toolkit.loss.Tensors;
@@ -28,6 +29,8 @@ import org.bytedeco.pytorch.global.torch;
  * reward-model loss on fixed scores to show a stage composing another plugin's provider.
  */
 @ProviderInfo(id = "count-words", description = "counts words per line, resumable (example third-party plugin)")
+@Input(name = "text", description = "a UTF-8 text file")
+@Output(name = "counts", description = "properties file: lines, words, loss")
 public final class CountWordsStage implements Stage<CountWordsStage.Options> {
   public record Options(
       @Doc("pause per line (to make the stage slow in tests)") @Default("0") int delayMs,
@@ -35,16 +38,6 @@ public final class CountWordsStage implements Stage<CountWordsStage.Options> {
           ComponentRef loss) {}
 
   @jakarta.inject.Inject Components components;
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("text", "a UTF-8 text file"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("counts", "properties file: lines, words, loss"));
-  }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {

@@ -24,6 +24,7 @@ import org.align4j.api.loss.PreferenceLossProvider;
 import org.align4j.api.loss.SequenceLogProbs;
 import org.align4j.api.metrics.Progress;
 import org.align4j.api.model.LanguageModel;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
@@ -45,6 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "dpo",
     description = "DPO/IPO against a frozen reference (cached or on the fly), Llama 3 masking and NLL term")
+@Output(name = "model", description = "the trained policy checkpoint (tokenizer files beside it)")
+@Output(name = "eval", description = "evaluation JSON: implicit-reward accuracy and margins before and after")
 public final class DpoStage implements Stage<DpoStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(DpoStage.class);
 
@@ -104,12 +107,6 @@ public final class DpoStage implements Stage<DpoStage.Options> {
     return List.of(Port.required("model", "policy checkpoint to start from (the SFT model)"), PreferenceTraining.DATA,
         Port.optional("reference", "frozen reference checkpoint (default: the model input)"),
         PreferenceTraining.EVAL_DATA, PreferenceTraining.TOKENIZER);
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("model", "the trained policy checkpoint (tokenizer files beside it)"),
-        Port.required("eval", "evaluation JSON: implicit-reward accuracy and margins before and after"));
   }
 
   @Override

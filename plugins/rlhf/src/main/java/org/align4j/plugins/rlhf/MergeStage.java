@@ -12,6 +12,7 @@ import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.engine.Models;
 import org.align4j.api.model.LanguageModel;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
@@ -30,6 +31,7 @@ import org.bytedeco.pytorch.global.torch;
  */
 @ProviderInfo(id = "merge",
     description = "model averaging: weighted average, TIES or SLERP of checkpoints of one architecture")
+@Output(name = "model", description = "the merged checkpoint (with model_1's tokenizer files and merge.json)")
 public final class MergeStage implements Stage<MergeStage.Options> {
   static final int MAX_MODELS = 6;
 
@@ -84,11 +86,6 @@ public final class MergeStage implements Stage<MergeStage.Options> {
       ports.add(Port.optional("model_" + i, "another checkpoint"));
     }
     return ports;
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("model", "the merged checkpoint (with model_1's tokenizer files and merge.json)"));
   }
 
   @Override

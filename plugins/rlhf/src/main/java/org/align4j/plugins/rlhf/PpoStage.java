@@ -29,7 +29,8 @@ import org.align4j.api.model.ModelConfig;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Input;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
@@ -60,6 +61,18 @@ import org.slf4j.LoggerFactory;
  * from (seed, iteration), so a run killed and resumed ends with bitwise the same weights on the CPU.
  */
 @ProviderInfo(id = "ppo")
+@Input(name = "model", description = "the policy to start from (e.g. the last rejection-sampling model)")
+@Input(name = "prompts",
+    description = "conversations (messages or prompt column; a trailing assistant turn is dropped)")
+@Input(name = "reference",
+    description = "the frozen reference policy of the KL penalty (default: the starting policy)", required = false)
+@Input(name = "value_model",
+    description = "value model checkpoint (default: the reward's reward model, else the policy" + " with a fresh scalar head)", required = false)
+@Input(name = "eval_prompts", description = "held-out prompts for evaluation and early stopping", required = false)
+@Input(name = "tokenizer",
+    description = "tokenizer (default: defaults.tokenizer, else the model's)", required = false)
+@Output(name = "model", description = "the trained policy (Hugging Face layout)")
+@Output(name = "report", description = "JSON: per-iteration metrics, evaluations and a summary")
 public final class PpoStage implements Stage<PpoStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(PpoStage.class);
 
@@ -171,23 +184,6 @@ public final class PpoStage implements Stage<PpoStage.Options> {
   @Override
   public String description() {
     return "PPO (Llama 2 RLHF V5): rollouts, KL-shaped rewards, GAE, clipped surrogate, value model; resumable";
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("model", "the policy to start from (e.g. the last rejection-sampling model)"),
-        Port.required("prompts", "conversations (messages or prompt column; a trailing assistant turn is dropped)"),
-        Port.optional("reference", "the frozen reference policy of the KL penalty (default: the starting policy)"),
-        Port.optional("value_model", "value model checkpoint (default: the reward's reward model, else the policy"
-            + " with a fresh scalar head)"),
-        Port.optional("eval_prompts", "held-out prompts for evaluation and early stopping"),
-        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("model", "the trained policy (Hugging Face layout)"),
-        Port.required("report", "JSON: per-iteration metrics, evaluations and a summary"));
   }
 
   @Override

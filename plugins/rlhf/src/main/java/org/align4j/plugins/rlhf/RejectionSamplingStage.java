@@ -27,7 +27,8 @@ import org.align4j.api.model.LanguageModel;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Input;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
@@ -46,6 +47,17 @@ import org.slf4j.LoggerFactory;
  * the best-of-N curve: the paper's max-minus-median gain grows with N.
  */
 @ProviderInfo(id = "rejection-sampling")
+@Input(name = "model", description = "the policy checkpoint to sample from")
+@Input(name = "prompts",
+    description = "conversations (messages or prompt column); a trailing assistant turn is dropped")
+@Input(name = "previous",
+    description = "kept conversations of earlier rounds (this stage's data output)", required = false)
+@Input(name = "tokenizer",
+    description = "tokenizer (default: defaults.tokenizer, else the model's)", required = false)
+@Output(name = "data",
+    description = "best sample per prompt as conversations (+ reward, policy), merged with" + " earlier rounds")
+@Output(name = "samples", description = "every sample (prompt, response, reward, sample_index, policy)")
+@Output(name = "report", description = "JSON: mean/median/best reward, best-of-N curve, max-minus-median gain")
 public final class RejectionSamplingStage implements Stage<RejectionSamplingStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(RejectionSamplingStage.class);
   static final String REWARD = Schemas.REWARD;
@@ -103,22 +115,6 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
   @Override
   public String description() {
     return "K samples per prompt from the policy, scored by a reward; the best kept as SFT conversations";
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("model", "the policy checkpoint to sample from"),
-        Port.required("prompts", "conversations (messages or prompt column); a trailing assistant turn is dropped"),
-        Port.optional("previous", "kept conversations of earlier rounds (this stage's data output)"),
-        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("data", "best sample per prompt as conversations (+ reward, policy), merged with"
-            + " earlier rounds"),
-        Port.required("samples", "every sample (prompt, response, reward, sample_index, policy)"),
-        Port.required("report", "JSON: mean/median/best reward, best-of-N curve, max-minus-median gain"));
   }
 
   /** A prompt with the row fields a program reward needs. */

@@ -24,6 +24,7 @@ import org.align4j.api.loss.RewardModelLoss;
 import org.align4j.api.loss.RewardModelLossProvider;
 import org.align4j.api.metrics.Progress;
 import org.align4j.api.model.LanguageModel;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
@@ -44,6 +45,8 @@ import org.slf4j.LoggerFactory;
  * margin-free ranking over edited &gt; chosen &gt; rejected), evaluated per rating bucket on held-out pairs.
  */
 @ProviderInfo(id = "reward-model")
+@Output(name = "model", description = "the reward model checkpoint (score head, tokenizer files beside it)")
+@Output(name = "eval", description = "evaluation JSON: accuracy overall, per rating bucket and per domain")
 public final class RewardModelStage implements Stage<RewardModelStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(RewardModelStage.class);
 
@@ -108,12 +111,6 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
   public List<Port> inputs() {
     return List.of(Port.required("model", "chat (SFT) checkpoint to initialise from"), PreferenceTraining.DATA,
         PreferenceTraining.EVAL_DATA, PreferenceTraining.TOKENIZER);
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("model", "the reward model checkpoint (score head, tokenizer files beside it)"),
-        Port.required("eval", "evaluation JSON: accuracy overall, per rating bucket and per domain"));
   }
 
   @Override

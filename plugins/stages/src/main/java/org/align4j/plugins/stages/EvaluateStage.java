@@ -19,7 +19,8 @@ import org.align4j.api.data.Schemas;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Input;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.Message;
@@ -31,6 +32,9 @@ import org.align4j.toolkit.data.Rows;
  * and, when a baseline is given, the gap between the two with its standard error and z-score.
  */
 @ProviderInfo(id = "evaluate")
+@Input(name = "samples", description = "samples dataset to score")
+@Input(name = "baseline", description = "samples of a baseline policy on the same prompts", required = false)
+@Output(name = "evaluation", description = "directory: summary.json, table.csv")
 public final class EvaluateStage implements Stage<EvaluateStage.Options> {
   public record Options(
       @Doc("the reward that scores each sample") @ComponentKind(RewardProvider.class) @Default("{uses: task-suite}")
@@ -42,17 +46,6 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
   @Override
   public String description() {
     return "scores samples with a reward; mean, standard error, label rates per task; gap vs a baseline";
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("samples", "samples dataset to score"),
-        Port.optional("baseline", "samples of a baseline policy on the same prompts"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("evaluation", "directory: summary.json, table.csv"));
   }
 
   @Override

@@ -16,7 +16,8 @@ import org.align4j.api.data.Schemas;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
 import org.align4j.api.metrics.Progress;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Input;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
@@ -35,6 +36,12 @@ import org.apache.arrow.vector.types.pojo.Schema;
  */
 @ProviderInfo(id = "generate",
     description = "samples K responses per prompt from a checkpoint into the samples schema")
+@Input(name = "model", description = "checkpoint directory")
+@Input(name = "prompts",
+    description = "dataset of prompt conversations (messages ending with a user turn) + metadata")
+@Input(name = "tokenizer",
+    description = "tokenizer (default: defaults.tokenizer, else the model's)", required = false)
+@Output(name = "samples", description = "samples dataset (Arrow IPC)")
 public final class GenerateStage implements Stage<GenerateStage.Options> {
   public record Options(
       @Doc("chat format id (default: defaults.chat_format)") String chatFormat,
@@ -80,18 +87,6 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
   @Inject Models models;
   @Inject Generator generator;
   @Inject DatasetStore store;
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("model", "checkpoint directory"),
-        Port.required("prompts", "dataset of prompt conversations (messages ending with a user turn) + metadata"),
-        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("samples", "samples dataset (Arrow IPC)"));
-  }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {

@@ -16,7 +16,8 @@ import java.util.stream.Stream;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Input;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 
@@ -26,25 +27,20 @@ import org.align4j.api.stage.StageContext;
  */
 @ProviderInfo(id = "report",
     description = "self-contained HTML run report: evaluation table and plots, training curves, timings, recipe")
+@Input(name = "evaluation", description = "an evaluate stage's output directory", required = false)
+@Input(name = "evaluation_2",
+    description = "a second evaluation (e.g. an ablation against the same baseline)", required = false)
+@Input(name = "evaluation_3", description = "a third evaluation", required = false)
+@Input(name = "ppo",
+    description = "a ppo stage's report: rollout reward, KL and held-out reward by iteration", required = false)
+@Input(name = "ppo_2",
+    description = "a second ppo report (e.g. the beta = 0 run), shown beside the first", required = false)
+@Output(name = "report", description = "report.html")
 public final class ReportStage implements Stage<ReportStage.Options> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public record Options(@Doc("page title (default: the recipe's run directory name)") String title,
       @Doc("metrics plotted as curves (names in metrics.csv)") @Default("[train/loss]") List<String> curves) {}
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.optional("evaluation", "an evaluate stage's output directory"),
-        Port.optional("evaluation_2", "a second evaluation (e.g. an ablation against the same baseline)"),
-        Port.optional("evaluation_3", "a third evaluation"),
-        Port.optional("ppo", "a ppo stage's report: rollout reward, KL and held-out reward by iteration"),
-        Port.optional("ppo_2", "a second ppo report (e.g. the beta = 0 run), shown beside the first"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("report", "report.html"));
-  }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {

@@ -5,7 +5,6 @@ import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.List;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
@@ -13,7 +12,8 @@ import org.align4j.api.engine.Models;
 import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Input;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "sft",
     description = "supervised fine-tuning on conversations: packed rows, loss on assistant tokens, cosine, weight decay")
+@Input(name = "model", description = "checkpoint directory to start from")
+@Input(name = "data", description = "conversations dataset (messages ending with the assistant's answer)")
+@Input(name = "tokenizer",
+    description = "tokenizer (default: defaults.tokenizer, else the model's)", required = false)
+@Output(name = "model", description = "the fine-tuned checkpoint directory")
 public final class SftStage implements Stage<SftStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(SftStage.class);
 
@@ -61,18 +66,6 @@ public final class SftStage implements Stage<SftStage.Options> {
 
   @Inject Models models;
   @Inject Trainer trainer;
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("model", "checkpoint directory to start from"),
-        Port.required("data", "conversations dataset (messages ending with the assistant's answer)"),
-        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("model", "the fine-tuned checkpoint directory"));
-  }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {

@@ -5,7 +5,8 @@ import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Input;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 
@@ -17,6 +18,10 @@ import org.align4j.api.stage.StageContext;
  */
 @ProviderInfo(id = "tokenizer-train",
     description = "trains a small BPE tokenizer (llama3 tokenizer.json or llama2 SentencePiece tokenizer.model) from a text/JSONL corpus")
+@Input(name = "corpus",
+    description = "a text, JSONL or Arrow IPC dataset file (all string values), or a directory of them")
+@Output(name = "tokenizer",
+    description = "directory with tokenizer.json or tokenizer.model, and tokenizer_config.json")
 public final class TokenizerTrainStage implements Stage<TokenizerTrainStage.Options> {
   /** Options of {@code tokenizer-train}. */
   public record Options(
@@ -47,16 +52,6 @@ public final class TokenizerTrainStage implements Stage<TokenizerTrainStage.Opti
         String field, long maxBytes, boolean tiktoken) {
       return new TokenizerTrainer.Config(format, vocabSize, minFrequency, reserved, coverage, field, maxBytes, tiktoken);
     }
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("corpus", "a text, JSONL or Arrow IPC dataset file (all string values), or a directory of them"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("tokenizer", "directory with tokenizer.json or tokenizer.model, and tokenizer_config.json"));
   }
 
   @Override

@@ -13,7 +13,8 @@ import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Input;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.plugins.data.transforms.Dedup;
@@ -29,6 +30,12 @@ import org.slf4j.LoggerFactory;
  * removal, a seeded shuffle, and a train/eval split.
  */
 @ProviderInfo(id = "prepare", description = "mix, filter, de-duplicate, shuffle and split datasets")
+@Input(name = "data", description = "dataset")
+@Input(name = "data2", description = "dataset mixed in", required = false)
+@Input(name = "data3", description = "dataset mixed in", required = false)
+@Input(name = "data4", description = "dataset mixed in", required = false)
+@Output(name = "train", description = "the prepared rows (all of them when eval_fraction is 0)")
+@Output(name = "eval", description = "held-out rows (eval_fraction)", required = false)
 public final class PrepareStage implements Stage<PrepareStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(PrepareStage.class);
   static final List<String> INPUTS = List.of("data", "data2", "data3", "data4");
@@ -68,18 +75,6 @@ public final class PrepareStage implements Stage<PrepareStage.Options> {
   @Inject
   public void setStore(DatasetStore store) {
     this.store = store;
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("data", "dataset"), Port.optional("data2", "dataset mixed in"),
-        Port.optional("data3", "dataset mixed in"), Port.optional("data4", "dataset mixed in"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("train", "the prepared rows (all of them when eval_fraction is 0)"),
-        Port.optional("eval", "held-out rows (eval_fraction)"));
   }
 
   @Override

@@ -3,7 +3,6 @@ package org.align4j.plugins.data.stages;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.align4j.api.Default;
@@ -12,7 +11,8 @@ import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Input;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "tokenize",
     description = "conversations -> input_ids + loss_mask (optionally packed with segment ids)")
+@Input(name = "data", description = "conversations (messages) or text rows")
+@Input(name = "tokenizer",
+    description = "tokenizer file or directory; default: the recipe's defaults.tokenizer", required = false)
+@Output(name = "tokenized", description = "input_ids, loss_mask, segment_ids")
 public final class TokenizeStage implements Stage<TokenizeStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(TokenizeStage.class);
 
@@ -74,17 +78,6 @@ public final class TokenizeStage implements Stage<TokenizeStage.Options> {
     this.store = store;
     this.tokenizers = tokenizers;
     this.chatFormats = chatFormats;
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("data", "conversations (messages) or text rows"),
-        Port.optional("tokenizer", "tokenizer file or directory; default: the recipe's defaults.tokenizer"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("tokenized", "input_ids, loss_mask, segment_ids"));
   }
 
   @Override

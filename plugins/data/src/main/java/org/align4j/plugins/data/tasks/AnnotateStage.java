@@ -12,7 +12,8 @@ import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Input;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.Message;
@@ -29,6 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "annotate",
     description = "rates pairs of model samples into Llama 2 style preference rows with the task suite's true reward")
+@Input(name = "samples", description = "samples (prompt, response, ...) with the task fields of their prompts")
+@Output(name = "preferences", description = "preference rows (TaskSuite.PREFERENCE_SCHEMA)")
 public final class AnnotateStage implements Stage<AnnotateStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(AnnotateStage.class);
 
@@ -54,16 +57,6 @@ public final class AnnotateStage implements Stage<AnnotateStage.Options> {
   @Inject
   public void setStore(DatasetStore store) {
     this.store = store;
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("samples", "samples (prompt, response, ...) with the task fields of their prompts"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("preferences", "preference rows (TaskSuite.PREFERENCE_SCHEMA)"));
   }
 
   @Override

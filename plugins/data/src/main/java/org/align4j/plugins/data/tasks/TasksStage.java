@@ -14,7 +14,7 @@ import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.Schemas;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.slf4j.Logger;
@@ -41,6 +41,17 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "tasks",
     description = "generates the verifiable task suite: SFT data, prompts, held-out prompts, preferences, corpus")
+@Output(name = "sft", description = "conversations with reference answers", required = false)
+@Output(name = "eval_prompts",
+    description = "held-out prompts with task metadata for the task-suite reward", required = false)
+@Output(name = "prompts", description = "training prompts with task metadata", required = false)
+@Output(name = "gatt",
+    description = "multi-turn dialogues with their system instruction in `system`", required = false)
+@Output(name = "preferences",
+    description = "synthetic preference pairs rated by the seeded annotator", required = false)
+@Output(name = "corpus", description = "plain-text pretraining corpus (Arrow, column text)", required = false)
+@Output(name = "corpus_text",
+    description = "the corpus as a UTF-8 text file, documents separated by empty lines", required = false)
 public final class TasksStage implements Stage<TasksStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(TasksStage.class);
 
@@ -90,18 +101,6 @@ public final class TasksStage implements Stage<TasksStage.Options> {
   @Inject
   public void setStore(DatasetStore store) {
     this.store = store;
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(
-        Port.optional("sft", "conversations with reference answers"),
-        Port.optional("eval_prompts", "held-out prompts with task metadata for the task-suite reward"),
-        Port.optional("prompts", "training prompts with task metadata"),
-        Port.optional("gatt", "multi-turn dialogues with their system instruction in `system`"),
-        Port.optional("preferences", "synthetic preference pairs rated by the seeded annotator"),
-        Port.optional("corpus", "plain-text pretraining corpus (Arrow, column text)"),
-        Port.optional("corpus_text", "the corpus as a UTF-8 text file, documents separated by empty lines"));
   }
 
   @Override
