@@ -18,19 +18,14 @@ import org.align4j.api.text.Message;
  * else the helpfulness score, as a logit ({@code logit(R_c)}); {@code scoreAll} whitens the batch. Labels:
  * {@code safety} or {@code helpfulness}, saying which score was kept.
  */
-@ProviderInfo(id = "llama2-piecewise")
+@ProviderInfo(id = "llama2-piecewise",
+    description = "Llama 2 PPO reward: safety RM if the prompt is safety-tagged or sigmoid(safety) < 0.15, else helpfulness" + " RM; whiten(logit(R))")
 public final class Llama2PiecewiseRewardProvider implements RewardProvider<Llama2PiecewiseOptions> {
   private Components components;
 
   @Inject
   public void setComponents(Components components) {
     this.components = components;
-  }
-
-  @Override
-  public String description() {
-    return "Llama 2 PPO reward: safety RM if the prompt is safety-tagged or sigmoid(safety) < 0.15, else helpfulness"
-        + " RM; whiten(logit(R))";
   }
 
   @Override

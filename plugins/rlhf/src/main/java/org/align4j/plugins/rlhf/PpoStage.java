@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * policy, the value model, both optimisers and the metrics so far; generation seeds and mini-batch orders derive
  * from (seed, iteration), so a run killed and resumed ends with bitwise the same weights on the CPU.
  */
-@ProviderInfo(id = "ppo")
+@ProviderInfo(id = "ppo",
+    description = "PPO (Llama 2 RLHF V5): rollouts, KL-shaped rewards, GAE, clipped surrogate, value model; resumable")
 @Input(name = "model", description = "the policy to start from (e.g. the last rejection-sampling model)")
 @Input(name = "prompts",
     description = "conversations (messages or prompt column; a trailing assistant turn is dropped)")
@@ -180,11 +181,6 @@ public final class PpoStage implements Stage<PpoStage.Options> {
   @Inject Trainer trainer;
   @Inject DatasetStore store;
   @Inject Components components;
-
-  @Override
-  public String description() {
-    return "PPO (Llama 2 RLHF V5): rollouts, KL-shaped rewards, GAE, clipped surrogate, value model; resumable";
-  }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {

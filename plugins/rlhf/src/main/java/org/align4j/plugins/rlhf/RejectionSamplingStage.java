@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * are kept too, the better one per prompt winning (training on the last round alone made Llama 2 forget). Reports
  * the best-of-N curve: the paper's max-minus-median gain grows with N.
  */
-@ProviderInfo(id = "rejection-sampling")
+@ProviderInfo(id = "rejection-sampling",
+    description = "K samples per prompt from the policy, scored by a reward; the best kept as SFT conversations")
 @Input(name = "model", description = "the policy checkpoint to sample from")
 @Input(name = "prompts",
     description = "conversations (messages or prompt column); a trailing assistant turn is dropped")
@@ -111,11 +112,6 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
   @Inject Generator generator;
   @Inject DatasetStore store;
   @Inject Components components;
-
-  @Override
-  public String description() {
-    return "K samples per prompt from the policy, scored by a reward; the best kept as SFT conversations";
-  }
 
   /** A prompt with the row fields a program reward needs. */
   record PromptRow(List<Message> messages, Map<String, String> metadata, String system, List<String> tags) {}

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * ({@code loss: {uses: ranking, margin: small}} for Llama 2's margin loss, {@code ranking-multi} for Llama 3's
  * margin-free ranking over edited &gt; chosen &gt; rejected), evaluated per rating bucket on held-out pairs.
  */
-@ProviderInfo(id = "reward-model")
+@ProviderInfo(id = "reward-model",
+    description = "reward model: chat checkpoint + scalar head trained with a ranking loss; accuracy per rating bucket")
 @Output(name = "model", description = "the reward model checkpoint (score head, tokenizer files beside it)")
 @Output(name = "eval", description = "evaluation JSON: accuracy overall, per rating bucket and per domain")
 public final class RewardModelStage implements Stage<RewardModelStage.Options> {
@@ -101,11 +102,6 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
   @Inject Models models;
   @Inject Trainer trainer;
   @Inject DatasetStore store;
-
-  @Override
-  public String description() {
-    return "reward model: chat checkpoint + scalar head trained with a ranking loss; accuracy per rating bucket";
-  }
 
   @Override
   public List<Port> inputs() {

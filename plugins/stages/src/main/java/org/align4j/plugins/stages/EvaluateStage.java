@@ -31,7 +31,8 @@ import org.align4j.toolkit.data.Rows;
  * mean reward with its standard error per policy and per task, label rates (correct, refusal, unsafe, ...),
  * and, when a baseline is given, the gap between the two with its standard error and z-score.
  */
-@ProviderInfo(id = "evaluate")
+@ProviderInfo(id = "evaluate",
+    description = "scores samples with a reward; mean, standard error, label rates per task; gap vs a baseline")
 @Input(name = "samples", description = "samples dataset to score")
 @Input(name = "baseline", description = "samples of a baseline policy on the same prompts", required = false)
 @Output(name = "evaluation", description = "directory: summary.json, table.csv")
@@ -42,11 +43,6 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
       @Doc("metadata column that groups the table") @Default("task") String groupBy) {}
 
   @Inject Components components;
-
-  @Override
-  public String description() {
-    return "scores samples with a reward; mean, standard error, label rates per task; gap vs a baseline";
-  }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
