@@ -16,11 +16,13 @@ import java.lang.annotation.Target;
 @Target(ElementType.TYPE)
 @Repeatable(Input.List.class)
 public @interface Input {
+  /** The name a recipe binds under {@code inputs:} and the stage reads with {@link StageContext#input}. */
   String name();
 
+  /** One line for {@code align4j plugins}: what the stage expects there. */
   String description();
 
-  /** Whether a recipe must bind it ({@link Port#required()}). */
+  /** Whether a recipe must bind it: loading a recipe that leaves a required input unbound is an error. */
   boolean required() default true;
 
   /** Holds the repeated {@code @Input}s of one class. */

@@ -16,11 +16,13 @@ import java.lang.annotation.Target;
 @Target(ElementType.TYPE)
 @Repeatable(Output.List.class)
 public @interface Output {
+  /** The name a recipe may give a path under {@code outputs:}; the stage writes it at {@link StageContext#output}. */
   String name();
 
+  /** One line for {@code align4j plugins}: what the stage writes there. */
   String description();
 
-  /** Whether a recipe must bind it ({@link Port#required()}). */
+  /** Whether the stage must write it: a run that finishes without a required output fails. */
   boolean required() default true;
 
   /** Holds the repeated {@code @Output}s of one class. */

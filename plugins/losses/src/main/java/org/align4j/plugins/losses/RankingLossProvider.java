@@ -6,7 +6,8 @@ import org.align4j.api.loss.RewardModelLossProvider;
 
 /** {@code ranking}: Llama 2's binary ranking loss with a margin that depends on the rating. */
 @ProviderInfo(id = "ranking",
-    description = "Llama 2 reward-model loss -log(sigmoid(r_chosen - r_rejected - m(rating))), margin table small/large/none" + " or explicit")
+    description = "Llama 2 reward-model loss -log(sigmoid(r_chosen - r_rejected - m(rating))), margin table small/large/none"
+        + " or explicit")
 public final class RankingLossProvider implements RewardModelLossProvider<RankingOptions> {
   @Override
   public RewardModelLoss create(RankingOptions options) {

@@ -19,7 +19,8 @@ import org.align4j.api.text.Message;
  * {@code safety} or {@code helpfulness}, saying which score was kept.
  */
 @ProviderInfo(id = "llama2-piecewise",
-    description = "Llama 2 PPO reward: safety RM if the prompt is safety-tagged or sigmoid(safety) < 0.15, else helpfulness" + " RM; whiten(logit(R))")
+    description = "Llama 2 PPO reward: safety RM if the prompt is safety-tagged or sigmoid(safety) < 0.15, else helpfulness"
+        + " RM; whiten(logit(R))")
 public final class Llama2PiecewiseRewardProvider implements RewardProvider<Llama2PiecewiseOptions> {
   private Components components;
 

@@ -68,7 +68,8 @@ import org.slf4j.LoggerFactory;
 @Input(name = "reference",
     description = "the frozen reference policy of the KL penalty (default: the starting policy)", required = false)
 @Input(name = "value_model",
-    description = "value model checkpoint (default: the reward's reward model, else the policy" + " with a fresh scalar head)", required = false)
+    description = "value model checkpoint (default: the reward's reward model, else the policy"
+        + " with a fresh scalar head)", required = false)
 @Input(name = "eval_prompts", description = "held-out prompts for evaluation and early stopping", required = false)
 @Input(name = "tokenizer",
     description = "tokenizer (default: defaults.tokenizer, else the model's)", required = false)

@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
 @Input(name = "tokenizer",
     description = "tokenizer (default: defaults.tokenizer, else the model's)", required = false)
 @Output(name = "data",
-    description = "best sample per prompt as conversations (+ reward, policy), merged with" + " earlier rounds")
+    description = "best sample per prompt as conversations (+ reward, policy), merged with"
+        + " earlier rounds")
 @Output(name = "samples", description = "every sample (prompt, response, reward, sample_index, policy)")
 @Output(name = "report", description = "JSON: mean/median/best reward, best-of-N curve, max-minus-median gain")
 public final class RejectionSamplingStage implements Stage<RejectionSamplingStage.Options> {
