@@ -29,13 +29,9 @@ public final class ArrowSource implements DataSourceProvider<ArrowSource.Options
       @Default("fail") @Doc("fail | skip (for shapes)") String onError,
       @Default("1024") @Doc("rows per batch when a shape maps rows") int batchSize) {
     public Options {
-      shape = SourceRows.lower(shape == null ? "raw" : shape);
-      onError = SourceRows.lower(onError == null ? "fail" : onError);
-      SourceRows.checkShape(shape);
-      SourceRows.checkOnError(onError);
-      if (batchSize < 1) {
-        throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
-      }
+      shape = SourceRows.shapeOption(shape, "raw");
+      onError = SourceRows.onErrorOption(onError);
+      SourceRows.checkBatchSize(batchSize);
     }
 
     public static Options defaults() {

@@ -32,13 +32,9 @@ public final class JsonlSource implements DataSourceProvider<JsonlSource.Options
       @Default("1024") @Doc("rows per batch") int batchSize,
       @Default("1000") @Doc("raw shape: rows read to infer the schema") int inferRows) {
     public Options {
-      shape = SourceRows.lower(shape == null ? "auto" : shape);
-      onError = SourceRows.lower(onError == null ? "fail" : onError);
-      SourceRows.checkShape(shape);
-      SourceRows.checkOnError(onError);
-      if (batchSize < 1) {
-        throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
-      }
+      shape = SourceRows.shapeOption(shape, "auto");
+      onError = SourceRows.onErrorOption(onError);
+      SourceRows.checkBatchSize(batchSize);
       if (inferRows < 1) {
         throw new IllegalArgumentException("infer_rows must be >= 1, got " + inferRows);
       }
