@@ -10,15 +10,15 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.reward.RewardProvider;
-import org.align4j.api.stage.Output;
 import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.text.Message;
 
 /** Test stage: scores one response with the reward its options name; records what it was given. */
 @ProviderInfo(id = "test-score")
-@Output(name = "score", description = "the reward of the response 'x'")
+@StagePort(output = "score", description = "the reward of the response 'x'")
 public final class ScoreStage implements Stage<ScoreStage.Options> {
   public record Options(@ComponentKind(RewardProvider.class) ComponentRef reward) {}
 

@@ -2,15 +2,14 @@ package org.align4j.core.testing;
 
 import org.align4j.api.Default;
 import org.align4j.api.ProviderInfo;
-import org.align4j.api.stage.Input;
-import org.align4j.api.stage.Output;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 
 /** Test stage: throws the throwable named by {@code error}, to check how the runner treats each kind. */
 @ProviderInfo(id = "throw")
-@Input(name = "after", description = "any file, to order this stage after another", required = false)
-@Output(name = "text", description = "never written")
+@StagePort(input = "after", description = "any file, to order this stage after another", required = false)
+@StagePort(output = "text", description = "never written")
 public final class ThrowStage implements Stage<ThrowStage.Options> {
   public record Options(@Default("runtime") String error) {}
 

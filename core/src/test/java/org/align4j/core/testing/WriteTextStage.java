@@ -6,15 +6,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.align4j.api.Default;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.metrics.Metrics;
-import org.align4j.api.stage.Input;
-import org.align4j.api.stage.Output;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 
 /** Test stage: writes {@code text} (prefixed by its optional input's content) to its output; counts runs. */
 @ProviderInfo(id = "write-text")
-@Input(name = "prefix", description = "a text file prepended to the output", required = false)
-@Output(name = "text", description = "the text file")
+@StagePort(input = "prefix", description = "a text file prepended to the output", required = false)
+@StagePort(output = "text", description = "the text file")
 public final class WriteTextStage implements Stage<WriteTextStage.Options> {
   public static final AtomicInteger RUNS = new AtomicInteger();
 

@@ -15,8 +15,7 @@ import org.align4j.api.ProviderInfo;
 import org.align4j.api.loss.RankingBatch;
 import org.align4j.api.loss.RewardModelLossProvider;
 import org.align4j.api.metrics.Progress;
-import org.align4j.api.stage.Input;
-import org.align4j.api.stage.Output;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.toolkit.loss.Tensors;
@@ -29,8 +28,8 @@ import org.bytedeco.pytorch.global.torch;
  * reward-model loss on fixed scores to show a stage composing another plugin's provider.
  */
 @ProviderInfo(id = "count-words", description = "counts words per line, resumable (example third-party plugin)")
-@Input(name = "text", description = "a UTF-8 text file")
-@Output(name = "counts", description = "properties file: lines, words, loss")
+@StagePort(input = "text", description = "a UTF-8 text file")
+@StagePort(output = "counts", description = "properties file: lines, words, loss")
 public final class CountWordsStage implements Stage<CountWordsStage.Options> {
   public record Options(
       @Doc("pause per line (to make the stage slow in tests)") @Default("0") int delayMs,

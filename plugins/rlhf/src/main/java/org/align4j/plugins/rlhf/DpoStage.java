@@ -24,10 +24,10 @@ import org.align4j.api.loss.PreferenceLossProvider;
 import org.align4j.api.loss.SequenceLogProbs;
 import org.align4j.api.metrics.Progress;
 import org.align4j.api.model.LanguageModel;
-import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.Tokenizer;
@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "dpo",
     description = "DPO/IPO against a frozen reference (cached or on the fly), Llama 3 masking and NLL term")
-@Output(name = "model", description = "the trained policy checkpoint (tokenizer files beside it)")
-@Output(name = "eval", description = "evaluation JSON: implicit-reward accuracy and margins before and after")
+@StagePort(output = "model", description = "the trained policy checkpoint (tokenizer files beside it)")
+@StagePort(output = "eval", description = "evaluation JSON: implicit-reward accuracy and margins before and after")
 public final class DpoStage implements Stage<DpoStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(DpoStage.class);
 

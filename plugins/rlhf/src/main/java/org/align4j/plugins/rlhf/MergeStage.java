@@ -12,10 +12,10 @@ import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.engine.Models;
 import org.align4j.api.model.LanguageModel;
-import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
+import org.align4j.api.stage.StagePort;
 import org.align4j.toolkit.loss.Tensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -31,7 +31,7 @@ import org.bytedeco.pytorch.global.torch;
  */
 @ProviderInfo(id = "merge",
     description = "model averaging: weighted average, TIES or SLERP of checkpoints of one architecture")
-@Output(name = "model", description = "the merged checkpoint (with model_1's tokenizer files and merge.json)")
+@StagePort(output = "model", description = "the merged checkpoint (with model_1's tokenizer files and merge.json)")
 public final class MergeStage implements Stage<MergeStage.Options> {
   static final int MAX_MODELS = 6;
 

@@ -29,8 +29,7 @@ import org.align4j.api.model.ModelConfig;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
-import org.align4j.api.stage.Input;
-import org.align4j.api.stage.Output;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
@@ -62,19 +61,19 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "ppo",
     description = "PPO (Llama 2 RLHF V5): rollouts, KL-shaped rewards, GAE, clipped surrogate, value model; resumable")
-@Input(name = "model", description = "the policy to start from (e.g. the last rejection-sampling model)")
-@Input(name = "prompts",
+@StagePort(input = "model", description = "the policy to start from (e.g. the last rejection-sampling model)")
+@StagePort(input = "prompts",
     description = "conversations (messages or prompt column; a trailing assistant turn is dropped)")
-@Input(name = "reference",
+@StagePort(input = "reference",
     description = "the frozen reference policy of the KL penalty (default: the starting policy)", required = false)
-@Input(name = "value_model",
+@StagePort(input = "value_model",
     description = "value model checkpoint (default: the reward's reward model, else the policy"
         + " with a fresh scalar head)", required = false)
-@Input(name = "eval_prompts", description = "held-out prompts for evaluation and early stopping", required = false)
-@Input(name = "tokenizer",
+@StagePort(input = "eval_prompts", description = "held-out prompts for evaluation and early stopping", required = false)
+@StagePort(input = "tokenizer",
     description = "tokenizer (default: defaults.tokenizer, else the model's)", required = false)
-@Output(name = "model", description = "the trained policy (Hugging Face layout)")
-@Output(name = "report", description = "JSON: per-iteration metrics, evaluations and a summary")
+@StagePort(output = "model", description = "the trained policy (Hugging Face layout)")
+@StagePort(output = "report", description = "JSON: per-iteration metrics, evaluations and a summary")
 public final class PpoStage implements Stage<PpoStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(PpoStage.class);
 

@@ -27,8 +27,7 @@ import org.align4j.api.model.LanguageModel;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
-import org.align4j.api.stage.Input;
-import org.align4j.api.stage.Output;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
@@ -48,18 +47,18 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "rejection-sampling",
     description = "K samples per prompt from the policy, scored by a reward; the best kept as SFT conversations")
-@Input(name = "model", description = "the policy checkpoint to sample from")
-@Input(name = "prompts",
+@StagePort(input = "model", description = "the policy checkpoint to sample from")
+@StagePort(input = "prompts",
     description = "conversations (messages or prompt column); a trailing assistant turn is dropped")
-@Input(name = "previous",
+@StagePort(input = "previous",
     description = "kept conversations of earlier rounds (this stage's data output)", required = false)
-@Input(name = "tokenizer",
+@StagePort(input = "tokenizer",
     description = "tokenizer (default: defaults.tokenizer, else the model's)", required = false)
-@Output(name = "data",
+@StagePort(output = "data",
     description = "best sample per prompt as conversations (+ reward, policy), merged with"
         + " earlier rounds")
-@Output(name = "samples", description = "every sample (prompt, response, reward, sample_index, policy)")
-@Output(name = "report", description = "JSON: mean/median/best reward, best-of-N curve, max-minus-median gain")
+@StagePort(output = "samples", description = "every sample (prompt, response, reward, sample_index, policy)")
+@StagePort(output = "report", description = "JSON: mean/median/best reward, best-of-N curve, max-minus-median gain")
 public final class RejectionSamplingStage implements Stage<RejectionSamplingStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(RejectionSamplingStage.class);
   static final String REWARD = Schemas.REWARD;

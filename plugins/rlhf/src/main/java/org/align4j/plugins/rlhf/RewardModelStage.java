@@ -24,10 +24,10 @@ import org.align4j.api.loss.RewardModelLoss;
 import org.align4j.api.loss.RewardModelLossProvider;
 import org.align4j.api.metrics.Progress;
 import org.align4j.api.model.LanguageModel;
-import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.Tokenizer;
@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "reward-model",
     description = "reward model: chat checkpoint + scalar head trained with a ranking loss; accuracy per rating bucket")
-@Output(name = "model", description = "the reward model checkpoint (score head, tokenizer files beside it)")
-@Output(name = "eval", description = "evaluation JSON: accuracy overall, per rating bucket and per domain")
+@StagePort(output = "model", description = "the reward model checkpoint (score head, tokenizer files beside it)")
+@StagePort(output = "eval", description = "evaluation JSON: accuracy overall, per rating bucket and per domain")
 public final class RewardModelStage implements Stage<RewardModelStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(RewardModelStage.class);
 

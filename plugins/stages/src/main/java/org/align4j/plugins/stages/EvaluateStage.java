@@ -19,8 +19,7 @@ import org.align4j.api.data.Schemas;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
-import org.align4j.api.stage.Input;
-import org.align4j.api.stage.Output;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.Message;
@@ -33,9 +32,9 @@ import org.align4j.toolkit.data.Rows;
  */
 @ProviderInfo(id = "evaluate",
     description = "scores samples with a reward; mean, standard error, label rates per task; gap vs a baseline")
-@Input(name = "samples", description = "samples dataset to score")
-@Input(name = "baseline", description = "samples of a baseline policy on the same prompts", required = false)
-@Output(name = "evaluation", description = "directory: summary.json, table.csv")
+@StagePort(input = "samples", description = "samples dataset to score")
+@StagePort(input = "baseline", description = "samples of a baseline policy on the same prompts", required = false)
+@StagePort(output = "evaluation", description = "directory: summary.json, table.csv")
 public final class EvaluateStage implements Stage<EvaluateStage.Options> {
   public record Options(
       @Doc("the reward that scores each sample") @ComponentKind(RewardProvider.class) @Default("{uses: task-suite}")

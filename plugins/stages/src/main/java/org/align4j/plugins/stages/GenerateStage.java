@@ -16,8 +16,7 @@ import org.align4j.api.data.Schemas;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
 import org.align4j.api.metrics.Progress;
-import org.align4j.api.stage.Input;
-import org.align4j.api.stage.Output;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
@@ -36,12 +35,12 @@ import org.apache.arrow.vector.types.pojo.Schema;
  */
 @ProviderInfo(id = "generate",
     description = "samples K responses per prompt from a checkpoint into the samples schema")
-@Input(name = "model", description = "checkpoint directory")
-@Input(name = "prompts",
+@StagePort(input = "model", description = "checkpoint directory")
+@StagePort(input = "prompts",
     description = "dataset of prompt conversations (messages ending with a user turn) + metadata")
-@Input(name = "tokenizer",
+@StagePort(input = "tokenizer",
     description = "tokenizer (default: defaults.tokenizer, else the model's)", required = false)
-@Output(name = "samples", description = "samples dataset (Arrow IPC)")
+@StagePort(output = "samples", description = "samples dataset (Arrow IPC)")
 public final class GenerateStage implements Stage<GenerateStage.Options> {
   public record Options(
       @Doc("chat format id (default: defaults.chat_format)") String chatFormat,

@@ -22,8 +22,7 @@ import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
 import org.align4j.api.model.AttentionVariant;
 import org.align4j.api.model.ModelConfig;
-import org.align4j.api.stage.Input;
-import org.align4j.api.stage.Output;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.Tokenizer;
@@ -34,10 +33,10 @@ import org.align4j.api.text.Tokenizer;
  * per paragraph); documents are wrapped in bos/eos, concatenated and cut into {@code seq_len} rows.
  */
 @ProviderInfo(id = "pretrain", description = "next-token pretraining of a Llama from scratch on a text corpus")
-@Input(name = "corpus", description = "text dataset (column 'text') or a .txt file")
-@Input(name = "tokenizer",
+@StagePort(input = "corpus", description = "text dataset (column 'text') or a .txt file")
+@StagePort(input = "tokenizer",
     description = "tokenizer file or directory (default: defaults.tokenizer)", required = false)
-@Output(name = "model", description = "Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer)")
+@StagePort(output = "model", description = "Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer)")
 public final class PretrainStage implements Stage<PretrainStage.Options> {
   public record Options(
       @Doc("model width d") @Default("128") int hiddenSize,

@@ -16,8 +16,7 @@ import java.util.stream.Stream;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
-import org.align4j.api.stage.Input;
-import org.align4j.api.stage.Output;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 
@@ -27,15 +26,15 @@ import org.align4j.api.stage.StageContext;
  */
 @ProviderInfo(id = "report",
     description = "self-contained HTML run report: evaluation table and plots, training curves, timings, recipe")
-@Input(name = "evaluation", description = "an evaluate stage's output directory", required = false)
-@Input(name = "evaluation_2",
+@StagePort(input = "evaluation", description = "an evaluate stage's output directory", required = false)
+@StagePort(input = "evaluation_2",
     description = "a second evaluation (e.g. an ablation against the same baseline)", required = false)
-@Input(name = "evaluation_3", description = "a third evaluation", required = false)
-@Input(name = "ppo",
+@StagePort(input = "evaluation_3", description = "a third evaluation", required = false)
+@StagePort(input = "ppo",
     description = "a ppo stage's report: rollout reward, KL and held-out reward by iteration", required = false)
-@Input(name = "ppo_2",
+@StagePort(input = "ppo_2",
     description = "a second ppo report (e.g. the beta = 0 run), shown beside the first", required = false)
-@Output(name = "report", description = "report.html")
+@StagePort(output = "report", description = "report.html")
 public final class ReportStage implements Stage<ReportStage.Options> {
   private static final ObjectMapper JSON = new ObjectMapper();
 

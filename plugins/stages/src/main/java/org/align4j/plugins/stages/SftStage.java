@@ -12,8 +12,7 @@ import org.align4j.api.engine.Models;
 import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
-import org.align4j.api.stage.Input;
-import org.align4j.api.stage.Output;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
@@ -31,11 +30,11 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "sft",
     description = "supervised fine-tuning on conversations: packed rows, loss on assistant tokens, cosine, weight decay")
-@Input(name = "model", description = "checkpoint directory to start from")
-@Input(name = "data", description = "conversations dataset (messages ending with the assistant's answer)")
-@Input(name = "tokenizer",
+@StagePort(input = "model", description = "checkpoint directory to start from")
+@StagePort(input = "data", description = "conversations dataset (messages ending with the assistant's answer)")
+@StagePort(input = "tokenizer",
     description = "tokenizer (default: defaults.tokenizer, else the model's)", required = false)
-@Output(name = "model", description = "the fine-tuned checkpoint directory")
+@StagePort(output = "model", description = "the fine-tuned checkpoint directory")
 public final class SftStage implements Stage<SftStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(SftStage.class);
 

@@ -5,8 +5,7 @@ import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
-import org.align4j.api.stage.Input;
-import org.align4j.api.stage.Output;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 
@@ -18,9 +17,9 @@ import org.align4j.api.stage.StageContext;
  */
 @ProviderInfo(id = "tokenizer-train",
     description = "trains a small BPE tokenizer (llama3 tokenizer.json or llama2 SentencePiece tokenizer.model) from a text/JSONL corpus")
-@Input(name = "corpus",
+@StagePort(input = "corpus",
     description = "a text, JSONL or Arrow IPC dataset file (all string values), or a directory of them")
-@Output(name = "tokenizer",
+@StagePort(output = "tokenizer",
     description = "directory with tokenizer.json or tokenizer.model, and tokenizer_config.json")
 public final class TokenizerTrainStage implements Stage<TokenizerTrainStage.Options> {
   /** Options of {@code tokenizer-train}. */

@@ -1,6 +1,5 @@
 package org.align4j.plugins.data.stages;
 
-import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -13,8 +12,7 @@ import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
-import org.align4j.api.stage.Input;
-import org.align4j.api.stage.Output;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.plugins.data.transforms.Dedup;
@@ -30,12 +28,12 @@ import org.slf4j.LoggerFactory;
  * removal, a seeded shuffle, and a train/eval split.
  */
 @ProviderInfo(id = "prepare", description = "mix, filter, de-duplicate, shuffle and split datasets")
-@Input(name = "data", description = "dataset")
-@Input(name = "data2", description = "dataset mixed in", required = false)
-@Input(name = "data3", description = "dataset mixed in", required = false)
-@Input(name = "data4", description = "dataset mixed in", required = false)
-@Output(name = "train", description = "the prepared rows (all of them when eval_fraction is 0)")
-@Output(name = "eval", description = "held-out rows (eval_fraction)", required = false)
+@StagePort(input = "data", description = "dataset")
+@StagePort(input = "data2", description = "dataset mixed in", required = false)
+@StagePort(input = "data3", description = "dataset mixed in", required = false)
+@StagePort(input = "data4", description = "dataset mixed in", required = false)
+@StagePort(output = "train", description = "the prepared rows (all of them when eval_fraction is 0)")
+@StagePort(output = "eval", description = "held-out rows (eval_fraction)", required = false)
 public final class PrepareStage implements Stage<PrepareStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(PrepareStage.class);
   static final List<String> INPUTS = List.of("data", "data2", "data3", "data4");
@@ -70,16 +68,9 @@ public final class PrepareStage implements Stage<PrepareStage.Options> {
     }
   }
 
-  private DatasetStore store;
-
-  @Inject
-  public void setStore(DatasetStore store) {
-    this.store = store;
-  }
-
   @Override
   public void run(StageContext context, Options o) throws Exception {
-    DatasetStore ds = store != null ? store : context.service(DatasetStore.class);
+    DatasetStore ds = context.service(DatasetStore.class);
     List<Path> paths = new ArrayList<>();
     for (String name : INPUTS) {
       context.optionalInput(name).ifPresent(paths::add);

@@ -1,6 +1,5 @@
 package org.align4j.plugins.data.stages;
 
-import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
@@ -11,8 +10,7 @@ import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
-import org.align4j.api.stage.Input;
-import org.align4j.api.stage.Output;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
@@ -31,10 +29,10 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "tokenize",
     description = "conversations -> input_ids + loss_mask (optionally packed with segment ids)")
-@Input(name = "data", description = "conversations (messages) or text rows")
-@Input(name = "tokenizer",
+@StagePort(input = "data", description = "conversations (messages) or text rows")
+@StagePort(input = "tokenizer",
     description = "tokenizer file or directory; default: the recipe's defaults.tokenizer", required = false)
-@Output(name = "tokenized", description = "input_ids, loss_mask, segment_ids")
+@StagePort(output = "tokenized", description = "input_ids, loss_mask, segment_ids")
 public final class TokenizeStage implements Stage<TokenizeStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(TokenizeStage.class);
 
@@ -69,22 +67,11 @@ public final class TokenizeStage implements Stage<TokenizeStage.Options> {
     }
   }
 
-  private DatasetStore store;
-  private Tokenizers tokenizers;
-  private ChatFormats chatFormats;
-
-  @Inject
-  public void setServices(DatasetStore store, Tokenizers tokenizers, ChatFormats chatFormats) {
-    this.store = store;
-    this.tokenizers = tokenizers;
-    this.chatFormats = chatFormats;
-  }
-
   @Override
   public void run(StageContext context, Options o) throws Exception {
-    DatasetStore ds = store != null ? store : context.service(DatasetStore.class);
-    Tokenizers toks = tokenizers != null ? tokenizers : context.service(Tokenizers.class);
-    ChatFormats formats = chatFormats != null ? chatFormats : context.service(ChatFormats.class);
+    DatasetStore ds = context.service(DatasetStore.class);
+    Tokenizers toks = context.service(Tokenizers.class);
+    ChatFormats formats = context.service(ChatFormats.class);
     Path tokPath = context.optionalInput("tokenizer").orElseGet(() -> {
       Path d = context.defaults().tokenizer();
       if (d == null) {

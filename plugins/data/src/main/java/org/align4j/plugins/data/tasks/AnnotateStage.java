@@ -1,6 +1,5 @@
 package org.align4j.plugins.data.tasks;
 
-import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +11,7 @@ import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
-import org.align4j.api.stage.Input;
-import org.align4j.api.stage.Output;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.Message;
@@ -30,8 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "annotate",
     description = "rates pairs of model samples into Llama 2 style preference rows with the task suite's true reward")
-@Input(name = "samples", description = "samples (prompt, response, ...) with the task fields of their prompts")
-@Output(name = "preferences", description = "preference rows (TaskSuite.PREFERENCE_SCHEMA)")
+@StagePort(input = "samples", description = "samples (prompt, response, ...) with the task fields of their prompts")
+@StagePort(output = "preferences", description = "preference rows (TaskSuite.PREFERENCE_SCHEMA)")
 public final class AnnotateStage implements Stage<AnnotateStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(AnnotateStage.class);
 
@@ -52,16 +50,9 @@ public final class AnnotateStage implements Stage<AnnotateStage.Options> {
     }
   }
 
-  private DatasetStore store;
-
-  @Inject
-  public void setStore(DatasetStore store) {
-    this.store = store;
-  }
-
   @Override
   public void run(StageContext context, Options o) throws Exception {
-    DatasetStore ds = store != null ? store : context.service(DatasetStore.class);
+    DatasetStore ds = context.service(DatasetStore.class);
     Annotator annotator = new Annotator(o.seed() != null ? o.seed() : context.seed(), o.noise(), o.editProbability(),
         Options.array(o.thresholds()));
     Path out = context.output("preferences");

@@ -1,6 +1,5 @@
 package org.align4j.plugins.data.tasks;
 
-import jakarta.inject.Inject;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +13,9 @@ import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.Schemas;
-import org.align4j.api.stage.Output;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
+import org.align4j.api.stage.StagePort;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,16 +40,16 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "tasks",
     description = "generates the verifiable task suite: SFT data, prompts, held-out prompts, preferences, corpus")
-@Output(name = "sft", description = "conversations with reference answers", required = false)
-@Output(name = "eval_prompts",
+@StagePort(output = "sft", description = "conversations with reference answers", required = false)
+@StagePort(output = "eval_prompts",
     description = "held-out prompts with task metadata for the task-suite reward", required = false)
-@Output(name = "prompts", description = "training prompts with task metadata", required = false)
-@Output(name = "gatt",
+@StagePort(output = "prompts", description = "training prompts with task metadata", required = false)
+@StagePort(output = "gatt",
     description = "multi-turn dialogues with their system instruction in `system`", required = false)
-@Output(name = "preferences",
+@StagePort(output = "preferences",
     description = "synthetic preference pairs rated by the seeded annotator", required = false)
-@Output(name = "corpus", description = "plain-text pretraining corpus (Arrow, column text)", required = false)
-@Output(name = "corpus_text",
+@StagePort(output = "corpus", description = "plain-text pretraining corpus (Arrow, column text)", required = false)
+@StagePort(output = "corpus_text",
     description = "the corpus as a UTF-8 text file, documents separated by empty lines", required = false)
 public final class TasksStage implements Stage<TasksStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(TasksStage.class);
@@ -96,16 +95,9 @@ public final class TasksStage implements Stage<TasksStage.Options> {
     }
   }
 
-  private DatasetStore store;
-
-  @Inject
-  public void setStore(DatasetStore store) {
-    this.store = store;
-  }
-
   @Override
   public void run(StageContext context, Options o) throws Exception {
-    DatasetStore ds = store != null ? store : context.service(DatasetStore.class);
+    DatasetStore ds = context.service(DatasetStore.class);
     long seed = o.seed() != null ? o.seed() : context.seed();
     TaskSuite suite = new TaskSuite(o.config());
     Annotator annotator = new Annotator(seed + 5, o.annotatorNoise(), o.editProbability(), new double[] {0.5, 0.25, 0.1});
