@@ -158,24 +158,8 @@ public final class RewardModelRewardProvider implements RewardProvider<RewardMod
 
   /** Scores at each row's last token (rows right-padded, causal), without gradient. */
   static double[] scoreRows(LanguageModel model, List<int[]> rows) {
-    int t = 0;
-    for (int[] r : rows) {
-      t = Math.max(t, r.length);
-    }
-    long[] ids = new long[rows.size() * t];
-    long[] last = new long[rows.size()];
-    for (int i = 0; i < rows.size(); i++) {
-      int[] r = rows.get(i);
-      for (int j = 0; j < r.length; j++) {
-        ids[i * t + j] = r[j];
-      }
-      last[i] = r.length - 1;
-    }
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      var device = model.device();
-      Tensor all = model.scores(ModelInput.causal(Masks.longs(ids, rows.size(), t).to(device, torch.ScalarType.Long)));
-      Tensor at = all.gather(1, Masks.longs(last, rows.size(), 1).to(device, torch.ScalarType.Long));
-      return Tensors.toDoubles(at);
+      return Tensors.toDoubles(RewardScoring.lastTokenScores(model, rows));
     }
   }
 }
