@@ -73,7 +73,7 @@ public final class Sampling {
       boolean stopped;
 
       @Override
-      T advance() {
+      protected T advance() {
         while (!stopped) {
           double total = 0;
           for (int i = 0; i < weights.length; i++) {
@@ -133,7 +133,7 @@ public final class Sampling {
       long index;
 
       @Override
-      T advance() {
+      protected T advance() {
         while (in.hasNext()) {
           T r = in.next();
           if (isEval(index++, seed, evalFraction) == eval) {
@@ -143,30 +143,5 @@ public final class Sampling {
         return null;
       }
     };
-  }
-
-  /** An iterator that finds its next element ahead of {@link #next}: {@link #advance} returns it, null at the end. */
-  private abstract static class Lookahead<T> implements Iterator<T> {
-    private T next;
-
-    abstract T advance();
-
-    @Override
-    public boolean hasNext() {
-      if (next == null) {
-        next = advance();
-      }
-      return next != null;
-    }
-
-    @Override
-    public T next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      T r = next;
-      next = null;
-      return r;
-    }
   }
 }
