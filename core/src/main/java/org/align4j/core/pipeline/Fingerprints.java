@@ -90,52 +90,68 @@ final class Fingerprints {
     return version + ":" + CODE.computeIfAbsent(key, k -> Files.isDirectory(p) ? directoryHash(p) : jarHash(p));
   }
 
-  private static String jarHash(Path jar) {
+  /** Feeds what a hash covers into the digest. */
+  private interface Feed {
+    void into(MessageDigest md) throws IOException;
+  }
+
+  /** The hex SHA-256 of what {@code feed} puts in; a read failure is hashed as its message, never thrown. */
+  private static String hash(Feed feed) {
     MessageDigest md = sha256();
-    try (JarFile jf = new JarFile(jar.toFile())) {
-      List<JarEntry> entries = jf.stream().filter(e -> !e.isDirectory()).sorted(Comparator.comparing(JarEntry::getName)).toList();
-      byte[] buf = new byte[1 << 16];
-      for (JarEntry e : entries) {
-        update(md, e.getName());
-        try (InputStream in = jf.getInputStream(e)) {
-          int n;
-          while ((n = in.read(buf)) > 0) {
-            md.update(buf, 0, n);
+    try {
+      feed.into(md);
+    } catch (IOException e) {
+      update(md, "unreadable:" + e.getMessage());
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  private static void update(MessageDigest md, InputStream in, byte[] buf) throws IOException {
+    int n;
+    while ((n = in.read(buf)) > 0) {
+      md.update(buf, 0, n);
+    }
+  }
+
+  private static String jarHash(Path jar) {
+    return hash(md -> {
+      try (JarFile jf = new JarFile(jar.toFile())) {
+        List<JarEntry> entries = jf.stream().filter(e -> !e.isDirectory()).sorted(Comparator.comparing(JarEntry::getName)).toList();
+        byte[] buf = new byte[1 << 16];
+        for (JarEntry e : entries) {
+          update(md, e.getName());
+          try (InputStream in = jf.getInputStream(e)) {
+            update(md, in, buf);
           }
         }
       }
-    } catch (IOException e) {
-      update(md, "unreadable:" + e.getMessage());
-    }
-    return HexFormat.of().formatHex(md.digest());
+    });
   }
 
   private static String directoryHash(Path dir) {
-    MessageDigest md = sha256();
-    try (Stream<Path> s = Files.walk(dir)) {
-      List<Path> files = s.filter(Files::isRegularFile)
-          .filter(f -> f.toString().endsWith(".class") || dir.relativize(f).startsWith("META-INF"))
-          .sorted().toList();
-      for (Path f : files) {
-        update(md, dir.relativize(f).toString());
-        md.update(Files.readAllBytes(f));
+    return hash(md -> {
+      try (Stream<Path> s = Files.walk(dir)) {
+        List<Path> files = s.filter(Files::isRegularFile)
+            .filter(f -> f.toString().endsWith(".class") || dir.relativize(f).startsWith("META-INF"))
+            .sorted().toList();
+        for (Path f : files) {
+          update(md, dir.relativize(f).toString());
+          md.update(Files.readAllBytes(f));
+        }
+      } catch (java.io.UncheckedIOException e) {
+        update(md, "unreadable:" + e.getMessage());
       }
-    } catch (IOException | java.io.UncheckedIOException e) {
-      update(md, "unreadable:" + e.getMessage());
-    }
-    return HexFormat.of().formatHex(md.digest());
+    });
   }
 
   private static String classBytesHash(Class<?> c) {
-    MessageDigest md = sha256();
-    try (InputStream in = c.getResourceAsStream(c.getName().substring(c.getName().lastIndexOf('.') + 1) + ".class")) {
-      if (in != null) {
-        md.update(in.readAllBytes());
+    return hash(md -> {
+      try (InputStream in = c.getResourceAsStream(c.getName().substring(c.getName().lastIndexOf('.') + 1) + ".class")) {
+        if (in != null) {
+          md.update(in.readAllBytes());
+        }
       }
-    } catch (IOException e) {
-      update(md, "unreadable:" + e.getMessage());
-    }
-    return HexFormat.of().formatHex(md.digest());
+    });
   }
 
   static String canonical(Object o) {
@@ -147,8 +163,7 @@ final class Fingerprints {
   }
 
   static String contentHash(Path p) {
-    MessageDigest md = sha256();
-    try {
+    return hash(md -> {
       List<Path> files;
       if (Files.isDirectory(p)) {
         try (Stream<Path> s = Files.walk(p)) {
@@ -168,18 +183,12 @@ final class Fingerprints {
           continue;
         }
         try (InputStream in = Files.newInputStream(f)) {
-          byte[] buf = new byte[1 << 16];
-          int n;
-          while ((n = in.read(buf)) > 0) {
-            md.update(buf, 0, n);
-          }
+          update(md, in, new byte[1 << 16]);
         }
       }
-    } catch (IOException e) {
-      update(md, "unreadable:" + e.getMessage());
-    }
-    return HexFormat.of().formatHex(md.digest());
+    });
   }
+
 
   private static void update(MessageDigest md, String s) {
     md.update(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -199,6 +199,7 @@ public final class PluginRegistry {
       try {
         instance = p.get();
         instance.id();
+        instance.optionsType();
       } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
         report(kind, pluginSource, e);
         continue;

@@ -7,27 +7,19 @@ import org.align4j.api.ComponentKind;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.Default;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
 
 /** Test reward that nests another: its score plus {@code add}; records the inner options it was given. */
+@ProviderInfo(id = "test-plus")
 public final class PlusReward implements RewardProvider<PlusReward.Options> {
   public record Options(@ComponentKind(RewardProvider.class) ComponentRef inner, @Default("0") double add) {}
 
   public static final List<Record> INNER_OPTIONS = new CopyOnWriteArrayList<>();
 
   @Inject Components components;
-
-  @Override
-  public String id() {
-    return "test-plus";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
 
   @Override
   public Reward create(Options o) throws Exception {

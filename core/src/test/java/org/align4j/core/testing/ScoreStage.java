@@ -8,14 +8,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.align4j.api.ComponentKind;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.reward.RewardProvider;
-import org.align4j.api.stage.Port;
 import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.text.Message;
 
 /** Test stage: scores one response with the reward its options name; records what it was given. */
+@ProviderInfo(id = "test-score")
+@StagePort(output = "score", description = "the reward of the response 'x'")
 public final class ScoreStage implements Stage<ScoreStage.Options> {
   public record Options(@ComponentKind(RewardProvider.class) ComponentRef reward) {}
 
@@ -25,26 +28,6 @@ public final class ScoreStage implements Stage<ScoreStage.Options> {
   public static final List<Seen> SEEN = new CopyOnWriteArrayList<>();
 
   @Inject Components components;
-
-  @Override
-  public String id() {
-    return "test-score";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of();
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("score", "the reward of the response 'x'"));
-  }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {

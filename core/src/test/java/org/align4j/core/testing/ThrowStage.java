@@ -1,34 +1,17 @@
 package org.align4j.core.testing;
 
-import java.util.List;
 import org.align4j.api.Default;
-import org.align4j.api.stage.Port;
+import org.align4j.api.ProviderInfo;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 
 /** Test stage: throws the throwable named by {@code error}, to check how the runner treats each kind. */
+@ProviderInfo(id = "throw")
+@StagePort(input = "after", description = "any file, to order this stage after another", required = false)
+@StagePort(output = "text", description = "never written")
 public final class ThrowStage implements Stage<ThrowStage.Options> {
   public record Options(@Default("runtime") String error) {}
-
-  @Override
-  public String id() {
-    return "throw";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.optional("after", "any file, to order this stage after another"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("text", "never written"));
-  }
 
   @Override
   public void run(StageContext ctx, Options o) {

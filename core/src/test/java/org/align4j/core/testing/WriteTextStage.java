@@ -2,15 +2,18 @@ package org.align4j.core.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.align4j.api.Default;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.metrics.Metrics;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 
 /** Test stage: writes {@code text} (prefixed by its optional input's content) to its output; counts runs. */
+@ProviderInfo(id = "write-text")
+@StagePort(input = "prefix", description = "a text file prepended to the output", required = false)
+@StagePort(output = "text", description = "the text file")
 public final class WriteTextStage implements Stage<WriteTextStage.Options> {
   public static final AtomicInteger RUNS = new AtomicInteger();
 
@@ -23,26 +26,6 @@ public final class WriteTextStage implements Stage<WriteTextStage.Options> {
   }
 
   @jakarta.inject.Inject Metrics injectedMetrics;
-
-  @Override
-  public String id() {
-    return "write-text";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.optional("prefix", "a text file prepended to the output"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("text", "the text file"));
-  }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {

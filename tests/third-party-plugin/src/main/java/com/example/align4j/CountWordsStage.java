@@ -11,10 +11,11 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.loss.RankingBatch;
 import org.align4j.api.loss.RewardModelLossProvider;
 import org.align4j.api.metrics.Progress;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.toolkit.loss.Tensors;
@@ -26,6 +27,9 @@ import org.bytedeco.pytorch.global.torch;
  * its position in the work directory so a killed run resumes mid-file; then evaluates its configured
  * reward-model loss on fixed scores to show a stage composing another plugin's provider.
  */
+@ProviderInfo(id = "count-words", description = "counts words per line, resumable (example third-party plugin)")
+@StagePort(input = "text", description = "a UTF-8 text file")
+@StagePort(output = "counts", description = "properties file: lines, words, loss")
 public final class CountWordsStage implements Stage<CountWordsStage.Options> {
   public record Options(
       @Doc("pause per line (to make the stage slow in tests)") @Default("0") int delayMs,
@@ -33,31 +37,6 @@ public final class CountWordsStage implements Stage<CountWordsStage.Options> {
           ComponentRef loss) {}
 
   @jakarta.inject.Inject Components components;
-
-  @Override
-  public String id() {
-    return "count-words";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "counts words per line, resumable (example third-party plugin)";
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("text", "a UTF-8 text file"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("counts", "properties file: lines, words, loss"));
-  }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {

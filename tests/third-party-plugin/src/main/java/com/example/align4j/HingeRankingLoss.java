@@ -3,6 +3,7 @@ package com.example.align4j;
 import java.util.Map;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.loss.LossResult;
 import org.align4j.api.loss.RankingBatch;
 import org.align4j.api.loss.RewardModelLoss;
@@ -12,6 +13,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /** A reward-model loss a third party adds in one class: mean(max(0, margin - (s_better - s_worse))). */
+@ProviderInfo(id = "hinge",
+    description = "hinge ranking loss max(0, margin - (r_chosen - r_rejected)) (example third-party plugin)")
 public final class HingeRankingLoss implements RewardModelLossProvider<HingeRankingLoss.Options> {
   public record Options(@Doc("required score gap") @Default("1.0") double margin) {
     public Options {
@@ -19,21 +22,6 @@ public final class HingeRankingLoss implements RewardModelLossProvider<HingeRank
         throw new IllegalArgumentException("margin must be >= 0, got " + margin);
       }
     }
-  }
-
-  @Override
-  public String id() {
-    return "hinge";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "hinge ranking loss max(0, margin - (r_chosen - r_rejected)) (example third-party plugin)";
   }
 
   @Override

@@ -2,6 +2,7 @@ package com.example.align4j;
 
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.model.AttentionVariant;
 import org.bytedeco.pytorch.Scalar;
 
@@ -10,6 +11,8 @@ import org.bytedeco.pytorch.Scalar;
  * keys before it, {@code query - key < window}, within what causal order and the input's mask allow. Keys/values
  * are shared as in grouped-query attention.
  */
+@ProviderInfo(id = "sliding-window",
+    description = "sliding-window attention: each query sees the last `window` keys (example third-party plugin)")
 public final class SlidingWindowAttention implements AttentionVariant<SlidingWindowAttention.Options> {
   public record Options(
       @Doc("keys each query sees, itself included") int window,
@@ -22,21 +25,6 @@ public final class SlidingWindowAttention implements AttentionVariant<SlidingWin
         throw new IllegalArgumentException("kv_heads must be >= 0, got " + kvHeads);
       }
     }
-  }
-
-  @Override
-  public String id() {
-    return "sliding-window";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "sliding-window attention: each query sees the last `window` keys (example third-party plugin)";
   }
 
   @Override

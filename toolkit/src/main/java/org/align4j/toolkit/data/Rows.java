@@ -314,38 +314,12 @@ public final class Rows {
     if (value instanceof List<?> l) {
       return l;
     }
-    if (value instanceof int[] a) {
-      List<Object> l = new ArrayList<>(a.length);
-      for (int x : a) {
-        l.add(x);
-      }
-      return l;
-    }
-    if (value instanceof byte[] a) {
-      List<Object> l = new ArrayList<>(a.length);
-      for (byte x : a) {
-        l.add(x);
-      }
-      return l;
-    }
-    if (value instanceof long[] a) {
-      List<Object> l = new ArrayList<>(a.length);
-      for (long x : a) {
-        l.add(x);
-      }
-      return l;
-    }
-    if (value instanceof float[] a) {
-      List<Object> l = new ArrayList<>(a.length);
-      for (float x : a) {
-        l.add(x);
-      }
-      return l;
-    }
-    if (value instanceof double[] a) {
-      List<Object> l = new ArrayList<>(a.length);
-      for (double x : a) {
-        l.add(x);
+    if (value instanceof int[] || value instanceof byte[] || value instanceof long[] || value instanceof float[]
+        || value instanceof double[]) {
+      int n = java.lang.reflect.Array.getLength(value);
+      List<Object> l = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        l.add(java.lang.reflect.Array.get(value, i));
       }
       return l;
     }

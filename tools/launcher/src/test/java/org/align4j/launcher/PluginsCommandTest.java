@@ -1,11 +1,10 @@
 package org.align4j.launcher;
 
+import static org.align4j.launcher.CliResult.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,15 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PluginsCommandTest {
-  record Result(int code, String out, String err) {}
-
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-    return new Result(code, out.toString(), err.toString());
-  }
-
   static int indent(String l) {
     int i = 0;
     while (i < l.length() && l.charAt(i) == ' ') {
@@ -60,7 +50,7 @@ class PluginsCommandTest {
    */
   @Test
   void optionColumnsStayAlignedAndLongDescriptionsWrap() {
-    Result r = run("plugins");
+    CliResult r = run("plugins");
     assertEquals(0, r.code(), r.err());
     List<List<String>> blocks = new ArrayList<>();
     List<String> headers = new ArrayList<>();
@@ -106,7 +96,7 @@ class PluginsCommandTest {
   /** Issue 12 item 2: a nested options block lists each key with the default of that provider. */
   @Test
   void nestedOptionsListEachKeyWithTheProvidersDefault() {
-    Result r = run("plugins", "--kind", "stage");
+    CliResult r = run("plugins", "--kind", "stage");
     assertEquals(0, r.code(), r.err());
     java.util.Map<String, List<String>> byStage = new java.util.HashMap<>();
     List<String> current = null;
@@ -153,7 +143,7 @@ class PluginsCommandTest {
     capture.start();
     ctx.getConfiguration().getRootLogger().addAppender(capture, null, null);
     ctx.updateLoggers();
-    Result r;
+    CliResult r;
     try {
       r = run("plugins", "--brief", "--plugins", plugins.toString());
     } finally {

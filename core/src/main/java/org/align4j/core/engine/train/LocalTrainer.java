@@ -24,6 +24,7 @@ import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
 import org.align4j.api.engine.TrainingDivergedException;
 import org.align4j.api.loss.LossResult;
+import org.align4j.toolkit.data.Permutations;
 import org.align4j.toolkit.io.AtomicFiles;
 import org.align4j.core.engine.io.SafeTensors;
 import org.bytedeco.javacpp.PointerScope;
@@ -59,18 +60,7 @@ public final class LocalTrainer implements Trainer {
 
   /** Example order of one epoch. */
   static int[] permutation(int n, long seed, int epoch) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    Random r = new Random(seed * 0x9E3779B97F4A7C15L + epoch);
-    for (int i = n - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
+    return Permutations.shuffled(n, new Random(seed * 0x9E3779B97F4A7C15L + epoch));
   }
 
   static long mix(long a, long b) {

@@ -1,12 +1,15 @@
 package org.align4j.plugins.attention;
 
 import org.align4j.api.Default;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.model.AttentionVariant;
 
 /**
  * Grouped-query attention (Llama 2 34B/70B, all Llama 3): {@code kv_heads} key/value heads, head j serving query
  * heads {@code j*g .. j*g+g-1} with {@code g = heads / kv_heads} (Hugging Face's {@code repeat_kv} layout).
  */
+@ProviderInfo(id = "gqa",
+    description = "grouped-query attention: kv_heads key/value heads shared by groups of query heads")
 public final class GroupedQueryAttention implements AttentionVariant<GroupedQueryAttention.Options> {
   /**
    * @param kvHeads key/value heads; must divide the query heads (Llama 3: 8)
@@ -17,21 +20,6 @@ public final class GroupedQueryAttention implements AttentionVariant<GroupedQuer
         throw new IllegalArgumentException("kv_heads must be >= 1, got " + kvHeads);
       }
     }
-  }
-
-  @Override
-  public String id() {
-    return "gqa";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "grouped-query attention: kv_heads key/value heads shared by groups of query heads";
   }
 
   @Override

@@ -1,25 +1,12 @@
 package org.align4j.plugins.attention;
 
 import org.align4j.api.NoOptions;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.model.AttentionVariant;
 
 /** Multi-head attention (Llama 2 7B/13B): one key/value head per query head. */
+@ProviderInfo(id = "mha", description = "multi-head attention: key/value heads = query heads")
 public final class MultiHeadAttention implements AttentionVariant<NoOptions> {
-  @Override
-  public String id() {
-    return "mha";
-  }
-
-  @Override
-  public Class<NoOptions> optionsType() {
-    return NoOptions.class;
-  }
-
-  @Override
-  public String description() {
-    return "multi-head attention: key/value heads = query heads";
-  }
-
   @Override
   public int keyValueHeads(int queryHeads, NoOptions options) {
     if (queryHeads < 1) {

@@ -1,25 +1,12 @@
 package org.align4j.plugins.attention;
 
 import org.align4j.api.NoOptions;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.model.AttentionVariant;
 
 /** Multi-query attention: one key/value head shared by every query head (the smallest KV cache). */
+@ProviderInfo(id = "mqa", description = "multi-query attention: one key/value head")
 public final class MultiQueryAttention implements AttentionVariant<NoOptions> {
-  @Override
-  public String id() {
-    return "mqa";
-  }
-
-  @Override
-  public Class<NoOptions> optionsType() {
-    return NoOptions.class;
-  }
-
-  @Override
-  public String description() {
-    return "multi-query attention: one key/value head";
-  }
-
   @Override
   public int keyValueHeads(int queryHeads, NoOptions options) {
     if (queryHeads < 1) {

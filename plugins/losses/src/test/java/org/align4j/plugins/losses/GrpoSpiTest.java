@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.HashMap;
 import java.util.Map;
 import org.align4j.api.Default;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.loss.Advantages;
 import org.align4j.api.loss.LossResult;
 import org.align4j.api.loss.PolicyBatch;
@@ -26,18 +27,9 @@ import org.junit.jupiter.api.Test;
  */
 class GrpoSpiTest extends TorchTestSupport {
   /** Group-relative advantages (score - group mean) / (group std + 1e-4), clipped surrogate + beta * k3 KL. */
+  @ProviderInfo(id = "grpo")
   static final class Grpo implements PolicyLossProvider<Grpo.Options> {
     record Options(@Default("0.2") double clip, @Default("0.04") double beta) {}
-
-    @Override
-    public String id() {
-      return "grpo";
-    }
-
-    @Override
-    public Class<Options> optionsType() {
-      return Options.class;
-    }
 
     @Override
     public PolicyLoss create(Options o) {

@@ -4,27 +4,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.metrics.MetricsSink;
 import org.align4j.api.metrics.MetricsSinkProvider;
 
 /** {@code metrics.jsonl}: one JSON object per scalar. */
+@ProviderInfo(id = "jsonl", description = "scalars as JSON lines {stage, name, step, value, wall_ms}")
 public final class JsonlMetricsSink implements MetricsSinkProvider<JsonlMetricsSink.Options> {
   public record Options(@Doc("file name inside the run directory") @Default("metrics.jsonl") String file) {}
-
-  @Override
-  public String id() {
-    return "jsonl";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "scalars as JSON lines {stage, name, step, value, wall_ms}";
-  }
 
   @Override
   public MetricsSink open(Path runDir, Options o) throws IOException {

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.zip.CRC32C;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.metrics.MetricsSink;
 import org.align4j.api.metrics.MetricsSinkProvider;
 
@@ -24,23 +25,10 @@ import org.align4j.api.metrics.MetricsSinkProvider;
  * per stage, a scalar summary per metric. Written directly in the TFRecord framing (length, masked CRC32C)
  * around {@code Event} protocol buffers, so no TensorFlow library is needed.
  */
+@ProviderInfo(id = "tensorboard",
+    description = "TensorBoard event files, one run per stage (tensorboard --logdir <run_dir>/tensorboard)")
 public final class TensorBoardMetricsSink implements MetricsSinkProvider<TensorBoardMetricsSink.Options> {
   public record Options(@Doc("directory inside the run directory") @Default("tensorboard") String dir) {}
-
-  @Override
-  public String id() {
-    return "tensorboard";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "TensorBoard event files, one run per stage (tensorboard --logdir <run_dir>/tensorboard)";
-  }
 
   @Override
   public MetricsSink open(Path runDir, Options o) throws IOException {

@@ -11,6 +11,7 @@ import org.align4j.api.ComponentKind;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.OptimizerOptions;
@@ -26,6 +27,7 @@ import org.align4j.api.model.LanguageModel;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.Tokenizer;
@@ -42,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * log-probabilities are computed once per dataset and cached in the work directory ({@code reference: cached}), or
  * by the reference model at every step ({@code on_the_fly}); both give bitwise the same numbers.
  */
+@ProviderInfo(id = "dpo",
+    description = "DPO/IPO against a frozen reference (cached or on the fly), Llama 3 masking and NLL term")
+@StagePort(output = "model", description = "the trained policy checkpoint (tokenizer files beside it)")
+@StagePort(output = "eval", description = "evaluation JSON: implicit-reward accuracy and margins before and after")
 public final class DpoStage implements Stage<DpoStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(DpoStage.class);
 
@@ -97,31 +103,10 @@ public final class DpoStage implements Stage<DpoStage.Options> {
   @Inject DatasetStore store;
 
   @Override
-  public String id() {
-    return "dpo";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "DPO/IPO against a frozen reference (cached or on the fly), Llama 3 masking and NLL term";
-  }
-
-  @Override
   public List<Port> inputs() {
     return List.of(Port.required("model", "policy checkpoint to start from (the SFT model)"), PreferenceTraining.DATA,
         Port.optional("reference", "frozen reference checkpoint (default: the model input)"),
         PreferenceTraining.EVAL_DATA, PreferenceTraining.TOKENIZER);
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("model", "the trained policy checkpoint (tokenizer files beside it)"),
-        Port.required("eval", "evaluation JSON: implicit-reward accuracy and margins before and after"));
   }
 
   @Override

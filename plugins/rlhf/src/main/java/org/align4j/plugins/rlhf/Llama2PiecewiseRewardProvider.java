@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.align4j.api.Components;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
@@ -17,28 +18,15 @@ import org.align4j.api.text.Message;
  * else the helpfulness score, as a logit ({@code logit(R_c)}); {@code scoreAll} whitens the batch. Labels:
  * {@code safety} or {@code helpfulness}, saying which score was kept.
  */
+@ProviderInfo(id = "llama2-piecewise",
+    description = "Llama 2 PPO reward: safety RM if the prompt is safety-tagged or sigmoid(safety) < 0.15, else helpfulness"
+        + " RM; whiten(logit(R))")
 public final class Llama2PiecewiseRewardProvider implements RewardProvider<Llama2PiecewiseOptions> {
   private Components components;
 
   @Inject
   public void setComponents(Components components) {
     this.components = components;
-  }
-
-  @Override
-  public String id() {
-    return "llama2-piecewise";
-  }
-
-  @Override
-  public Class<Llama2PiecewiseOptions> optionsType() {
-    return Llama2PiecewiseOptions.class;
-  }
-
-  @Override
-  public String description() {
-    return "Llama 2 PPO reward: safety RM if the prompt is safety-tagged or sigmoid(safety) < 0.15, else helpfulness"
-        + " RM; whiten(logit(R))";
   }
 
   @Override

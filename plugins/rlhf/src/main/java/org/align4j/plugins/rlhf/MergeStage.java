@@ -9,11 +9,13 @@ import java.util.Map;
 import org.align4j.api.Align4jException;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.engine.Models;
 import org.align4j.api.model.LanguageModel;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
+import org.align4j.api.stage.StagePort;
 import org.align4j.toolkit.loss.Tensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -27,6 +29,9 @@ import org.bytedeco.pytorch.global.torch;
  * merging of their deltas from a base (trim small deltas, elect a sign per parameter, average the agreeing ones), or
  * spherical interpolation (SLERP) of two.
  */
+@ProviderInfo(id = "merge",
+    description = "model averaging: weighted average, TIES or SLERP of checkpoints of one architecture")
+@StagePort(output = "model", description = "the merged checkpoint (with model_1's tokenizer files and merge.json)")
 public final class MergeStage implements Stage<MergeStage.Options> {
   static final int MAX_MODELS = 6;
 
@@ -72,21 +77,6 @@ public final class MergeStage implements Stage<MergeStage.Options> {
   @Inject Models models;
 
   @Override
-  public String id() {
-    return "merge";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "model averaging: weighted average, TIES or SLERP of checkpoints of one architecture";
-  }
-
-  @Override
   public List<Port> inputs() {
     List<Port> ports = new ArrayList<>();
     ports.add(Port.optional("base", "the model the others were fine-tuned from (ties)"));
@@ -96,11 +86,6 @@ public final class MergeStage implements Stage<MergeStage.Options> {
       ports.add(Port.optional("model_" + i, "another checkpoint"));
     }
     return ports;
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("model", "the merged checkpoint (with model_1's tokenizer files and merge.json)"));
   }
 
   @Override

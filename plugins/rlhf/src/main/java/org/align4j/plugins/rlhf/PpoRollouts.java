@@ -26,6 +26,7 @@ import org.align4j.api.reward.RewardResult;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.Message;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.data.Permutations;
 import org.align4j.toolkit.data.Rows;
 import org.align4j.toolkit.loss.LogProbs;
 import org.align4j.toolkit.loss.Tensors;
@@ -456,18 +457,7 @@ final class PpoRollouts {
 
   /** A Fisher-Yates permutation of {@code 0..n-1} drawn from {@code seed}. */
   static int[] shuffled(int n, long seed) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    java.util.Random r = new java.util.Random(seed);
-    for (int i = n - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
+    return Permutations.shuffled(n, new java.util.Random(seed));
   }
 
   static long mix(long a, long b) {

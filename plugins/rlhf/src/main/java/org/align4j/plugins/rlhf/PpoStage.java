@@ -15,6 +15,7 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
@@ -29,6 +30,7 @@ import org.align4j.api.model.ModelConfig;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
@@ -59,6 +61,10 @@ import org.slf4j.LoggerFactory;
  * policy, the value model, both optimisers and the metrics so far; generation seeds and mini-batch orders derive
  * from (seed, iteration), so a run killed and resumed ends with bitwise the same weights on the CPU.
  */
+@ProviderInfo(id = "ppo",
+    description = "PPO (Llama 2 RLHF V5): rollouts, KL-shaped rewards, GAE, clipped surrogate, value model; resumable")
+@StagePort(output = "model", description = "the trained policy (Hugging Face layout)")
+@StagePort(output = "report", description = "JSON: per-iteration metrics, evaluations and a summary")
 public final class PpoStage implements Stage<PpoStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(PpoStage.class);
 
@@ -168,21 +174,6 @@ public final class PpoStage implements Stage<PpoStage.Options> {
   @Inject Components components;
 
   @Override
-  public String id() {
-    return "ppo";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "PPO (Llama 2 RLHF V5): rollouts, KL-shaped rewards, GAE, clipped surrogate, value model; resumable";
-  }
-
-  @Override
   public List<Port> inputs() {
     return List.of(Port.required("model", "the policy to start from (e.g. the last rejection-sampling model)"),
         Port.required("prompts", "conversations (messages or prompt column; a trailing assistant turn is dropped)")
@@ -192,12 +183,6 @@ public final class PpoStage implements Stage<PpoStage.Options> {
             + " with a fresh scalar head)"),
         Port.optional("eval_prompts", "held-out prompts for evaluation and early stopping"),
         Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("model", "the trained policy (Hugging Face layout)"),
-        Port.required("report", "JSON: per-iteration metrics, evaluations and a summary"));
   }
 
   @Override

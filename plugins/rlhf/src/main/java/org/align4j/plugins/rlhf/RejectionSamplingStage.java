@@ -15,6 +15,7 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.RowStream;
@@ -26,6 +27,7 @@ import org.align4j.api.model.LanguageModel;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
@@ -44,6 +46,13 @@ import org.slf4j.LoggerFactory;
  * are kept too, the better one per prompt winning (training on the last round alone made Llama 2 forget). Reports
  * the best-of-N curve: the paper's max-minus-median gain grows with N.
  */
+@ProviderInfo(id = "rejection-sampling",
+    description = "K samples per prompt from the policy, scored by a reward; the best kept as SFT conversations")
+@StagePort(output = "data",
+    description = "best sample per prompt as conversations (+ reward, policy), merged with"
+        + " earlier rounds")
+@StagePort(output = "samples", description = "every sample (prompt, response, reward, sample_index, policy)")
+@StagePort(output = "report", description = "JSON: mean/median/best reward, best-of-N curve, max-minus-median gain")
 public final class RejectionSamplingStage implements Stage<RejectionSamplingStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(RejectionSamplingStage.class);
   static final String REWARD = Schemas.REWARD;
@@ -99,35 +108,12 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
   @Inject Components components;
 
   @Override
-  public String id() {
-    return "rejection-sampling";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "K samples per prompt from the policy, scored by a reward; the best kept as SFT conversations";
-  }
-
-  @Override
   public List<Port> inputs() {
     return List.of(Port.required("model", "the policy checkpoint to sample from"),
         Port.required("prompts", "conversations (messages or prompt column); a trailing assistant turn is dropped")
             .withSchema(Schemas.MESSAGES_ONLY, Schemas.PROMPT_ONLY),
         Port.optional("previous", "kept conversations of earlier rounds (this stage's data output)"),
         Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("data", "best sample per prompt as conversations (+ reward, policy), merged with"
-            + " earlier rounds"),
-        Port.required("samples", "every sample (prompt, response, reward, sample_index, policy)"),
-        Port.required("report", "JSON: mean/median/best reward, best-of-N curve, max-minus-median gain"));
   }
 
   /** A prompt with the row fields a program reward needs. */

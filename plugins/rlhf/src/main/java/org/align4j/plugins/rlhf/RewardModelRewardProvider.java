@@ -10,6 +10,7 @@ import java.util.Map;
 import org.align4j.api.Align4jException;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.engine.Models;
 import org.align4j.api.model.LanguageModel;
 import org.align4j.api.model.ModelConfig;
@@ -39,6 +40,8 @@ import org.slf4j.LoggerFactory;
  * {@code reward-model} stage trained it. Llama 2's probability is {@code sigmoid(r)} ({@code llama2-piecewise} with
  * {@code scores: logits} takes r as it is).
  */
+@ProviderInfo(id = "reward-model",
+    description = "scores (prompt, response) with a trained reward model checkpoint (raw scalar-head score)")
 public final class RewardModelRewardProvider implements RewardProvider<RewardModelRewardProvider.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(RewardModelRewardProvider.class);
 
@@ -66,21 +69,6 @@ public final class RewardModelRewardProvider implements RewardProvider<RewardMod
   @Inject Models models;
   @Inject Tokenizers tokenizers;
   @Inject ChatFormats chatFormats;
-
-  @Override
-  public String id() {
-    return "reward-model";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "scores (prompt, response) with a trained reward model checkpoint (raw scalar-head score)";
-  }
 
   @Override
   public Reward create(Options o) {
@@ -170,24 +158,8 @@ public final class RewardModelRewardProvider implements RewardProvider<RewardMod
 
   /** Scores at each row's last token (rows right-padded, causal), without gradient. */
   static double[] scoreRows(LanguageModel model, List<int[]> rows) {
-    int t = 0;
-    for (int[] r : rows) {
-      t = Math.max(t, r.length);
-    }
-    long[] ids = new long[rows.size() * t];
-    long[] last = new long[rows.size()];
-    for (int i = 0; i < rows.size(); i++) {
-      int[] r = rows.get(i);
-      for (int j = 0; j < r.length; j++) {
-        ids[i * t + j] = r[j];
-      }
-      last[i] = r.length - 1;
-    }
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      var device = model.device();
-      Tensor all = model.scores(ModelInput.causal(Masks.longs(ids, rows.size(), t).to(device, torch.ScalarType.Long)));
-      Tensor at = all.gather(1, Masks.longs(last, rows.size(), 1).to(device, torch.ScalarType.Long));
-      return Tensors.toDoubles(at);
+      return Tensors.toDoubles(RewardScoring.lastTokenScores(model, rows));
     }
   }
 }

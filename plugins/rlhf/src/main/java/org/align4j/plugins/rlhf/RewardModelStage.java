@@ -11,6 +11,7 @@ import org.align4j.api.ComponentKind;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.OptimizerOptions;
@@ -26,6 +27,7 @@ import org.align4j.api.model.LanguageModel;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.Tokenizer;
@@ -42,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * ({@code loss: {uses: ranking, margin: small}} for Llama 2's margin loss, {@code ranking-multi} for Llama 3's
  * margin-free ranking over edited &gt; chosen &gt; rejected), evaluated per rating bucket on held-out pairs.
  */
+@ProviderInfo(id = "reward-model",
+    description = "reward model: chat checkpoint + scalar head trained with a ranking loss; accuracy per rating bucket")
+@StagePort(output = "model", description = "the reward model checkpoint (score head, tokenizer files beside it)")
+@StagePort(output = "eval", description = "evaluation JSON: accuracy overall, per rating bucket and per domain")
 public final class RewardModelStage implements Stage<RewardModelStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(RewardModelStage.class);
 
@@ -98,30 +104,9 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
   @Inject DatasetStore store;
 
   @Override
-  public String id() {
-    return "reward-model";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "reward model: chat checkpoint + scalar head trained with a ranking loss; accuracy per rating bucket";
-  }
-
-  @Override
   public List<Port> inputs() {
     return List.of(Port.required("model", "chat (SFT) checkpoint to initialise from"), PreferenceTraining.DATA,
         PreferenceTraining.EVAL_DATA, PreferenceTraining.TOKENIZER);
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("model", "the reward model checkpoint (score head, tokenizer files beside it)"),
-        Port.required("eval", "evaluation JSON: accuracy overall, per rating bucket and per domain"));
   }
 
   @Override

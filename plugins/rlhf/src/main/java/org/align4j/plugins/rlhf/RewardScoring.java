@@ -53,11 +53,19 @@ final class RewardScoring {
         rows.add(e.sequence(j));
       }
     }
-    int t = 0;
     long tokens = 0;
     for (int[] r : rows) {
-      t = Math.max(t, r.length);
       tokens += r.length;
+    }
+    Tensor perRow = lastTokenScores(model, rows).view(1, rows.size()).expand(batch.size(), rows.size());
+    return new Scored(RankingBatch.atPositions(perRow, positions, ratings), tokens);
+  }
+
+  /** The model's score at the last token of each row, shape [rows, 1]; the rows go in one right-padded batch. */
+  static Tensor lastTokenScores(LanguageModel model, List<int[]> rows) {
+    int t = 0;
+    for (int[] r : rows) {
+      t = Math.max(t, r.length);
     }
     long[] ids = new long[rows.size() * t];
     long[] last = new long[rows.size()];
@@ -72,9 +80,7 @@ final class RewardScoring {
     Tensor idsT = Masks.longs(ids, rows.size(), t).to(device, torch.ScalarType.Long);
     // right padding: a causal mask keeps real tokens from seeing it
     Tensor all = model.scores(ModelInput.causal(idsT));
-    Tensor lastIdx = Masks.longs(last, rows.size(), 1).to(device, torch.ScalarType.Long);
-    Tensor perRow = all.gather(1, lastIdx).view(1, rows.size()).expand(batch.size(), rows.size());
-    return new Scored(RankingBatch.atPositions(perRow, positions, ratings), tokens);
+    return all.gather(1, Masks.longs(last, rows.size(), 1).to(device, torch.ScalarType.Long));
   }
 
   private static Scored shared(LanguageModel model, List<Preferences.Encoded> batch, List<Rating> ratings) {

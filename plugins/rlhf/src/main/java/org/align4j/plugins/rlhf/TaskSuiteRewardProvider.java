@@ -3,6 +3,7 @@ package org.align4j.plugins.rlhf;
 import java.util.Locale;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.plugins.data.tasks.Checker;
@@ -12,6 +13,8 @@ import org.align4j.plugins.data.tasks.TaskSuiteReward;
  * {@code task-suite}: the true reward of the generated tasks, a program per task. Needs the task row's
  * metadata ({@code domain, task, check}; see {@link org.align4j.toolkit.data.Rows#metadata}).
  */
+@ProviderInfo(id = "task-suite",
+    description = "true reward of the generated task suite (arithmetic, instructions, dialogues, safety)")
 public final class TaskSuiteRewardProvider implements RewardProvider<TaskSuiteRewardProvider.Options> {
   public record Options(
       @Default("overall")
@@ -26,21 +29,6 @@ public final class TaskSuiteRewardProvider implements RewardProvider<TaskSuiteRe
         throw new IllegalArgumentException("aspect must be overall, helpfulness or safety, got '" + aspect + "'");
       }
     }
-  }
-
-  @Override
-  public String id() {
-    return "task-suite";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "true reward of the generated task suite (arithmetic, instructions, dialogues, safety)";
   }
 
   @Override

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.align4j.api.Default;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
@@ -13,6 +14,7 @@ import org.align4j.api.text.Message;
  * {@code test-chars}, except that the {@code FAIL_AT}-th batch scored in this JVM throws once (a simulated crash);
  * batches scored after that are counted in {@code CALLS_AFTER_RESUME}.
  */
+@ProviderInfo(id = "test-failing-chars")
 public final class FailingCharReward implements RewardProvider<FailingCharReward.Options> {
   static final AtomicInteger FAIL_AT = new AtomicInteger();
   static final AtomicInteger CALLS = new AtomicInteger();
@@ -20,16 +22,6 @@ public final class FailingCharReward implements RewardProvider<FailingCharReward
   private static volatile boolean crashed;
 
   public record Options(@Default("e") String character) {}
-
-  @Override
-  public String id() {
-    return "test-failing-chars";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
 
   @Override
   public Reward create(Options o) {

@@ -1,11 +1,13 @@
 package org.align4j.plugins.rlhf;
 
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
 
 /** Test-only reward {@code test-key}: the number stored in the row metadata under {@code key}. */
+@ProviderInfo(id = "test-key")
 public final class KeyRewardProvider implements RewardProvider<KeyRewardProvider.Options> {
   public record Options(@Doc("metadata key") String key) {
     public Options {
@@ -13,16 +15,6 @@ public final class KeyRewardProvider implements RewardProvider<KeyRewardProvider
         throw new IllegalArgumentException("key is required");
       }
     }
-  }
-
-  @Override
-  public String id() {
-    return "test-key";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
   }
 
   @Override

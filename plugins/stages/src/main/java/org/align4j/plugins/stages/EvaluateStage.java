@@ -14,11 +14,12 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.Message;
@@ -29,6 +30,11 @@ import org.align4j.toolkit.data.Rows;
  * mean reward with its standard error per policy and per task, label rates (correct, refusal, unsafe, ...),
  * and, when a baseline is given, the gap between the two with its standard error and z-score.
  */
+@ProviderInfo(id = "evaluate",
+    description = "scores samples with a reward; mean, standard error, label rates per task; gap vs a baseline")
+@StagePort(input = "samples", description = "samples dataset to score")
+@StagePort(input = "baseline", description = "samples of a baseline policy on the same prompts", required = false)
+@StagePort(output = "evaluation", description = "directory: summary.json, table.csv")
 public final class EvaluateStage implements Stage<EvaluateStage.Options> {
   public record Options(
       @Doc("the reward that scores each sample") @ComponentKind(RewardProvider.class) @Default("{uses: task-suite}")
@@ -36,32 +42,6 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
       @Doc("metadata column that groups the table") @Default("task") String groupBy) {}
 
   @Inject Components components;
-
-  @Override
-  public String id() {
-    return "evaluate";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "scores samples with a reward; mean, standard error, label rates per task; gap vs a baseline";
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("samples", "samples dataset to score"),
-        Port.optional("baseline", "samples of a baseline policy on the same prompts"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("evaluation", "directory: summary.json, table.csv"));
-  }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {

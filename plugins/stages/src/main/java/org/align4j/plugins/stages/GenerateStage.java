@@ -9,13 +9,14 @@ import java.util.List;
 import java.util.Map;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
 import org.align4j.api.metrics.Progress;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
@@ -32,6 +33,14 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * program rewards need). With {@code tools}, a response that calls a tool gets the tool's answer and continues
  * ({@link ToolUse}); the response is then the final answer and {@code transcript} holds the whole exchange.
  */
+@ProviderInfo(id = "generate",
+    description = "samples K responses per prompt from a checkpoint into the samples schema")
+@StagePort(input = "model", description = "checkpoint directory")
+@StagePort(input = "prompts",
+    description = "dataset of prompt conversations (messages ending with a user turn) + metadata")
+@StagePort(input = "tokenizer",
+    description = "tokenizer (default: defaults.tokenizer, else the model's)", required = false)
+@StagePort(output = "samples", description = "samples dataset (Arrow IPC)")
 public final class GenerateStage implements Stage<GenerateStage.Options> {
   public record Options(
       @Doc("chat format id (default: defaults.chat_format)") String chatFormat,
@@ -77,33 +86,6 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
   @Inject Models models;
   @Inject Generator generator;
   @Inject DatasetStore store;
-
-  @Override
-  public String id() {
-    return "generate";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "samples K responses per prompt from a checkpoint into the samples schema";
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("model", "checkpoint directory"),
-        Port.required("prompts", "dataset of prompt conversations (messages ending with a user turn) + metadata"),
-        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("samples", "samples dataset (Arrow IPC)"));
-  }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {

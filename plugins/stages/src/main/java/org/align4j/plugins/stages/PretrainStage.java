@@ -12,6 +12,7 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
@@ -21,7 +22,7 @@ import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
 import org.align4j.api.model.AttentionVariant;
 import org.align4j.api.model.ModelConfig;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.Tokenizer;
@@ -31,6 +32,11 @@ import org.align4j.api.text.Tokenizer;
  * million parameters). The corpus is a dataset with a {@code text} column or a plain text file (one document
  * per paragraph); documents are wrapped in bos/eos, concatenated and cut into {@code seq_len} rows.
  */
+@ProviderInfo(id = "pretrain", description = "next-token pretraining of a Llama from scratch on a text corpus")
+@StagePort(input = "corpus", description = "text dataset (column 'text') or a .txt file")
+@StagePort(input = "tokenizer",
+    description = "tokenizer file or directory (default: defaults.tokenizer)", required = false)
+@StagePort(output = "model", description = "Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer)")
 public final class PretrainStage implements Stage<PretrainStage.Options> {
   public record Options(
       @Doc("model width d") @Default("128") int hiddenSize,
@@ -68,32 +74,6 @@ public final class PretrainStage implements Stage<PretrainStage.Options> {
   @Inject Models models;
   @Inject Trainer trainer;
   @Inject Components components;
-
-  @Override
-  public String id() {
-    return "pretrain";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "next-token pretraining of a Llama from scratch on a text corpus";
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("corpus", "text dataset (column 'text') or a .txt file"),
-        Port.optional("tokenizer", "tokenizer file or directory (default: defaults.tokenizer)"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("model", "Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer)"));
-  }
 
   @Override
   @SuppressWarnings({"unchecked", "rawtypes"})

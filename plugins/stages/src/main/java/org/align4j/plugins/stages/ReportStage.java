@@ -15,7 +15,8 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
-import org.align4j.api.stage.Port;
+import org.align4j.api.ProviderInfo;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 
@@ -23,40 +24,22 @@ import org.align4j.api.stage.StageContext;
  * Writes the run report: a self-contained HTML page (PNG plots embedded) with the evaluation table and
  * its plot, the training curves from {@code metrics.csv}, per-stage timings and the resolved recipe.
  */
+@ProviderInfo(id = "report",
+    description = "self-contained HTML run report: evaluation table and plots, training curves, timings, recipe")
+@StagePort(input = "evaluation", description = "an evaluate stage's output directory", required = false)
+@StagePort(input = "evaluation_2",
+    description = "a second evaluation (e.g. an ablation against the same baseline)", required = false)
+@StagePort(input = "evaluation_3", description = "a third evaluation", required = false)
+@StagePort(input = "ppo",
+    description = "a ppo stage's report: rollout reward, KL and held-out reward by iteration", required = false)
+@StagePort(input = "ppo_2",
+    description = "a second ppo report (e.g. the beta = 0 run), shown beside the first", required = false)
+@StagePort(output = "report", description = "report.html")
 public final class ReportStage implements Stage<ReportStage.Options> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public record Options(@Doc("page title (default: the recipe's run directory name)") String title,
       @Doc("metrics plotted as curves (names in metrics.csv)") @Default("[train/loss]") List<String> curves) {}
-
-  @Override
-  public String id() {
-    return "report";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "self-contained HTML run report: evaluation table and plots, training curves, timings, recipe";
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.optional("evaluation", "an evaluate stage's output directory"),
-        Port.optional("evaluation_2", "a second evaluation (e.g. an ablation against the same baseline)"),
-        Port.optional("evaluation_3", "a third evaluation"),
-        Port.optional("ppo", "a ppo stage's report: rollout reward, KL and held-out reward by iteration"),
-        Port.optional("ppo_2", "a second ppo report (e.g. the beta = 0 run), shown beside the first"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("report", "report.html"));
-  }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {

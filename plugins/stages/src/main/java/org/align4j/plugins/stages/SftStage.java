@@ -6,13 +6,14 @@ import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.List;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
@@ -29,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * assistant's tokens, AdamW with cosine schedule and weight decay 0.1. Also Ghost Attention's fine-tuning
  * ({@code mask: last_assistant}) and rejection-sampling fine-tuning (the data is the best samples).
  */
+@ProviderInfo(id = "sft",
+    description = "supervised fine-tuning on conversations: packed rows, loss on assistant tokens, cosine, weight decay")
+@StagePort(output = "model", description = "the fine-tuned checkpoint directory")
 public final class SftStage implements Stage<SftStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(SftStage.class);
 
@@ -61,31 +65,11 @@ public final class SftStage implements Stage<SftStage.Options> {
   @Inject Trainer trainer;
 
   @Override
-  public String id() {
-    return "sft";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "supervised fine-tuning on conversations: packed rows, loss on assistant tokens, cosine, weight decay";
-  }
-
-  @Override
   public List<Port> inputs() {
     return List.of(Port.required("model", "checkpoint directory to start from"),
         Port.required("data", "conversations dataset (messages ending with the assistant's answer)")
             .withSchema(Schemas.MESSAGES_ONLY),
         Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("model", "the fine-tuned checkpoint directory"));
   }
 
   @Override

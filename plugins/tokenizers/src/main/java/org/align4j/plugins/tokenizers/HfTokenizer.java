@@ -528,41 +528,23 @@ final class HfTokenizer extends BaseTokenizer {
         spans.add(new int[] {m.start(), m.end()});
       }
     }
-    switch (behavior) {
-      case "Removed":
-        for (int[] sp : spans) {
-          if (sp[0] > last) {
-            out.add(s.substring(last, sp[0]));
-          }
-          last = sp[1];
-        }
-        if (last < s.length()) {
-          out.add(s.substring(last));
-        }
-        return out;
-      case "MergedWithPrevious":
-        for (int[] sp : spans) {
-          out.add(s.substring(last, sp[1]));
-          last = sp[1];
-        }
-        if (last < s.length()) {
-          out.add(s.substring(last));
-        }
-        return out;
-      case "MergedWithNext":
-        for (int[] sp : spans) {
-          if (sp[0] > last) {
-            out.add(s.substring(last, sp[0]));
-          }
-          last = sp[0];
-        }
-        if (last < s.length()) {
-          out.add(s.substring(last));
-        }
-        return out;
-      default:
-        throw bad(path + ".behavior", "unsupported split behavior '" + behavior + "' (supported: Isolated, Removed, MergedWithPrevious, MergedWithNext)");
+    if (!List.of("Removed", "MergedWithPrevious", "MergedWithNext").contains(behavior)) {
+      throw bad(path + ".behavior", "unsupported split behavior '" + behavior + "' (supported: Isolated, Removed, MergedWithPrevious, MergedWithNext)");
     }
+    // a match is dropped (Removed), ends the piece before it (MergedWithPrevious) or starts the next one
+    boolean withPrevious = behavior.equals("MergedWithPrevious");
+    boolean withNext = behavior.equals("MergedWithNext");
+    for (int[] sp : spans) {
+      int end = withPrevious ? sp[1] : sp[0];
+      if (end > last) {
+        out.add(s.substring(last, end));
+      }
+      last = withNext ? sp[0] : sp[1];
+    }
+    if (last < s.length()) {
+      out.add(s.substring(last));
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- encoding

@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.text.Tokenizer;
 import org.align4j.api.text.TokenizerProvider;
 
 /** tiktoken rank files (Llama 3's original {@code tokenizer.model}) with Llama 3's pattern and special tokens. */
+@ProviderInfo(id = TiktokenTokenizer.FORMAT,
+    description = "tiktoken rank file (Llama 3 tokenizer.model: base64 token + rank per line), pure Java")
 public final class TiktokenTokenizerProvider implements TokenizerProvider<TiktokenTokenizerProvider.Options> {
   /** Options. */
   public record Options(
@@ -33,21 +36,6 @@ public final class TiktokenTokenizerProvider implements TokenizerProvider<Tiktok
     public static Options defaults() {
       return new Options("llama3.1", 256, "");
     }
-  }
-
-  @Override
-  public String id() {
-    return TiktokenTokenizer.FORMAT;
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "tiktoken rank file (Llama 3 tokenizer.model: base64 token + rank per line), pure Java";
   }
 
   @Override

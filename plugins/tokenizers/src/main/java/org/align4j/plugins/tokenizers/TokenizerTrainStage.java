@@ -3,8 +3,9 @@ package org.align4j.plugins.tokenizers;
 import java.util.List;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 
@@ -14,6 +15,12 @@ import org.align4j.api.stage.StageContext;
  * {@code tokenizer_config.json} for llama3, {@code tokenizer.model} + {@code tokenizer_config.json} for llama2),
  * loadable by the {@code Tokenizers} service and by Hugging Face / SentencePiece.
  */
+@ProviderInfo(id = "tokenizer-train",
+    description = "trains a small BPE tokenizer (llama3 tokenizer.json or llama2 SentencePiece tokenizer.model) from a text/JSONL corpus")
+@StagePort(input = "corpus",
+    description = "a text, JSONL or Arrow IPC dataset file (all string values), or a directory of them")
+@StagePort(output = "tokenizer",
+    description = "directory with tokenizer.json or tokenizer.model, and tokenizer_config.json")
 public final class TokenizerTrainStage implements Stage<TokenizerTrainStage.Options> {
   /** Options of {@code tokenizer-train}. */
   public record Options(
@@ -44,31 +51,6 @@ public final class TokenizerTrainStage implements Stage<TokenizerTrainStage.Opti
         String field, long maxBytes, boolean tiktoken) {
       return new TokenizerTrainer.Config(format, vocabSize, minFrequency, reserved, coverage, field, maxBytes, tiktoken);
     }
-  }
-
-  @Override
-  public String id() {
-    return "tokenizer-train";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "trains a small BPE tokenizer (llama3 tokenizer.json or llama2 SentencePiece tokenizer.model) from a text/JSONL corpus";
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("corpus", "a text, JSONL or Arrow IPC dataset file (all string values), or a directory of them"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("tokenizer", "directory with tokenizer.json or tokenizer.model, and tokenizer_config.json"));
   }
 
   @Override

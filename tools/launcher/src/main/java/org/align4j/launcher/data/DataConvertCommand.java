@@ -1,14 +1,11 @@
 package org.align4j.launcher.data;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.align4j.api.Align4jException;
-import org.align4j.core.data.ArrowDatasetStore;
 import org.align4j.toolkit.io.AtomicFiles;
 import org.align4j.plugins.data.sources.DataFiles;
 import org.align4j.toolkit.data.RowReader;
-import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,11 +36,8 @@ public final class DataConvertCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter o = spec.commandLine().getOut();
-    try (ArrowDatasetStore store = DataIo.store()) {
-      // the allocator is a resource too: a leak it reports on close after a failed read must not hide the failure
-      try (BufferAllocator a = store.allocator().newChildAllocator("convert", 0, Long.MAX_VALUE);
-          ArrowReader r = DataIo.open(store, in, shape, onError, a)) {
+    return DataIo.run(spec, "convert", (store, a, o) -> {
+      try (ArrowReader r = DataIo.open(store, in, shape, onError, a)) {
         var format = DataFiles.formatOf(out);
         // the output is replaced only once the new one is complete; a failure leaves no temporary file behind
         long rows = AtomicFiles.writeFile(out, tmp -> DataFiles.write(r, tmp, format, a));
@@ -51,12 +45,9 @@ public final class DataConvertCommand implements Callable<Integer> {
         if (r instanceof RowReader rr && rr.skipped() != null && rr.skipped().count() > 0) {
           spec.commandLine().getErr().println(rr.skipped().summary());
         }
+      } catch (IllegalArgumentException e) {
+        throw new Align4jException(e.getMessage());
       }
-      o.flush();
-      return 0;
-    } catch (Align4jException | IllegalArgumentException e) {
-      spec.commandLine().getErr().println("align4j data convert: " + e.getMessage());
-      return 2;
-    }
+    });
   }
 }

@@ -2,7 +2,6 @@ package org.align4j.launcher.data;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,11 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.align4j.api.Align4jException;
 import org.align4j.api.data.RowStream;
-import org.align4j.core.data.ArrowDatasetStore;
 import org.align4j.toolkit.data.RowStreams;
-import org.apache.arrow.memory.BufferAllocator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -41,9 +37,7 @@ public final class DataHeadCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
-    try (ArrowDatasetStore store = DataIo.store()) {
-      BufferAllocator a = store.allocator().newChildAllocator("head", 0, Long.MAX_VALUE);
+    return DataIo.run(spec, "head", (store, a, out) -> {
       try (RowStream s = RowStreams.of(DataIo.open(store, file, shape, "fail", a))) {
         var mapper = JsonMapper.builder().build();
         for (int i = 0; i < rows && s.hasNext(); i++) {
@@ -54,15 +48,8 @@ public final class DataHeadCommand implements Callable<Integer> {
           }
           out.println(sw);
         }
-      } finally {
-        a.close();
       }
-      out.flush();
-      return 0;
-    } catch (Align4jException e) {
-      spec.commandLine().getErr().println("align4j data head: " + e.getMessage());
-      return 2;
-    }
+    });
   }
 
   static Object shorten(Object v) {

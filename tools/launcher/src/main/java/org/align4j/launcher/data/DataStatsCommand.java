@@ -7,10 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.align4j.api.Align4jException;
 import org.align4j.api.data.Schemas;
-import org.align4j.core.data.ArrowDatasetStore;
-import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.ListVector;
@@ -47,9 +44,7 @@ public final class DataStatsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
-    try (ArrowDatasetStore store = DataIo.store()) {
-      BufferAllocator a = store.allocator().newChildAllocator("stats", 0, Long.MAX_VALUE);
+    return DataIo.run(spec, "stats", (store, a, out) -> {
       try (ArrowReader r = DataIo.open(store, file, shape, "fail", a)) {
         VectorSchemaRoot root = r.getVectorSchemaRoot();
         List<Field> fields = root.getSchema().getFields();
@@ -130,15 +125,8 @@ public final class DataStatsCommand implements Callable<Integer> {
         if (messages.count > 0) {
           out.printf("messages per row: min %d mean %.2f max %d%n", messages.min, messages.mean(), messages.max);
         }
-      } finally {
-        a.close();
       }
-      out.flush();
-      return 0;
-    } catch (Align4jException e) {
-      spec.commandLine().getErr().println("align4j data stats: " + e.getMessage());
-      return 2;
-    }
+    });
   }
 
   static String name(org.apache.arrow.vector.types.pojo.ArrowType t) {

@@ -2,7 +2,6 @@ package org.align4j.launcher.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -84,9 +83,7 @@ public final class ChatRenderCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    try {
+    return TextIo.run(spec, "chat-render", out -> {
       MaskPolicy policy;
       try {
         policy = MaskPolicy.valueOf(mask.toUpperCase(Locale.ROOT));
@@ -121,12 +118,7 @@ public final class ChatRenderCommand implements Callable<Integer> {
         }
         out.println(TextIo.JSON.writeValueAsString(row));
       }
-      out.flush();
-      return 0;
-    } catch (Align4jException e) {
-      err.println("align4j chat-render: " + e.getMessage());
-      return 2;
-    }
+    });
   }
 
   private static int[] toInts(byte[] b) {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.List;
 import org.align4j.api.Align4jException;
 import org.align4j.api.text.Tokenizer;
 import org.align4j.plugins.tokenizers.TokenizerFiles;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** Shared input/output helpers of the text commands. */
 final class TextIo {
@@ -57,6 +59,54 @@ final class TextIo {
       throw new Align4jException("input file not found: " + input);
     }
     return Files.newBufferedReader(input, StandardCharsets.UTF_8);
+  }
+
+  /** What a text command does once its options are parsed; it writes its results to {@code out}. */
+  interface Body {
+    void run(PrintWriter out) throws Exception;
+  }
+
+  /**
+   * Runs a text command: exit code 0 once {@code body} has written and flushed its output; 2 with a one-line
+   * {@code align4j <command>: <message>} on stderr when it fails with an {@link Align4jException}.
+   */
+  static int run(CommandSpec spec, String command, Body body) throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    try {
+      body.run(out);
+      out.flush();
+      return 0;
+    } catch (Align4jException e) {
+      spec.commandLine().getErr().println("align4j " + command + ": " + e.getMessage());
+      return 2;
+    }
+  }
+
+  /** Receives one JSON line of an input and its 1-based line number. */
+  interface JsonLine {
+    void accept(JsonNode value, int lineNo) throws IOException;
+  }
+
+  /**
+   * Reads a JSON Lines input in order, skipping blank lines; a line that is not one JSON value is an error
+   * naming the input and line and saying what {@code expected} shape the command reads.
+   */
+  static void jsonLines(BufferedReader r, Path input, String expected, JsonLine each) throws IOException {
+    String line;
+    int lineNo = 0;
+    while ((line = r.readLine()) != null) {
+      lineNo++;
+      if (line.isBlank()) {
+        continue;
+      }
+      JsonNode n;
+      try {
+        n = JSON.readTree(line);
+      } catch (Exception e) {
+        throw new Align4jException(name(input) + ": line " + lineNo + ": malformed JSON; expected " + expected);
+      }
+      each.accept(n, lineNo);
+    }
   }
 
   static String name(Path input) {

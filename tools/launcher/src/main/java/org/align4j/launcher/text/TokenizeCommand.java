@@ -3,7 +3,6 @@ package org.align4j.launcher.text;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -12,6 +11,7 @@ import org.align4j.api.Align4jException;
 import org.align4j.api.text.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -23,11 +23,7 @@ import picocli.CommandLine.Spec;
 public final class TokenizeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--tokenizer", required = true, paramLabel = "PATH", description = "tokenizer file or model directory")
-  Path tokenizer;
-
-  @Option(names = "--input", paramLabel = "FILE", description = "JSONL input (default: stdin)")
-  Path input;
+  @Mixin TokenizerInput io;
 
   @Option(names = "--bos", description = "prepend the begin-of-sequence id")
   boolean bos;
@@ -41,58 +37,42 @@ public final class TokenizeCommand implements Callable<Integer> {
   @Option(names = "--field", defaultValue = "text", description = "the JSON field holding the text (default: ${DEFAULT-VALUE})")
   String field;
 
+  /** Lines encoded together, in parallel, before they are written in order. */
+  private static final int BATCH = 4096;
+
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    try {
-      Tokenizer tok = TextIo.tokenizer(tokenizer);
-      try (BufferedReader r = TextIo.open(input)) {
+    return TextIo.run(spec, "tokenize", out -> {
+      Tokenizer tok = TextIo.tokenizer(io.tokenizer);
+      try (BufferedReader r = TextIo.open(io.input)) {
         List<String> batch = new ArrayList<>();
-        int lineNo = 0;
-        String line;
-        while (true) {
-          line = r.readLine();
-          if (line != null) {
-            lineNo++;
-            if (line.isBlank()) {
-              continue;
-            }
-            JsonNode n;
-            try {
-              n = TextIo.JSON.readTree(line);
-            } catch (Exception e) {
-              throw new Align4jException(TextIo.name(input) + ": line " + lineNo + ": malformed JSON; expected {\"" + field + "\": \"...\"}");
-            }
-            JsonNode t = n.get(field);
-            if (t == null || !t.isTextual()) {
-              throw new Align4jException(TextIo.name(input) + ": line " + lineNo + ": no string field '" + field + "'; expected {\"" + field + "\": \"...\"}");
-            }
-            batch.add(t.asText());
+        String expected = "{\"" + field + "\": \"...\"}";
+        TextIo.jsonLines(r, io.input, expected, (n, lineNo) -> {
+          JsonNode t = n.get(field);
+          if (t == null || !t.isTextual()) {
+            throw new Align4jException(TextIo.name(io.input) + ": line " + lineNo + ": no string field '" + field + "'; expected " + expected);
           }
-          if (batch.size() >= 4096 || (line == null && !batch.isEmpty())) {
-            List<String> texts = batch;
-            String[] lines = new String[texts.size()];
-            IntStream.range(0, texts.size()).parallel().forEach(i -> {
-              StringBuilder sb = new StringBuilder("{\"ids\":");
-              TextIo.ints(sb, tok.encode(texts.get(i), bos, eos, parseSpecial));
-              lines[i] = sb.append('}').toString();
-            });
-            for (String l : lines) {
-              out.println(l);
-            }
-            batch = new ArrayList<>();
+          batch.add(t.asText());
+          if (batch.size() >= BATCH) {
+            encode(tok, batch, out);
           }
-          if (line == null) {
-            break;
-          }
-        }
+        });
+        encode(tok, batch, out);
       }
-      out.flush();
-      return 0;
-    } catch (Align4jException e) {
-      err.println("align4j tokenize: " + e.getMessage());
-      return 2;
+    });
+  }
+
+  /** Encodes the texts of {@code batch} on all cores, writes their ids in order and empties the batch. */
+  private void encode(Tokenizer tok, List<String> batch, PrintWriter out) {
+    String[] lines = new String[batch.size()];
+    IntStream.range(0, batch.size()).parallel().forEach(i -> {
+      StringBuilder sb = new StringBuilder("{\"ids\":");
+      TextIo.ints(sb, tok.encode(batch.get(i), bos, eos, parseSpecial));
+      lines[i] = sb.append('}').toString();
+    });
+    for (String l : lines) {
+      out.println(l);
     }
+    batch.clear();
   }
 }

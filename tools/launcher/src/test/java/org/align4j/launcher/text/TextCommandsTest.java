@@ -1,17 +1,17 @@
 package org.align4j.launcher.text;
 
+import static org.align4j.launcher.CliResult.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.align4j.launcher.Main;
 import org.align4j.testkit.Repo;
+import org.align4j.launcher.CliResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,22 +23,13 @@ class TextCommandsTest {
     return Repo.root().resolve("plugins/tokenizers/src/test/resources/tokenizer-reference").resolve(name);
   }
 
-  record Run(int code, String out, String err) {}
-
-  static Run run(String... args) {
-    StringWriter o = new StringWriter();
-    StringWriter e = new StringWriter();
-    int code = Main.execute(new PrintWriter(o), new PrintWriter(e), args);
-    return new Run(code, o.toString(), e.toString());
-  }
-
   @Test
   void tokenizeMatchesSentencePieceAndDetokenizeRoundTrips(@TempDir Path tmp) throws Exception {
     List<String> corpus = Files.readAllLines(ref("corpus.jsonl")).subList(0, 300);
     List<String> want = Files.readAllLines(ref("spm.ids.jsonl")).subList(0, 300);
     Path in = tmp.resolve("in.jsonl");
     Files.write(in, corpus);
-    Run r = run("tokenize", "--tokenizer", ref("spm-llama2-style.model").toString(), "--input", in.toString());
+    CliResult r = run("tokenize", "--tokenizer", ref("spm-llama2-style.model").toString(), "--input", in.toString());
     assertEquals(0, r.code(), r.err());
     List<String> got = r.out().lines().toList();
     assertEquals(want.size(), got.size());
@@ -47,7 +38,7 @@ class TextCommandsTest {
     }
     Path ids = tmp.resolve("ids.jsonl");
     Files.writeString(ids, r.out());
-    Run d = run("detokenize", "--tokenizer", ref("spm-llama2-style.model").toString(), "--input", ids.toString());
+    CliResult d = run("detokenize", "--tokenizer", ref("spm-llama2-style.model").toString(), "--input", ids.toString());
     assertEquals(0, d.code(), d.err());
     List<String> texts = d.out().lines().toList();
     for (int i = 0; i < texts.size(); i++) {
@@ -58,7 +49,7 @@ class TextCommandsTest {
       // decoding drops the dummy-prefix space; Llama 2's settings keep every other space
       assertEquals(orig, JSON.readTree(texts.get(i)).get("text").asText(), "line " + (i + 1));
     }
-    Run bos = run("tokenize", "--tokenizer", ref("spm-llama2-style.model").toString(), "--input", in.toString(), "--bos", "--eos");
+    CliResult bos = run("tokenize", "--tokenizer", ref("spm-llama2-style.model").toString(), "--input", in.toString(), "--bos", "--eos");
     JsonNode first = JSON.readTree(bos.out().lines().findFirst().orElseThrow()).get("ids");
     assertEquals(1, first.get(0).asInt());
     assertEquals(2, first.get(first.size() - 1).asInt());
@@ -69,7 +60,7 @@ class TextCommandsTest {
     JsonNode row = JSON.readTree(Files.readAllLines(ref("llama2-chat.jsonl")).get(0));
     Path in = tmp.resolve("conv.json");
     Files.writeString(in, JSON.writeValueAsString(JSON.createObjectNode().set("messages", row.get("messages"))));
-    Run r = run("chat-render", "--format", "llama2", "--tokenizer", ref("spm-llama2-style.model").toString(), "--input", in.toString());
+    CliResult r = run("chat-render", "--format", "llama2", "--tokenizer", ref("spm-llama2-style.model").toString(), "--input", in.toString());
     assertEquals(0, r.code(), r.err());
     JsonNode out = JSON.readTree(r.out());
     assertEquals(row.get("ids"), out.get("ids"));
@@ -80,10 +71,10 @@ class TextCommandsTest {
   void badInputNamesTheLine(@TempDir Path tmp) throws Exception {
     Path in = tmp.resolve("in.jsonl");
     Files.writeString(in, "{\"text\": \"ok\"}\n{\"txt\": \"no\"}\n");
-    Run r = run("tokenize", "--tokenizer", ref("spm-llama2-style.model").toString(), "--input", in.toString());
+    CliResult r = run("tokenize", "--tokenizer", ref("spm-llama2-style.model").toString(), "--input", in.toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("line 2") && r.err().contains("'text'"), r.err());
-    Run f = run("chat-render", "--format", "llama9", "--input", in.toString());
+    CliResult f = run("chat-render", "--format", "llama9", "--input", in.toString());
     assertEquals(2, f.code());
     assertTrue(f.err().contains("llama3"), f.err());
   }
@@ -98,7 +89,7 @@ class TextCommandsTest {
     String model = ref("spm-llama2-style.model").toString();
     Path in = tmp.resolve("convs.jsonl");
     Files.writeString(in, conv("one", "1") + "\n\n" + conv("two", "2") + "\n" + conv("three", "3") + "\n");
-    Run r = run("chat-render", "--format", "llama3", "--input", in.toString());
+    CliResult r = run("chat-render", "--format", "llama3", "--input", in.toString());
     assertEquals(0, r.code(), r.err());
     List<String> got = r.out().lines().toList();
     assertEquals(3, got.size(), r.out());
@@ -109,13 +100,13 @@ class TextCommandsTest {
     // one conversation pretty-printed over several lines is one document
     Path doc = tmp.resolve("conv.json");
     Files.writeString(doc, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(conv("solo", "x"))));
-    Run d = run("chat-render", "--format", "llama2", "--tokenizer", model, "--input", doc.toString());
+    CliResult d = run("chat-render", "--format", "llama2", "--tokenizer", model, "--input", doc.toString());
     assertEquals(0, d.code(), d.err());
     assertEquals(1, d.out().lines().count(), d.out());
     assertTrue(d.out().contains("solo"), d.out());
     // trailing garbage after a document, and two values glued on one line, are errors naming the line
     Files.writeString(doc, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(conv("solo", "x"))) + "\n}garbage\n");
-    Run g = run("chat-render", "--format", "llama3", "--input", doc.toString());
+    CliResult g = run("chat-render", "--format", "llama3", "--input", doc.toString());
     assertEquals(2, g.code(), g.out());
     assertTrue(g.err().contains(doc + ": line 10"), g.err());
     assertEquals("", g.out(), "nothing is rendered from a file with an error");
@@ -126,12 +117,12 @@ class TextCommandsTest {
     String model = ref("spm-llama2-style.model").toString();
     Path in = tmp.resolve("in.jsonl");
     Files.writeString(in, "{\"text\": \"a\"}\n{\"text\": \"b c\"}\n{\"text\": \"d\"}\n");
-    Run t = run("tokenize", "--tokenizer", model, "--input", in.toString());
+    CliResult t = run("tokenize", "--tokenizer", model, "--input", in.toString());
     assertEquals(0, t.code(), t.err());
     assertEquals(3, t.out().lines().count(), t.out());
     Path ids = tmp.resolve("ids.jsonl");
     Files.writeString(ids, t.out());
-    Run d = run("detokenize", "--tokenizer", model, "--input", ids.toString());
+    CliResult d = run("detokenize", "--tokenizer", model, "--input", ids.toString());
     assertEquals(0, d.code(), d.err());
     assertEquals(List.of("a", "b c", "d"), d.out().lines().map(l -> {
       try {
@@ -142,12 +133,12 @@ class TextCommandsTest {
     }).toList());
 
     Files.writeString(in, "{\"text\": \"a\"}\n{\"text\": \"b\"}{\"text\": \"c\"}\n");
-    Run glued = run("tokenize", "--tokenizer", model, "--input", in.toString());
+    CliResult glued = run("tokenize", "--tokenizer", model, "--input", in.toString());
     assertEquals(2, glued.code(), glued.out());
     assertTrue(glued.err().contains(in + ": line 2"), glued.err());
     List<String> idLines = t.out().lines().toList();
     Files.writeString(ids, idLines.get(0) + "\n" + idLines.get(1) + " trailing\n");
-    Run dg = run("detokenize", "--tokenizer", model, "--input", ids.toString());
+    CliResult dg = run("detokenize", "--tokenizer", model, "--input", ids.toString());
     assertEquals(2, dg.code(), dg.out());
     assertTrue(dg.err().contains(ids + ": line 2"), dg.err());
   }

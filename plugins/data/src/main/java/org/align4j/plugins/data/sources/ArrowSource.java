@@ -11,6 +11,7 @@ import java.util.Locale;
 import org.align4j.api.Align4jException;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DataSourceProvider;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
@@ -21,39 +22,21 @@ import org.apache.arrow.vector.ipc.ArrowStreamReader;
  * {@code arrow}: Arrow IPC files ({@code ARROW1} magic) and streams, told apart by content, so a Hugging
  * Face {@code datasets} cache file ({@code data-00000-of-00001.arrow}, an IPC stream) opens directly.
  */
+@ProviderInfo(id = "arrow", description = "Arrow IPC files and streams (Hugging Face datasets cache files)")
 public final class ArrowSource implements DataSourceProvider<ArrowSource.Options> {
   public record Options(
       @Default("raw") @Doc("raw | auto | conversations | preferences") String shape,
       @Default("fail") @Doc("fail | skip (for shapes)") String onError,
       @Default("1024") @Doc("rows per batch when a shape maps rows") int batchSize) {
     public Options {
-      shape = SourceRows.lower(shape == null ? "raw" : shape);
-      onError = SourceRows.lower(onError == null ? "fail" : onError);
-      SourceRows.checkShape(shape);
-      SourceRows.checkOnError(onError);
-      if (batchSize < 1) {
-        throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
-      }
+      shape = SourceRows.shapeOption(shape, "raw");
+      onError = SourceRows.onErrorOption(onError);
+      SourceRows.checkBatchSize(batchSize);
     }
 
     public static Options defaults() {
       return new Options("raw", "fail", 1024);
     }
-  }
-
-  @Override
-  public String id() {
-    return "arrow";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "Arrow IPC files and streams (Hugging Face datasets cache files)";
   }
 
   @Override

@@ -17,11 +17,14 @@ import java.util.NoSuchElementException;
 import java.util.zip.GZIPInputStream;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DataSourceProvider;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
 /** {@code jsonl}: JSON Lines, plain or gzip-compressed (detected by content), one object per line. */
+@ProviderInfo(id = "jsonl",
+    description = "JSON Lines (.jsonl, .jsonl.gz): chat, TRL, Anthropic HH and Llama 2 preference shapes")
 public final class JsonlSource implements DataSourceProvider<JsonlSource.Options> {
   public record Options(
       @Default("auto") @Doc("auto | raw | conversations | preferences (see Shapes)") String shape,
@@ -29,13 +32,9 @@ public final class JsonlSource implements DataSourceProvider<JsonlSource.Options
       @Default("1024") @Doc("rows per batch") int batchSize,
       @Default("1000") @Doc("raw shape: rows read to infer the schema") int inferRows) {
     public Options {
-      shape = SourceRows.lower(shape == null ? "auto" : shape);
-      onError = SourceRows.lower(onError == null ? "fail" : onError);
-      SourceRows.checkShape(shape);
-      SourceRows.checkOnError(onError);
-      if (batchSize < 1) {
-        throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
-      }
+      shape = SourceRows.shapeOption(shape, "auto");
+      onError = SourceRows.onErrorOption(onError);
+      SourceRows.checkBatchSize(batchSize);
       if (inferRows < 1) {
         throw new IllegalArgumentException("infer_rows must be >= 1, got " + inferRows);
       }
@@ -44,21 +43,6 @@ public final class JsonlSource implements DataSourceProvider<JsonlSource.Options
     public static Options defaults() {
       return new Options("auto", "fail", 1024, 1000);
     }
-  }
-
-  @Override
-  public String id() {
-    return "jsonl";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "JSON Lines (.jsonl, .jsonl.gz): chat, TRL, Anthropic HH and Llama 2 preference shapes";
   }
 
   @Override

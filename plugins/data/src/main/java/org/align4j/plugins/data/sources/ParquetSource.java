@@ -6,6 +6,7 @@ import java.util.Locale;
 import org.align4j.api.Align4jException;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DataSourceProvider;
 import org.apache.arrow.dataset.file.FileFormat;
 import org.apache.arrow.dataset.file.FileSystemDatasetFactory;
@@ -21,39 +22,21 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * {@code parquet}: Parquet files through Arrow's dataset API (the C++ reader via JNI, bundled for linux
  * x86_64): every codec and page version Arrow C++ reads, streamed in batches.
  */
+@ProviderInfo(id = "parquet", description = "Parquet files (Arrow dataset API)")
 public final class ParquetSource implements DataSourceProvider<ParquetSource.Options> {
   public record Options(
       @Default("raw") @Doc("raw | auto | conversations | preferences") String shape,
       @Default("fail") @Doc("fail | skip (for shapes)") String onError,
       @Default("1024") @Doc("rows per batch") int batchSize) {
     public Options {
-      shape = SourceRows.lower(shape == null ? "raw" : shape);
-      onError = SourceRows.lower(onError == null ? "fail" : onError);
-      SourceRows.checkShape(shape);
-      SourceRows.checkOnError(onError);
-      if (batchSize < 1) {
-        throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
-      }
+      shape = SourceRows.shapeOption(shape, "raw");
+      onError = SourceRows.onErrorOption(onError);
+      SourceRows.checkBatchSize(batchSize);
     }
 
     public static Options defaults() {
       return new Options("raw", "fail", 1024);
     }
-  }
-
-  @Override
-  public String id() {
-    return "parquet";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "Parquet files (Arrow dataset API)";
   }
 
   @Override

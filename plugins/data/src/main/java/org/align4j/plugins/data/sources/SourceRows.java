@@ -43,6 +43,27 @@ public final class SourceRows {
     return s == null ? null : s.toLowerCase(Locale.ROOT);
   }
 
+  /** A source option's {@code shape}, lower-cased, {@code fallback} when not given; refuses unknown shapes. */
+  static String shapeOption(String shape, String fallback) {
+    String s = lower(shape == null ? fallback : shape);
+    checkShape(s);
+    return s;
+  }
+
+  /** A source option's {@code on_error}, lower-cased, {@code fail} when not given; refuses other values. */
+  static String onErrorOption(String onError) {
+    String s = lower(onError == null ? "fail" : onError);
+    checkOnError(s);
+    return s;
+  }
+
+  /** Refuses a {@code batch_size} option below 1. */
+  static void checkBatchSize(int batchSize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
+    }
+  }
+
   /**
    * @param schema the source's own schema (columnar files) or null (JSON: inferred from the first
    *     {@code inferRows} rows for the raw shape)

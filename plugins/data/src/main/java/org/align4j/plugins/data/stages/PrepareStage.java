@@ -1,6 +1,5 @@
 package org.align4j.plugins.data.stages;
 
-import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -10,9 +9,10 @@ import java.util.Map;
 import org.align4j.api.Align4jException;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.plugins.data.transforms.Dedup;
@@ -27,6 +27,13 @@ import org.slf4j.LoggerFactory;
  * ({@code data}, {@code data2}.. with one schema), a filter expression, exact or MinHash near-duplicate
  * removal, a seeded shuffle, and a train/eval split.
  */
+@ProviderInfo(id = "prepare", description = "mix, filter, de-duplicate, shuffle and split datasets")
+@StagePort(input = "data", description = "dataset")
+@StagePort(input = "data2", description = "dataset mixed in", required = false)
+@StagePort(input = "data3", description = "dataset mixed in", required = false)
+@StagePort(input = "data4", description = "dataset mixed in", required = false)
+@StagePort(output = "train", description = "the prepared rows (all of them when eval_fraction is 0)")
+@StagePort(output = "eval", description = "held-out rows (eval_fraction)", required = false)
 public final class PrepareStage implements Stage<PrepareStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(PrepareStage.class);
   static final List<String> INPUTS = List.of("data", "data2", "data3", "data4");
@@ -61,43 +68,9 @@ public final class PrepareStage implements Stage<PrepareStage.Options> {
     }
   }
 
-  private DatasetStore store;
-
-  @Inject
-  public void setStore(DatasetStore store) {
-    this.store = store;
-  }
-
-  @Override
-  public String id() {
-    return "prepare";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "mix, filter, de-duplicate, shuffle and split datasets";
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("data", "dataset"), Port.optional("data2", "dataset mixed in"),
-        Port.optional("data3", "dataset mixed in"), Port.optional("data4", "dataset mixed in"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("train", "the prepared rows (all of them when eval_fraction is 0)"),
-        Port.optional("eval", "held-out rows (eval_fraction)"));
-  }
-
   @Override
   public void run(StageContext context, Options o) throws Exception {
-    DatasetStore ds = store != null ? store : context.service(DatasetStore.class);
+    DatasetStore ds = context.service(DatasetStore.class);
     List<Path> paths = new ArrayList<>();
     for (String name : INPUTS) {
       context.optionalInput(name).ifPresent(paths::add);

@@ -1,17 +1,16 @@
 package org.align4j.plugins.data.stages;
 
-import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
-import org.align4j.api.stage.Port;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
@@ -28,6 +27,12 @@ import org.slf4j.LoggerFactory;
  * {@code tokenize}: conversations (or {@code text} rows) to the tokenized schema with loss masks, through
  * the recipe's tokenizer and chat format; optionally packed into fixed-length sequences with segment ids.
  */
+@ProviderInfo(id = "tokenize",
+    description = "conversations -> input_ids + loss_mask (optionally packed with segment ids)")
+@StagePort(input = "data", description = "conversations (messages) or text rows")
+@StagePort(input = "tokenizer",
+    description = "tokenizer file or directory; default: the recipe's defaults.tokenizer", required = false)
+@StagePort(output = "tokenized", description = "input_ids, loss_mask, segment_ids")
 public final class TokenizeStage implements Stage<TokenizeStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(TokenizeStage.class);
 
@@ -62,48 +67,11 @@ public final class TokenizeStage implements Stage<TokenizeStage.Options> {
     }
   }
 
-  private DatasetStore store;
-  private Tokenizers tokenizers;
-  private ChatFormats chatFormats;
-
-  @Inject
-  public void setServices(DatasetStore store, Tokenizers tokenizers, ChatFormats chatFormats) {
-    this.store = store;
-    this.tokenizers = tokenizers;
-    this.chatFormats = chatFormats;
-  }
-
-  @Override
-  public String id() {
-    return "tokenize";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "conversations -> input_ids + loss_mask (optionally packed with segment ids)";
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("data", "conversations (messages) or text rows"),
-        Port.optional("tokenizer", "tokenizer file or directory; default: the recipe's defaults.tokenizer"));
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("tokenized", "input_ids, loss_mask, segment_ids"));
-  }
-
   @Override
   public void run(StageContext context, Options o) throws Exception {
-    DatasetStore ds = store != null ? store : context.service(DatasetStore.class);
-    Tokenizers toks = tokenizers != null ? tokenizers : context.service(Tokenizers.class);
-    ChatFormats formats = chatFormats != null ? chatFormats : context.service(ChatFormats.class);
+    DatasetStore ds = context.service(DatasetStore.class);
+    Tokenizers toks = context.service(Tokenizers.class);
+    ChatFormats formats = context.service(ChatFormats.class);
     Path tokPath = context.optionalInput("tokenizer").orElseGet(() -> {
       Path d = context.defaults().tokenizer();
       if (d == null) {

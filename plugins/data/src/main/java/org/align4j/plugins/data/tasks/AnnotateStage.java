@@ -1,16 +1,17 @@
 package org.align4j.plugins.data.tasks;
 
-import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
@@ -26,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * writes preference rows rated by the {@link Annotator} from the true task reward (plus noise), with
  * safety labels and Llama 3 edited responses.
  */
+@ProviderInfo(id = "annotate",
+    description = "rates pairs of model samples into Llama 2 style preference rows with the task suite's true reward")
+@StagePort(input = "samples", description = "samples (prompt, response, ...) with the task fields of their prompts")
 public final class AnnotateStage implements Stage<AnnotateStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(AnnotateStage.class);
 
@@ -46,33 +50,6 @@ public final class AnnotateStage implements Stage<AnnotateStage.Options> {
     }
   }
 
-  private DatasetStore store;
-
-  @Inject
-  public void setStore(DatasetStore store) {
-    this.store = store;
-  }
-
-  @Override
-  public String id() {
-    return "annotate";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "rates pairs of model samples into Llama 2 style preference rows with the task suite's true reward";
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("samples", "samples (prompt, response, ...) with the task fields of their prompts"));
-  }
-
   @Override
   public List<Port> outputs() {
     return List.of(Port.required("preferences", "preference rows (TaskSuite.PREFERENCE_SCHEMA)")
@@ -81,7 +58,7 @@ public final class AnnotateStage implements Stage<AnnotateStage.Options> {
 
   @Override
   public void run(StageContext context, Options o) throws Exception {
-    DatasetStore ds = store != null ? store : context.service(DatasetStore.class);
+    DatasetStore ds = context.service(DatasetStore.class);
     Annotator annotator = new Annotator(o.seed() != null ? o.seed() : context.seed(), o.noise(), o.editProbability(),
         Options.array(o.thresholds()));
     Path out = context.output("preferences");

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DataSourceProvider;
 import org.align4j.api.data.Schemas;
 import org.align4j.toolkit.data.RowReader;
@@ -14,6 +15,8 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /** {@code task-suite}: the generated tasks as a data source (no file). */
+@ProviderInfo(id = "task-suite",
+    description = "generated verifiable tasks (sft conversations, prompts, held-out prompts, preferences, corpus)")
 public final class TaskSuiteSource implements DataSourceProvider<TaskSuiteSource.Options> {
   public static final List<String> SPLITS = List.of("sft", "prompts", "eval_prompts", "gatt", "preferences", "corpus");
 
@@ -48,21 +51,6 @@ public final class TaskSuiteSource implements DataSourceProvider<TaskSuiteSource
     TaskSuite.Config config() {
       return new TaskSuite.Config(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction, kinds);
     }
-  }
-
-  @Override
-  public String id() {
-    return "task-suite";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "generated verifiable tasks (sft conversations, prompts, held-out prompts, preferences, corpus)";
   }
 
   /** The schema of a split. */

@@ -1,6 +1,5 @@
 package org.align4j.plugins.data.tasks;
 
-import jakarta.inject.Inject;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
@@ -11,11 +10,13 @@ import java.util.Map;
 import org.align4j.api.Align4jException;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
+import org.align4j.api.stage.StagePort;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
  * {@code corpus_text} share {@code corpus_documents}). Set the counts of the outputs a recipe does not use
  * to 0, as {@code recipes/quickstart.yaml} does. A context that refuses an output name is also respected.
  */
+@ProviderInfo(id = "tasks",
+    description = "generates the verifiable task suite: SFT data, prompts, held-out prompts, preferences, corpus")
 public final class TasksStage implements Stage<TasksStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(TasksStage.class);
 
@@ -82,33 +85,6 @@ public final class TasksStage implements Stage<TasksStage.Options> {
     }
   }
 
-  private DatasetStore store;
-
-  @Inject
-  public void setStore(DatasetStore store) {
-    this.store = store;
-  }
-
-  @Override
-  public String id() {
-    return "tasks";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public String description() {
-    return "generates the verifiable task suite: SFT data, prompts, held-out prompts, preferences, corpus";
-  }
-
-  @Override
-  public List<Port> inputs() {
-    return List.of();
-  }
-
   @Override
   public List<Port> outputs() {
     return List.of(
@@ -125,7 +101,7 @@ public final class TasksStage implements Stage<TasksStage.Options> {
 
   @Override
   public void run(StageContext context, Options o) throws Exception {
-    DatasetStore ds = store != null ? store : context.service(DatasetStore.class);
+    DatasetStore ds = context.service(DatasetStore.class);
     long seed = o.seed() != null ? o.seed() : context.seed();
     TaskSuite suite = new TaskSuite(o.config());
     Annotator annotator = new Annotator(seed + 5, o.annotatorNoise(), o.editProbability(), new double[] {0.5, 0.25, 0.1});

@@ -69,13 +69,12 @@ public final class Sampling {
     }
     Random rng = new Random(seed);
     boolean[] done = new boolean[sources.size()];
-    return new Iterator<>() {
-      T next;
+    return new Lookahead<>() {
       boolean stopped;
 
       @Override
-      public boolean hasNext() {
-        while (next == null && !stopped) {
+      protected T advance() {
+        while (!stopped) {
           double total = 0;
           for (int i = 0; i < weights.length; i++) {
             if (!done[i]) {
@@ -99,25 +98,14 @@ public final class Sampling {
             }
           }
           if (sources.get(pick).hasNext()) {
-            next = sources.get(pick).next();
-          } else {
-            done[pick] = true;
-            if (stopOnFirstExhausted) {
-              stopped = true;
-            }
+            return sources.get(pick).next();
+          }
+          done[pick] = true;
+          if (stopOnFirstExhausted) {
+            stopped = true;
           }
         }
-        return next != null;
-      }
-
-      @Override
-      public T next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        T r = next;
-        next = null;
-        return r;
+        return null;
       }
     };
   }
@@ -141,29 +129,18 @@ public final class Sampling {
     if (!(evalFraction >= 0 && evalFraction <= 1)) {
       throw new IllegalArgumentException("eval_fraction must be in [0, 1], got " + evalFraction);
     }
-    return new Iterator<>() {
+    return new Lookahead<>() {
       long index;
-      T next;
 
       @Override
-      public boolean hasNext() {
-        while (next == null && in.hasNext()) {
+      protected T advance() {
+        while (in.hasNext()) {
           T r = in.next();
           if (isEval(index++, seed, evalFraction) == eval) {
-            next = r;
+            return r;
           }
         }
-        return next != null;
-      }
-
-      @Override
-      public T next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        T r = next;
-        next = null;
-        return r;
+        return null;
       }
     };
   }

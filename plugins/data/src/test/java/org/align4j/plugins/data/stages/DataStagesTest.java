@@ -15,32 +15,21 @@ import org.align4j.api.data.Schemas;
 import org.align4j.api.text.ChatFormats;
 import org.align4j.api.text.Message;
 import org.align4j.api.text.Tokenizers;
-import org.align4j.core.data.ArrowDatasetStore;
 import org.align4j.plugins.data.testing.FakeText;
+import org.align4j.plugins.data.testing.TestStore;
 import org.align4j.plugins.data.transforms.Packing;
 import org.align4j.testkit.FakeStageContext;
 import org.align4j.toolkit.data.Rows;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class DataStagesTest {
-  static ArrowDatasetStore store;
-
-  @BeforeAll
-  static void open() {
-    store = new ArrowDatasetStore();
-  }
-
-  @AfterAll
-  static void close() {
-    store.close();
-  }
+  @RegisterExtension static final TestStore STORE = new TestStore();
 
   static List<Map<String, Object>> read(Path p) throws Exception {
     List<Map<String, Object>> out = new ArrayList<>();
-    try (RowStream s = store.rows(p)) {
+    try (RowStream s = STORE.get().rows(p)) {
       s.forEachRemaining(out::add);
     }
     return out;
@@ -52,7 +41,7 @@ class DataStagesTest {
       rows.add(Map.of(Schemas.MESSAGES, Rows.conversation(List.of(Message.user("q" + (i % 50)), Message.assistant("a" + (i % 50))))));
     }
     Path p = dir.resolve("conv");
-    store.write(p, Schemas.CONVERSATIONS, rows.iterator());
+    STORE.get().write(p, Schemas.CONVERSATIONS, rows.iterator());
     return p;
   }
 
@@ -62,7 +51,7 @@ class DataStagesTest {
     Tokenizers toks = f -> FakeText.TOKENIZER;
     ChatFormats formats = id -> FakeText.FORMAT;
     var ctx = new FakeStageContext(dir, Set.of("tokenized"), Map.of("data", conv, "tokenizer", dir))
-        .with(DatasetStore.class, store).with(Tokenizers.class, toks).with(ChatFormats.class, formats);
+        .with(DatasetStore.class, STORE.get()).with(Tokenizers.class, toks).with(ChatFormats.class, formats);
     new TokenizeStage().run(ctx, new TokenizeStage.Options("fake", "assistant", 0, "drop", true, 32, false, 0));
     var rows = read(dir.resolve("tokenized"));
     assertTrue(rows.size() >= 40 * 10 / 32, "packed rows " + rows.size());
@@ -78,7 +67,7 @@ class DataStagesTest {
   @Test
   void prepareFiltersDedupsShufflesAndSplits(@TempDir Path dir) throws Exception {
     Path conv = conversations(dir, 200); // 50 distinct conversations, 4 copies each
-    var ctx = new FakeStageContext(dir, Set.of("train", "eval"), Map.of("data", conv)).with(DatasetStore.class, store);
+    var ctx = new FakeStageContext(dir, Set.of("train", "eval"), Map.of("data", conv)).with(DatasetStore.class, STORE.get());
     new PrepareStage().run(ctx, new PrepareStage.Options(null, false, "messages[0].content != 'q7'", "exact", null, 0.8,
         true, 1000, 0.2));
     var train = read(dir.resolve("train"));

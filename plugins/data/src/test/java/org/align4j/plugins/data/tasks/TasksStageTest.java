@@ -14,39 +14,28 @@ import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.text.Message;
-import org.align4j.core.data.ArrowDatasetStore;
+import org.align4j.plugins.data.testing.TestStore;
 import org.align4j.testkit.FakeStageContext;
 import org.align4j.toolkit.data.Rows;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class TasksStageTest {
-  static ArrowDatasetStore store;
-
-  @BeforeAll
-  static void open() {
-    store = new ArrowDatasetStore();
-  }
-
-  @AfterAll
-  static void close() {
-    store.close();
-  }
+  @RegisterExtension static final TestStore STORE = new TestStore();
 
   @Test
   void writesDeclaredOutputsThatReadBackAndScore(@TempDir Path dir) throws Exception {
     var ctx = new FakeStageContext(dir, Set.of("sft", "eval_prompts", "preferences", "corpus_text", "gatt"), Map.of())
-        .with(DatasetStore.class, store);
+        .with(DatasetStore.class, STORE.get());
     var o = new TasksStage.Options(300, 100, 120, 20, 50, 40, TaskSuite.DOMAINS, 10, 3, 6, 0.1, 0.1, 1.0, 5L, List.of());
     new TasksStage().run(ctx, o);
     assertFalse(Files.exists(dir.resolve("corpus")), "undeclared output written");
     assertFalse(Files.exists(dir.resolve("prompts")));
-    assertEquals(300, store.count(dir.resolve("sft")));
-    assertEquals(TaskSuite.TASK_SCHEMA, store.schema(dir.resolve("sft")));
+    assertEquals(300, STORE.get().count(dir.resolve("sft")));
+    assertEquals(TaskSuite.TASK_SCHEMA, STORE.get().schema(dir.resolve("sft")));
     var reward = new TaskSuiteReward(Checker.Aspect.OVERALL);
-    try (RowStream rows = store.rows(dir.resolve("sft"))) {
+    try (RowStream rows = STORE.get().rows(dir.resolve("sft"))) {
       while (rows.hasNext()) {
         var r = rows.next();
         List<Message> msgs = Rows.messages(r.get(Schemas.MESSAGES));
@@ -57,7 +46,7 @@ class TasksStageTest {
       }
     }
     int maxTurns = 0;
-    try (RowStream rows = store.rows(dir.resolve("eval_prompts"))) {
+    try (RowStream rows = STORE.get().rows(dir.resolve("eval_prompts"))) {
       int n = 0;
       while (rows.hasNext()) {
         var r = rows.next();
@@ -72,8 +61,8 @@ class TasksStageTest {
       assertEquals(120, n);
     }
     assertTrue(maxTurns > 3, "held-out dialogues reach beyond the training turns: " + maxTurns);
-    assertEquals(50, store.count(dir.resolve("preferences")));
-    try (RowStream rows = store.rows(dir.resolve("gatt"))) {
+    assertEquals(50, STORE.get().count(dir.resolve("preferences")));
+    try (RowStream rows = STORE.get().rows(dir.resolve("gatt"))) {
       var r = rows.next();
       assertTrue(r.get(Schemas.SYSTEM) != null);
       assertEquals("user", Rows.messages(r.get(Schemas.MESSAGES)).get(0).role());
@@ -87,7 +76,7 @@ class TasksStageTest {
   void sameSeedSameBytes(@TempDir Path dir) throws Exception {
     var o = new TasksStage.Options(50, 0, 10, 0, 0, 0, TaskSuite.DOMAINS, 10, 3, 6, 0.1, 0.1, 1.0, null, List.of());
     for (String sub : List.of("a", "b")) {
-      var ctx = new FakeStageContext(dir.resolve(sub), Set.of("sft"), Map.of()).with(DatasetStore.class, store);
+      var ctx = new FakeStageContext(dir.resolve(sub), Set.of("sft"), Map.of()).with(DatasetStore.class, STORE.get());
       new TasksStage().run(ctx, o);
     }
     assertTrue(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("a/sft")), Files.readAllBytes(dir.resolve("b/sft"))));
@@ -116,12 +105,12 @@ class TasksStageTest {
         rows.add(r);
       }
     }
-    store.write(dir.resolve("samples"), schema, rows.iterator());
+    STORE.get().write(dir.resolve("samples"), schema, rows.iterator());
     var ctx = new FakeStageContext(dir, Set.of("preferences"), Map.of("samples", dir.resolve("samples")))
-        .with(DatasetStore.class, store);
+        .with(DatasetStore.class, STORE.get());
     new AnnotateStage().run(ctx, new AnnotateStage.Options(0.0, 1.0, List.of(0.5, 0.25, 0.1), 3L));
     List<Map<String, Object>> prefs = new java.util.ArrayList<>();
-    try (RowStream s = store.rows(dir.resolve("preferences"))) {
+    try (RowStream s = STORE.get().rows(dir.resolve("preferences"))) {
       s.forEachRemaining(prefs::add);
     }
     assertEquals(3, prefs.size(), prefs.toString()); // the identical pair (7, 7) is not a preference
@@ -140,8 +129,8 @@ class TasksStageTest {
         .option("preference_pairs", 0).option("corpus_documents", 0)
         .defaults(Map.of("seed", 3)).runIn(dir);
     assertTrue(r.ok(), r.toString());
-    assertEquals(20, store.count(dir.resolve("tasks/sft")));
-    assertEquals(10, store.count(dir.resolve("tasks/eval_prompts")));
+    assertEquals(20, STORE.get().count(dir.resolve("tasks/sft")));
+    assertEquals(10, STORE.get().count(dir.resolve("tasks/eval_prompts")));
     for (String none : List.of("prompts", "gatt", "preferences", "corpus", "corpus_text")) {
       assertFalse(Files.exists(dir.resolve("tasks/" + none)), none + " written although its count is 0");
     }
