@@ -80,8 +80,8 @@ for l in open(sys.argv[1]):
      -Dmdep.outputFile="$CACHE/classpath.txt" -Dmdep.includeScope=runtime)
   CP="$ROOT/plugins/tokenizers/target/classes:$(cat "$CACHE/classpath.txt")"
   rm -rf "$FIX/trained-llama3" "$FIX/trained-llama2"
-  java -cp "$CP" org.align4j.tokenizers.TokenizerTrainer "$FIX/corpus.jsonl" "$FIX/trained-llama3" llama3 2048
-  java -cp "$CP" org.align4j.tokenizers.TokenizerTrainer "$FIX/corpus.jsonl" "$FIX/trained-llama2" llama2 2048
+  java -cp "$CP" org.align4j.plugins.tokenizers.TokenizerTrainer "$FIX/corpus.jsonl" "$FIX/trained-llama3" llama3 2048
+  java -cp "$CP" org.align4j.plugins.tokenizers.TokenizerTrainer "$FIX/corpus.jsonl" "$FIX/trained-llama2" llama2 2048
   node "$ROOT/tools/assets/tokenizer-reference.cjs" fixtures "$CACHE" "$FIX"
   /usr/bin/python3 "$ROOT/tools/assets/tokenizer_reference_spm.py" "$FIX"
   ls -la "$FIX"

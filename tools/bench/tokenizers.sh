@@ -10,7 +10,7 @@ CACHE="$ROOT/tools/assets/cache/tokenizers"
 PASSES="${1:-5}"
 bash "$ROOT/tools/assets/tokenizers.sh" >/dev/null
 cd "$ROOT"
-mvn -B -o -q test-compile dependency:build-classpath -pl plugins/tokenizers -am \
+mvn -B -o -q compile dependency:build-classpath -pl tools/bench -am \
   -Dmdep.outputFile="$CACHE/classpath.txt" -Dmdep.includeScope=runtime
 CORPUS="$CACHE/bench-corpus.jsonl"
 python3 - "$ROOT" "$CORPUS" <<'PY'
@@ -28,8 +28,8 @@ with open(out, "w") as f:
 print(f"corpus: {len(texts)} texts, {sum(len(t.encode()) for t in texts) / 1e6:.2f} MB")
 PY
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-java -Dpasses="$PASSES" -cp "plugins/tokenizers/target/test-classes:plugins/tokenizers/target/classes:$(cat "$CACHE/classpath.txt")" \
-  org.align4j.tokenizers.TokenizerBench "$CORPUS" "$CACHE/llama3/tokenizer.json" "$CACHE/mistral/tokenizer.json" \
+java -Dpasses="$PASSES" -cp "tools/bench/target/classes:$(cat "$CACHE/classpath.txt")" \
+  org.align4j.bench.TokenizerBench "$CORPUS" "$CACHE/llama3/tokenizer.json" "$CACHE/mistral/tokenizer.json" \
   "$CACHE/llama3-tiktoken/tokenizer.model" "$ROOT/plugins/tokenizers/src/test/resources/tokenizer-reference/spm-llama2-style.model" \
   2>&1 | grep -v '^SLF4J'
 PASSES="$PASSES" node "$ROOT/tools/bench/tokenizer-bench-hf.cjs" "$CORPUS" "$CACHE/llama3/tokenizer.json" "$CACHE/mistral/tokenizer.json"

@@ -6,7 +6,10 @@
  * method. Providers receive engine services ({@link org.align4j.api.engine}) through
  * {@code @jakarta.inject.Inject} fields or setters; they never reach into core internals.
  *
- * <p><b>Stability:</b> version 0.x. The interfaces may still change while the engine, tokenizers, data
- * layer and losses land; they will be frozen at 1.0.
+ * <p>Helpers that plugins reuse (the Arrow row codec, attention masks, log-prob and masked reductions) are
+ * in the separate {@code align4j-toolkit} module ({@code org.align4j.toolkit}); this module holds contracts
+ * only: interfaces, option records, annotations, the value types the SPI passes and the schema conventions.
+ *
+ * <p><b>Stability:</b> version 0.x. The interfaces may still change before 1.0, when they will be frozen.
  */
 package org.align4j.api;

@@ -5,14 +5,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.align4j.api.data.Rows;
 import org.align4j.core.pipeline.PipelineRunner;
 import org.align4j.core.pipeline.RunResult;
 import org.align4j.core.plugin.PluginRegistry;
-import org.align4j.core.recipe.OptionsBinder;
 import org.align4j.core.recipe.Location;
+import org.align4j.core.recipe.OptionsBinder;
 import org.align4j.core.recipe.RecipeLoader;
 import org.align4j.core.recipe.ResolvedRecipe;
+import org.align4j.toolkit.data.Rows;
 
 /**
  * The embedding API: run a recipe, or one stage, from Java.
@@ -23,7 +23,7 @@ import org.align4j.core.recipe.ResolvedRecipe;
  *
  * RunResult one = a4j.stage("sft")
  *     .input("model", base).input("data", conversations)
- *     .option("lr", 2e-5).option("epochs", 2)
+ *     .option("optimizer", Map.of("lr", 2e-5)).option("epochs", 2)
  *     .defaults(Map.of("chat_format", "llama3", "tokenizer", tok))
  *     .runIn(Path.of("/tmp/sft-run"));                  // outputs: /tmp/sft-run/sft/<output>
  * }</pre>
@@ -82,7 +82,7 @@ public final class Align4j {
       this.file = file;
     }
 
-    /** An override, as on the command line: {@code "stages.sft.options.lr=1e-5"}. */
+    /** An override, as on the command line: {@code "stages.sft.options.optimizer.lr=1e-5"}. */
     public RecipeRun set(String assignment) {
       sets.add(assignment);
       return this;

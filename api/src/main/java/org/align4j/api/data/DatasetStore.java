@@ -24,7 +24,7 @@ public interface DatasetStore {
    */
   ArrowReader open(Path path) throws IOException;
 
-  /** Opens a dataset as rows (see {@link Rows}); only one batch is held at a time. */
+  /** Opens a dataset as rows (see {@link RowStream} for the value model); only one batch is held at a time. */
   RowStream rows(Path path) throws IOException;
 
   /** Starts writing {@code path} with {@code schema} (see {@link DatasetWriter}: commit to publish). */

@@ -13,7 +13,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 public interface DatasetWriter extends AutoCloseable {
   Schema schema();
 
-  /** Appends a row (see {@link Rows} for the value model); buffered into batches. */
+  /** Appends a row (see {@link RowStream} for the value model); buffered into batches. */
   void write(Map<String, ?> row) throws IOException;
 
   /** Appends a whole batch whose schema equals {@link #schema()}. */

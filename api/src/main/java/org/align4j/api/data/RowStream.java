@@ -1,76 +1,23 @@
 package org.align4j.api.data;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.NoSuchElementException;
-import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Rows of a dataset, streamed: only the current batch is held in memory. Close it (try-with-resources).
+ *
+ * <p>A row is a {@code Map<String, Object>} in schema order. Values: {@code null}, {@link String}
+ * (utf8), {@link Boolean}, {@link Byte}/{@link Short}/{@link Integer}/{@link Long} (int8..int64),
+ * {@link Float}/{@link Double}, {@code byte[]} (binary), {@link java.util.List} (list), {@link Map} (struct).
+ * When writing ({@link DatasetWriter}), lists of numbers may also be given as {@code int[]}, {@code byte[]},
+ * {@code long[]}, {@code float[]} or {@code double[]}, and a conversation as {@code List<Message>}. The
+ * toolkit's {@code org.align4j.toolkit.data.Rows} converts rows to and from Arrow vectors;
+ * {@code org.align4j.toolkit.data.RowStreams#of} streams an {@code ArrowReader}'s rows.
  */
 public interface RowStream extends Iterator<Map<String, Object>>, AutoCloseable {
   Schema schema();
 
   @Override
   void close();
-
-  /**
-   * The rows of {@code reader} (closed with the stream). Dictionary-encoded columns must already be
-   * decoded ({@link DatasetStore#open} does that).
-   */
-  static RowStream of(ArrowReader reader) throws IOException {
-    VectorSchemaRoot batch = reader.getVectorSchemaRoot();
-    Schema schema = batch.getSchema();
-    return new RowStream() {
-      int index;
-      boolean loaded;
-      boolean done;
-
-      @Override
-      public Schema schema() {
-        return schema;
-      }
-
-      @Override
-      public boolean hasNext() {
-        if (done) {
-          return false;
-        }
-        try {
-          while (!loaded || index >= batch.getRowCount()) {
-            if (!reader.loadNextBatch()) {
-              done = true;
-              return false;
-            }
-            loaded = true;
-            index = 0;
-          }
-          return true;
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-
-      @Override
-      public Map<String, Object> next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return Rows.read(batch, index++);
-      }
-
-      @Override
-      public void close() {
-        try {
-          reader.close();
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-    };
-  }
 }

@@ -28,7 +28,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * </ul>
  *
  * Generated task rows add the {@link #TASK_FIELDS} ({@code domain, task, reference, check}); a program
- * reward reads them through {@link Rows#metadata}. Every field is nullable; list items are named
+ * reward reads them through the toolkit's {@code org.align4j.toolkit.data.Rows#metadata}. Every field is nullable; list items are named
  * {@code item} and message structs have fields {@code role, content}, as pyarrow writes them.
  */
 public final class Schemas {

@@ -7,7 +7,9 @@ import org.align4j.api.model.ModelConfig;
 /**
  * Engine service: loads, creates, copies and saves Llama models in the Hugging Face layout
  * ({@code config.json} + {@code model.safetensors}, or shards + {@code model.safetensors.index.json}). Models
- * are placed on the run's {@link Device} and computed in float32 (stored weights may be bf16/fp16).
+ * are placed on the run's {@link Device} and computed in float32 (stored weights may be bf16/fp16). A config that
+ * records an attention variant ({@link ModelConfig#attention}, {@code align4j_attention} in the file) needs that
+ * variant's plugin in the run to load, create or copy the model.
  */
 public interface Models {
   /** Reads {@code dir/config.json}; an {@link org.align4j.api.Align4jException} naming the file and key when invalid. */

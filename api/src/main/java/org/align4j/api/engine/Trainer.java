@@ -18,12 +18,14 @@ public interface Trainer {
   TrainResult train(Job job);
 
   /**
-   * The optimiser alone, for stages that drive their own loop (PPO keeps Adam's moments across iterations):
-   * back-propagate yourself, then call {@link Optimizer#step()}.
+   * The optimiser alone, for stages that drive their own loop (the bundled {@code ppo} stage keeps one per model,
+   * with Adam's moments, across its iterations and checkpoints it with {@link Optimizer#save}): back-propagate
+   * yourself, then call {@link Optimizer#step()}.
    *
+   * @param options AdamW, schedule and clipping (a stage's {@code optimizer:} block)
    * @param totalSteps length of the schedule (cosine decay and warm-up ratio refer to it)
    */
-  Optimizer optimizer(Map<String, Tensor> parameters, TrainerOptions options, long totalSteps);
+  Optimizer optimizer(Map<String, Tensor> parameters, OptimizerOptions options, long totalSteps);
 
   /** AdamW with the options' schedule and clipping over fixed parameters. */
   interface Optimizer extends AutoCloseable {

@@ -1,20 +1,10 @@
 package org.align4j.api.engine;
 
 /**
- * Optimiser, schedule and loop settings of a {@link Trainer} run. AdamW with decoupled weight decay (not
- * applied to 1-D tensors such as norm weights), learning rate warm-up (linear from 0) then constant or cosine
- * decay to {@code lr * minLrRatio}.
+ * Settings of a {@link Trainer} run: the optimiser and its schedule ({@link OptimizerOptions}, a training stage's
+ * {@code optimizer:} block, passed through as the recipe bound it) and the loop around it.
  *
- * @param lr peak learning rate
- * @param schedule {@code constant} or {@code cosine}
- * @param warmupSteps warm-up steps (the effective warm-up is the larger of this and warmupRatio * total)
- * @param warmupRatio warm-up as a fraction of the total steps (Llama 2 RM: 0.03 with a minimum of 5 steps)
- * @param minLrRatio floor of the cosine schedule as a fraction of lr (Llama 2 RM: 0.1)
- * @param weightDecay decoupled weight decay
- * @param beta1 Adam beta1
- * @param beta2 Adam beta2
- * @param eps Adam epsilon
- * @param gradClip max global grad norm; 0 for no clipping
+ * @param optimizer AdamW, learning-rate schedule and gradient clipping
  * @param batchSize examples per micro-batch (per process under data parallel)
  * @param accumulation micro-batches per optimiser step
  * @param epochs passes over the examples (ignored when maxSteps &gt; 0)
@@ -24,16 +14,7 @@ package org.align4j.api.engine;
  * @param logEvery steps between metric reports
  */
 public record TrainerOptions(
-    double lr,
-    String schedule,
-    int warmupSteps,
-    double warmupRatio,
-    double minLrRatio,
-    double weightDecay,
-    double beta1,
-    double beta2,
-    double eps,
-    double gradClip,
+    OptimizerOptions optimizer,
     int batchSize,
     int accumulation,
     int epochs,
@@ -43,26 +24,8 @@ public record TrainerOptions(
     int logEvery) {
 
   public TrainerOptions {
-    if (!(lr >= 0) || Double.isInfinite(lr)) {
-      throw new IllegalArgumentException("lr must be a finite number >= 0, got " + lr);
-    }
-    if (schedule == null || !(schedule.equals("constant") || schedule.equals("cosine"))) {
-      throw new IllegalArgumentException("schedule must be constant or cosine, got " + schedule);
-    }
-    if (warmupSteps < 0 || !(warmupRatio >= 0 && warmupRatio < 1)) {
-      throw new IllegalArgumentException("warm-up must be >= 0 steps and a ratio in [0, 1), got " + warmupSteps + ", " + warmupRatio);
-    }
-    if (!(minLrRatio >= 0 && minLrRatio <= 1)) {
-      throw new IllegalArgumentException("minLrRatio must be in [0, 1], got " + minLrRatio);
-    }
-    if (!(weightDecay >= 0)) {
-      throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
-    }
-    if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0)) {
-      throw new IllegalArgumentException("AdamW needs betas in [0, 1) and eps > 0, got " + beta1 + ", " + beta2 + ", " + eps);
-    }
-    if (!(gradClip >= 0)) {
-      throw new IllegalArgumentException("gradClip must be >= 0 (0 = off), got " + gradClip);
+    if (optimizer == null) {
+      throw new IllegalArgumentException("optimizer options are required");
     }
     if (batchSize < 1 || accumulation < 1) {
       throw new IllegalArgumentException("batchSize and accumulation must be >= 1, got " + batchSize + ", " + accumulation);
@@ -75,48 +38,44 @@ public record TrainerOptions(
     }
   }
 
-  /** AdamW (0.9, 0.95, 1e-8), constant lr, no decay or clipping, batch 1, one epoch. */
+  /** {@link OptimizerOptions#constant}{@code (lr)}, batch 1, one epoch, seed 0, checkpoints only at the end. */
   public static TrainerOptions defaults(double lr) {
-    return new TrainerOptions(lr, "constant", 0, 0, 0, 0, 0.9, 0.95, 1e-8, 0, 1, 1, 1, 0, 0L, 0, 1);
+    return new TrainerOptions(OptimizerOptions.constant(lr), 1, 1, 1, 0, 0L, 0, 1);
+  }
+
+  public TrainerOptions withOptimizer(OptimizerOptions o) {
+    return new TrainerOptions(o, batchSize, accumulation, epochs, maxSteps, seed, checkpointEvery, logEvery);
   }
 
   public TrainerOptions withSchedule(String s, int warmup, double warmupRatio, double minRatio) {
-    return new TrainerOptions(lr, s, warmup, warmupRatio, minRatio, weightDecay, beta1, beta2, eps, gradClip, batchSize,
-        accumulation, epochs, maxSteps, seed, checkpointEvery, logEvery);
+    return withOptimizer(optimizer.withSchedule(s, warmup, warmupRatio, minRatio));
   }
 
   public TrainerOptions withAdamW(double wd, double b1, double b2, double e) {
-    return new TrainerOptions(lr, schedule, warmupSteps, warmupRatio, minLrRatio, wd, b1, b2, e, gradClip, batchSize,
-        accumulation, epochs, maxSteps, seed, checkpointEvery, logEvery);
+    return withOptimizer(optimizer.withAdamW(wd, b1, b2, e));
   }
 
   public TrainerOptions withGradClip(double clip) {
-    return new TrainerOptions(lr, schedule, warmupSteps, warmupRatio, minLrRatio, weightDecay, beta1, beta2, eps, clip,
-        batchSize, accumulation, epochs, maxSteps, seed, checkpointEvery, logEvery);
+    return withOptimizer(optimizer.withGradClip(clip));
   }
 
   public TrainerOptions withBatch(int batch, int accum) {
-    return new TrainerOptions(lr, schedule, warmupSteps, warmupRatio, minLrRatio, weightDecay, beta1, beta2, eps, gradClip,
-        batch, accum, epochs, maxSteps, seed, checkpointEvery, logEvery);
+    return new TrainerOptions(optimizer, batch, accum, epochs, maxSteps, seed, checkpointEvery, logEvery);
   }
 
   public TrainerOptions withLength(int ep, long steps) {
-    return new TrainerOptions(lr, schedule, warmupSteps, warmupRatio, minLrRatio, weightDecay, beta1, beta2, eps, gradClip,
-        batchSize, accumulation, ep, steps, seed, checkpointEvery, logEvery);
+    return new TrainerOptions(optimizer, batchSize, accumulation, ep, steps, seed, checkpointEvery, logEvery);
   }
 
   public TrainerOptions withSeed(long s) {
-    return new TrainerOptions(lr, schedule, warmupSteps, warmupRatio, minLrRatio, weightDecay, beta1, beta2, eps, gradClip,
-        batchSize, accumulation, epochs, maxSteps, s, checkpointEvery, logEvery);
+    return new TrainerOptions(optimizer, batchSize, accumulation, epochs, maxSteps, s, checkpointEvery, logEvery);
   }
 
   public TrainerOptions withCheckpointEvery(int n) {
-    return new TrainerOptions(lr, schedule, warmupSteps, warmupRatio, minLrRatio, weightDecay, beta1, beta2, eps, gradClip,
-        batchSize, accumulation, epochs, maxSteps, seed, n, logEvery);
+    return new TrainerOptions(optimizer, batchSize, accumulation, epochs, maxSteps, seed, n, logEvery);
   }
 
   public TrainerOptions withLogEvery(int n) {
-    return new TrainerOptions(lr, schedule, warmupSteps, warmupRatio, minLrRatio, weightDecay, beta1, beta2, eps, gradClip,
-        batchSize, accumulation, epochs, maxSteps, seed, checkpointEvery, n);
+    return new TrainerOptions(optimizer, batchSize, accumulation, epochs, maxSteps, seed, checkpointEvery, n);
   }
 }

@@ -15,7 +15,7 @@ import org.bytedeco.pytorch.Tensor;
  * @param advantages from {@link Advantages#advantages()}
  * @param returns from {@link Advantages#returns()}; {@code null} for critic-free losses
  * @param mask the rollout's mask
- * @param entropy per-token entropy of the current policy ({@link LogProbs#entropy}, with gradient) for an
+ * @param entropy per-token entropy of the current policy (the toolkit's {@code LogProbs.entropy}, with gradient) for an
  *     entropy bonus; {@code null} when the loss has none
  */
 public record PolicyBatch(Tensor logProbs, Tensor oldLogProbs, Tensor referenceLogProbs, Tensor values,
@@ -25,7 +25,7 @@ public record PolicyBatch(Tensor logProbs, Tensor oldLogProbs, Tensor referenceL
       throw new IllegalArgumentException("logProbs, oldLogProbs, advantages and mask are required");
     }
     if (logProbs.dim() != 2) {
-      throw new IllegalArgumentException("logProbs must be [batch, tokens], got " + Tensors.shape(logProbs));
+      throw new IllegalArgumentException("logProbs must be [batch, tokens], got " + TensorShapes.of(logProbs));
     }
     long b = logProbs.size(0);
     long t = logProbs.size(1);

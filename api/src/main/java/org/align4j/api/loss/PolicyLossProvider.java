@@ -13,10 +13,13 @@ public interface PolicyLossProvider<O extends Record> extends Provider<O> {
   PolicyLoss create(O options);
 
   /** The loss a stage option names: resolves {@code ref} and creates it with its bound options. */
-  @SuppressWarnings("unchecked")
   static PolicyLoss resolve(Components components, ComponentRef ref) {
-    Class<PolicyLossProvider<Record>> kind = (Class<PolicyLossProvider<Record>>) (Class<?>) PolicyLossProvider.class;
-    Components.Bound<PolicyLossProvider<Record>> bound = components.resolve(kind, ref);
-    return bound.provider().create(bound.options());
+    Components.Bound<PolicyLossProvider<?>> bound = components.resolve(PolicyLossProvider.class, ref);
+    return create(bound.provider(), bound.options());
+  }
+
+  /** Calls {@link #create} with {@code options} as the provider's own options type. */
+  private static <O extends Record> PolicyLoss create(PolicyLossProvider<O> provider, Record options) {
+    return provider.create(provider.optionsType().cast(options));
   }
 }

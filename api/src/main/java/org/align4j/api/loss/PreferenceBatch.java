@@ -4,7 +4,7 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * Sequence log-probabilities of chosen and rejected responses (one pair per row), from
- * {@link LogProbs#sequence}: summed over the chat format's loss mask, so what is masked (Llama 3 masks
+ * the toolkit's {@code LogProbs.sequence}: summed over the chat format's loss mask, so what is masked (Llama 3 masks
  * header and termination tokens out of DPO) is the chat format's decision, not the loss's.
  *
  * @param chosen policy log-probs of the chosen responses (with gradient)
@@ -29,7 +29,7 @@ public record PreferenceBatch(SequenceLogProbs chosen, SequenceLogProbs rejected
     if (referenceChosen != null && (referenceChosen.dim() != 1 || referenceChosen.size(0) != b
         || referenceRejected.dim() != 1 || referenceRejected.size(0) != b)) {
       throw new IllegalArgumentException("reference log-probs must be [" + b + "], got "
-          + Tensors.shape(referenceChosen) + " and " + Tensors.shape(referenceRejected));
+          + TensorShapes.of(referenceChosen) + " and " + TensorShapes.of(referenceRejected));
     }
   }
 

@@ -13,10 +13,13 @@ public interface PreferenceLossProvider<O extends Record> extends Provider<O> {
   PreferenceLoss create(O options);
 
   /** The loss a stage option names: resolves {@code ref} and creates it with its bound options. */
-  @SuppressWarnings("unchecked")
   static PreferenceLoss resolve(Components components, ComponentRef ref) {
-    Class<PreferenceLossProvider<Record>> kind = (Class<PreferenceLossProvider<Record>>) (Class<?>) PreferenceLossProvider.class;
-    Components.Bound<PreferenceLossProvider<Record>> bound = components.resolve(kind, ref);
-    return bound.provider().create(bound.options());
+    Components.Bound<PreferenceLossProvider<?>> bound = components.resolve(PreferenceLossProvider.class, ref);
+    return create(bound.provider(), bound.options());
+  }
+
+  /** Calls {@link #create} with {@code options} as the provider's own options type. */
+  private static <O extends Record> PreferenceLoss create(PreferenceLossProvider<O> provider, Record options) {
+    return provider.create(provider.optionsType().cast(options));
   }
 }

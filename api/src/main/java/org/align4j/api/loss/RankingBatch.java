@@ -1,6 +1,7 @@
 package org.align4j.api.loss;
 
 import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -20,11 +21,11 @@ public record RankingBatch(Tensor scores, Tensor valid, List<Rating> ratings) {
   public RankingBatch {
     if (scores == null || scores.dim() != 2 || scores.size(1) < 2) {
       throw new IllegalArgumentException("scores must be [batch, responses] with at least 2 responses per row, got "
-          + (scores == null ? "null" : Tensors.shape(scores)));
+          + (scores == null ? "null" : TensorShapes.of(scores)));
     }
     if (valid != null && (valid.dim() != 2 || valid.size(0) != scores.size(0) || valid.size(1) != scores.size(1))) {
-      throw new IllegalArgumentException("valid must have the shape of scores " + Tensors.shape(scores) + ", got "
-          + Tensors.shape(valid));
+      throw new IllegalArgumentException("valid must have the shape of scores " + TensorShapes.of(scores) + ", got "
+          + TensorShapes.of(valid));
     }
     if (ratings != null) {
       if (ratings.size() != scores.size(0)) {
@@ -48,7 +49,7 @@ public record RankingBatch(Tensor scores, Tensor valid, List<Rating> ratings) {
    */
   public static RankingBatch atPositions(Tensor scores, long[][] positions, List<Rating> ratings) {
     if (scores.dim() != 2 || scores.size(0) != positions.length) {
-      throw new IllegalArgumentException("scores must be [" + positions.length + ", T], got " + Tensors.shape(scores));
+      throw new IllegalArgumentException("scores must be [" + positions.length + ", T], got " + TensorShapes.of(scores));
     }
     int b = positions.length;
     int k = 0;
@@ -71,13 +72,23 @@ public record RankingBatch(Tensor scores, Tensor valid, List<Rating> ratings) {
         valid[r * k + j] = has;
       }
     }
-    org.bytedeco.javacpp.PointerScope outer = org.bytedeco.javacpp.PointerScope.getInnerScope();
-    try (org.bytedeco.javacpp.PointerScope s = new org.bytedeco.javacpp.PointerScope()) {
+    PointerScope outer = PointerScope.getInnerScope();
+    try (PointerScope s = new PointerScope()) {
       Tensor index = Tensor.create(idx, b, k).to(scores.device(), torch.ScalarType.Long);
-      Tensor picked = Tensors.keep(outer, scores.gather(1, index));
-      Tensor v = Tensors.keep(outer, Tensor.create(valid, b, k).to(scores.device(), torch.ScalarType.Bool));
+      Tensor picked = outlive(outer, scores.gather(1, index));
+      Tensor v = outlive(outer, Tensor.create(valid, b, k).to(scores.device(), torch.ScalarType.Bool));
       return new RankingBatch(picked, v, ratings);
     }
+  }
+
+  /** Lets {@code t}, made in this method's scope, outlive it: in the caller's scope {@code outer}, or with the GC when none. */
+  private static Tensor outlive(PointerScope outer, Tensor t) {
+    if (outer == null) {
+      t.retainReference();
+    } else {
+      outer.attach(t);
+    }
+    return t;
   }
 
   public long rows() {

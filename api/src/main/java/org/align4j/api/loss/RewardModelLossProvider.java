@@ -13,10 +13,13 @@ public interface RewardModelLossProvider<O extends Record> extends Provider<O> {
   RewardModelLoss create(O options);
 
   /** The loss a stage option names: resolves {@code ref} and creates it with its bound options. */
-  @SuppressWarnings("unchecked")
   static RewardModelLoss resolve(Components components, ComponentRef ref) {
-    Class<RewardModelLossProvider<Record>> kind = (Class<RewardModelLossProvider<Record>>) (Class<?>) RewardModelLossProvider.class;
-    Components.Bound<RewardModelLossProvider<Record>> bound = components.resolve(kind, ref);
-    return bound.provider().create(bound.options());
+    Components.Bound<RewardModelLossProvider<?>> bound = components.resolve(RewardModelLossProvider.class, ref);
+    return create(bound.provider(), bound.options());
+  }
+
+  /** Calls {@link #create} with {@code options} as the provider's own options type. */
+  private static <O extends Record> RewardModelLoss create(RewardModelLossProvider<O> provider, Record options) {
+    return provider.create(provider.optionsType().cast(options));
   }
 }

@@ -8,7 +8,7 @@ import org.bytedeco.pytorch.Tensor;
  * response), aligned so that column {@code t} is the {@code t}-th response token; all are detached.
  *
  * <p>Alignment with a causal LM: response token {@code t} sits at sequence position {@code p = promptLength
- * + t}; its log-prob comes from the logits at {@code p - 1} ({@link LogProbs#shiftedTokenLogProbs} column
+ * + t}; its log-prob comes from the logits at {@code p - 1} (the toolkit's {@code LogProbs.shiftedTokenLogProbs} column
  * {@code p - 1}), and {@code V(s_t)} is the value head read at the same position {@code p - 1} (the state
  * that chose the token). The bootstrap value of a truncated row is the value head at its last response
  * token's position.
@@ -36,7 +36,7 @@ public record Rollout(Tensor logProbs, Tensor referenceLogProbs, Tensor values, 
       throw new IllegalArgumentException("logProbs, mask and scores are required");
     }
     if (logProbs.dim() != 2) {
-      throw new IllegalArgumentException("logProbs must be [batch, tokens], got " + Tensors.shape(logProbs));
+      throw new IllegalArgumentException("logProbs must be [batch, tokens], got " + TensorShapes.of(logProbs));
     }
     long b = logProbs.size(0);
     long t = logProbs.size(1);
@@ -57,13 +57,13 @@ public record Rollout(Tensor logProbs, Tensor referenceLogProbs, Tensor values, 
 
   static void checkTokens(String name, Tensor x, long b, long t) {
     if (x != null && (x.dim() != 2 || x.size(0) != b || x.size(1) != t)) {
-      throw new IllegalArgumentException(name + " must be [" + b + ", " + t + "], got " + Tensors.shape(x));
+      throw new IllegalArgumentException(name + " must be [" + b + ", " + t + "], got " + TensorShapes.of(x));
     }
   }
 
   static void checkRows(String name, Tensor x, long b) {
     if (x != null && (x.dim() != 1 || x.size(0) != b)) {
-      throw new IllegalArgumentException(name + " must be [" + b + "], got " + Tensors.shape(x));
+      throw new IllegalArgumentException(name + " must be [" + b + "], got " + TensorShapes.of(x));
     }
   }
 

@@ -15,8 +15,8 @@ public record SequenceLogProbs(Tensor sum, Tensor count) {
       throw new IllegalArgumentException("sum and count are required");
     }
     if (sum.dim() != 1 || count.dim() != 1 || sum.size(0) != count.size(0)) {
-      throw new IllegalArgumentException("sum and count must be [batch] of one size, got " + Tensors.shape(sum)
-          + " and " + Tensors.shape(count));
+      throw new IllegalArgumentException("sum and count must be [batch] of one size, got " + TensorShapes.of(sum)
+          + " and " + TensorShapes.of(count));
     }
   }
 

@@ -14,8 +14,8 @@
  *
  * <p>Losses take tensors that a stage computed from its model and return a {@link
  * org.align4j.api.loss.LossResult}: a scalar to back-propagate plus detached diagnostics. Tensors may be
- * on any device and of any floating dtype; a loss computes in the dtype of its inputs. {@link
- * org.align4j.api.loss.LogProbs} and {@link org.align4j.api.loss.Masked} are the shared helpers that turn
+ * on any device and of any floating dtype; a loss computes in the dtype of its inputs. The toolkit's
+ * {@code org.align4j.toolkit.loss.LogProbs} and {@code org.align4j.toolkit.loss.Masked} are the shared helpers that turn
  * logits, labels and loss masks into the per-token and per-sequence log-probabilities the losses take, so
  * every stage computes them the same way.
  */

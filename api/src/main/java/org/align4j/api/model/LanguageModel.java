@@ -38,7 +38,7 @@ public interface LanguageModel extends AutoCloseable {
   }
 
   /** Scalar scores at every position {@code [B, T]} (first score head). Read them at chosen positions with
-   * {@link Masks#gather}. */
+   * {@code org.align4j.toolkit.model.Masks#gather}. */
   Tensor scores(ModelInput input);
 
   /**

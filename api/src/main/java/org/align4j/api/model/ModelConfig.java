@@ -1,6 +1,7 @@
 package org.align4j.api.model;
 
 import java.util.List;
+import org.align4j.api.ComponentRef;
 
 /**
  * A Llama architecture, in the terms of a Hugging Face {@code config.json} ({@code LlamaForCausalLM}).
@@ -22,6 +23,9 @@ import java.util.List;
  * @param scoreHeads outputs of the scalar head ({@code score.weight}, as {@code LlamaForSequenceClassification}
  *     names it; {@code num_labels} in the file); 0 for none. Reward and value models use 1.
  * @param dtype {@code torch_dtype} of the stored weights: float32, bfloat16 or float16
+ * @param attention the {@link AttentionVariant} that narrows which keys a query sees (a sliding window), with the
+ *     options it was given; {@code align4j_attention} in the file. Null for plain causal attention (every Hugging
+ *     Face checkpoint); key/value sharing is {@code numKeyValueHeads} either way.
  */
 public record ModelConfig(
     int vocabSize,
@@ -39,7 +43,8 @@ public record ModelConfig(
     int bosTokenId,
     List<Integer> eosTokenIds,
     int scoreHeads,
-    String dtype) {
+    String dtype,
+    ComponentRef attention) {
 
   public ModelConfig {
     positive("vocab_size", vocabSize);
@@ -82,7 +87,7 @@ public record ModelConfig(
   public static ModelConfig llama(int vocabSize, int hiddenSize, int numLayers, int numHeads, int numKeyValueHeads) {
     int inter = ((hiddenSize * 8 / 3) + 31) / 32 * 32;
     return new ModelConfig(vocabSize, hiddenSize, inter, numLayers, numHeads, numKeyValueHeads, hiddenSize / numHeads,
-        1e-5, 500000.0, null, 2048, false, -1, List.of(), 0, "float32");
+        1e-5, 500000.0, null, 2048, false, -1, List.of(), 0, "float32", null);
   }
 
   /** Key/value heads share: query head {@code h} reads key/value head {@code h / groupSize()}. */
@@ -92,39 +97,46 @@ public record ModelConfig(
 
   public ModelConfig withScoreHeads(int n) {
     return new ModelConfig(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKeyValueHeads, headDim,
-        rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings, bosTokenId, eosTokenIds, n, dtype);
+        rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings, bosTokenId, eosTokenIds, n, dtype, attention);
   }
 
   public ModelConfig withKeyValueHeads(int n) {
     return new ModelConfig(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, n, headDim,
         rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings, bosTokenId, eosTokenIds, scoreHeads,
-        dtype);
+        dtype, attention);
   }
 
   public ModelConfig withIntermediateSize(int n) {
     return new ModelConfig(vocabSize, hiddenSize, n, numLayers, numHeads, numKeyValueHeads, headDim,
         rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings, bosTokenId, eosTokenIds, scoreHeads,
-        dtype);
+        dtype, attention);
   }
 
   public ModelConfig withRope(double theta, RopeScaling scaling) {
     return new ModelConfig(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKeyValueHeads, headDim,
-        rmsNormEps, theta, scaling, maxPositionEmbeddings, tieWordEmbeddings, bosTokenId, eosTokenIds, scoreHeads, dtype);
+        rmsNormEps, theta, scaling, maxPositionEmbeddings, tieWordEmbeddings, bosTokenId, eosTokenIds, scoreHeads, dtype, attention);
   }
 
   public ModelConfig withTiedEmbeddings(boolean tied) {
     return new ModelConfig(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKeyValueHeads, headDim,
-        rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tied, bosTokenId, eosTokenIds, scoreHeads, dtype);
+        rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tied, bosTokenId, eosTokenIds, scoreHeads, dtype, attention);
   }
 
   public ModelConfig withSpecialTokens(int bos, List<Integer> eos) {
     return new ModelConfig(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKeyValueHeads, headDim,
-        rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings, bos, eos, scoreHeads, dtype);
+        rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings, bos, eos, scoreHeads, dtype, attention);
   }
 
   public ModelConfig withMaxPositions(int n) {
     return new ModelConfig(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKeyValueHeads, headDim,
-        rmsNormEps, ropeTheta, ropeScaling, n, tieWordEmbeddings, bosTokenId, eosTokenIds, scoreHeads, dtype);
+        rmsNormEps, ropeTheta, ropeScaling, n, tieWordEmbeddings, bosTokenId, eosTokenIds, scoreHeads, dtype, attention);
+  }
+
+  /** This config with another attention variant (null: plain causal attention). */
+  public ModelConfig withAttention(ComponentRef variant) {
+    return new ModelConfig(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKeyValueHeads, headDim,
+        rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings, bosTokenId, eosTokenIds, scoreHeads,
+        dtype, variant);
   }
 
   /** Number of parameters (embeddings counted once when tied). */

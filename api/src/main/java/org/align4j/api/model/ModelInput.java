@@ -8,7 +8,7 @@ import org.bytedeco.pytorch.Tensor;
  * @param inputIds token ids, int64 {@code [B, T]}
  * @param positionIds RoPE positions, int64 {@code [B, T]}; null means {@code 0..T-1} for every row
  * @param attentionMask boolean {@code [B or 1, 1, T, T]}, true where query row may attend to key column; null
- *     means causal. Build it with {@link Masks}; every query must see at least one key (itself).
+ *     means causal. Build it with the toolkit's {@code org.align4j.toolkit.model.Masks}; every query must see at least one key (itself).
  */
 public record ModelInput(Tensor inputIds, Tensor positionIds, Tensor attentionMask) {
   public ModelInput {
@@ -26,7 +26,7 @@ public record ModelInput(Tensor inputIds, Tensor positionIds, Tensor attentionMa
   }
 
   /** This input's ids with a layout's mask and positions. */
-  public static ModelInput of(Tensor inputIds, Masks.Layout layout) {
+  public static ModelInput of(Tensor inputIds, AttentionLayout layout) {
     return new ModelInput(inputIds, layout.positionIds(), layout.attentionMask());
   }
 }

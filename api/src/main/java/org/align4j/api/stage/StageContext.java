@@ -1,7 +1,8 @@
 package org.align4j.api.stage;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
 import org.align4j.api.Components;
 import org.align4j.api.metrics.Metrics;
@@ -32,14 +33,8 @@ public interface StageContext {
    */
   Path output(String name);
 
-  /** The recipe's {@code defaults} block after resolution (device, seed, tokenizer, chat_format, ...). */
-  Map<String, Object> defaults();
-
-  /** A default as a string, or {@code fallback}. */
-  default String defaultString(String key, String fallback) {
-    Object v = defaults().get(key);
-    return v == null ? fallback : String.valueOf(v);
-  }
+  /** The recipe's {@code defaults} block, resolved and typed (device, seed, tokenizer, chat format, ...). */
+  RecipeDefaults defaults();
 
   /** The stage's seed: the recipe seed mixed with the stage id, so stages draw independent streams. */
   long seed();
@@ -53,16 +48,17 @@ public interface StageContext {
 
   /**
    * The tokenizer a stage should use: its {@code tokenizer} input, else {@code defaults.tokenizer}, else the
-   * tokenizer files saved beside {@code modelDir} (Hugging Face layout; may be null).
+   * tokenizer files saved beside {@code modelDir} (Hugging Face layout). Never null: with none of them an
+   * {@link org.align4j.api.Align4jException} names the stage and the three ways to give one.
    */
   default Path tokenizerPath(Path modelDir) {
     var in = optionalInput("tokenizer");
     if (in.isPresent()) {
       return in.get();
     }
-    Object d = defaults().get("tokenizer");
+    Path d = defaults().tokenizer();
     if (d != null) {
-      return Path.of(String.valueOf(d));
+      return d;
     }
     if (org.align4j.api.text.Tokenizers.hasTokenizer(modelDir)) {
       return modelDir;
@@ -73,4 +69,27 @@ public interface StageContext {
 
   /** An engine service by type (the same instances that are injected into providers). */
   <T> T service(Class<T> type);
+
+  /**
+   * Writes a file of this stage so that it is never seen half-written: {@code content} goes to a temporary
+   * sibling of {@code target}, which is synced and renamed over it only once complete. If anything fails, the
+   * temporary file is removed, whatever was at {@code target} stays as it was, and the exception names the file
+   * and the reason. This is how a stage keeps its resume state in {@link #workDir()} consistent when it is
+   * killed mid-write. {@code target} must lie inside {@link #workDir()} or an {@link #output(String)}.
+   */
+  void writeAtomically(Path target, FileContent content) throws IOException;
+
+  /**
+   * Puts {@code source}, a file or directory the stage has finished (a checkpoint, say), at {@code target},
+   * replacing what is there only once the new one is whole beside it, even when the two are on different file
+   * systems. On failure the old {@code target} is kept and the new one is left at {@code source} (the
+   * exception says where). Both must lie inside {@link #workDir()} or an {@link #output(String)}.
+   */
+  void replaceAtomically(Path source, Path target) throws IOException;
+
+  /** The whole content of a file written by {@link #writeAtomically}; closing {@code out} is allowed, not needed. */
+  @FunctionalInterface
+  interface FileContent {
+    void writeTo(OutputStream out) throws IOException;
+  }
 }

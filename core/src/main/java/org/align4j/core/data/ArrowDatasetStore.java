@@ -17,10 +17,11 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.data.DataSourceProvider;
 import org.align4j.api.data.DatasetStore;
-import org.align4j.api.data.BatchSequenceReader;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.RowStream;
-import org.align4j.api.data.Rows;
+import org.align4j.toolkit.data.BatchSequenceReader;
+import org.align4j.toolkit.data.RowStreams;
+import org.align4j.toolkit.data.Rows;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -158,23 +159,27 @@ public class ArrowDatasetStore implements DatasetStore, AutoCloseable {
     }
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
   private ArrowReader openWithProvider(Path file, BufferAllocator allocator) throws IOException {
     List<String> known = new ArrayList<>();
     if (components != null) {
-      for (DataSourceProvider<?> p : components.all(DataSourceProvider.class)) {
+      for (DataSourceProvider<?> p : components.<DataSourceProvider<?>>all(DataSourceProvider.class)) {
         known.add(p.id());
         if (p.recognizes(file)) {
-          var bound = components.resolve(DataSourceProvider.class, ComponentRef.of(p.id()));
-          DataSourceProvider provider = bound.provider();
+          Components.Bound<DataSourceProvider<?>> bound =
+              components.resolve(DataSourceProvider.class, ComponentRef.of(p.id()));
           LOG.debug("{}: read by data source '{}'", file, p.id());
-          return provider.open(file, bound.options(), allocator);
+          return openWith(bound.provider(), bound.options(), file, allocator);
         }
       }
     }
     throw new Align4jException(file + ": not an Arrow IPC file or stream, and no data source recognises it"
         + (known.isEmpty() ? "" : " (data sources: " + known + ")")
         + ". Convert it with `align4j data convert` or name a data source in the recipe.");
+  }
+
+  private static <O extends Record> ArrowReader openWith(DataSourceProvider<O> p, Record options, Path file,
+      BufferAllocator allocator) throws IOException {
+    return p.open(file, p.optionsType().cast(options), allocator);
   }
 
   @Override
@@ -184,7 +189,7 @@ public class ArrowDatasetStore implements DatasetStore, AutoCloseable {
 
   /** Rows of any reader (closes it when the stream is closed). */
   public static RowStream rows(ArrowReader reader) throws IOException {
-    return RowStream.of(reader);
+    return RowStreams.of(reader);
   }
 
   @Override

@@ -8,8 +8,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import org.align4j.api.Align4jException;
 import org.align4j.api.data.DatasetWriter;
-import org.align4j.api.data.Rows;
-import org.align4j.core.engine.io.AtomicFiles;
+import org.align4j.toolkit.io.AtomicFiles;
+import org.align4j.toolkit.data.Rows;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -40,14 +40,7 @@ final class AtomicArrowWriter implements DatasetWriter {
     if (Files.isDirectory(this.target)) {
       throw new Align4jException(target + ": is a directory; a dataset is written as one Arrow IPC file");
     }
-    Files.createDirectories(this.target.getParent());
-    this.temp = Files.createTempFile(this.target.getParent(), "." + this.target.getFileName() + ".", ".tmp");
-    try {
-      // temp files are created owner-only; a dataset is as readable as any other output
-      Files.setPosixFilePermissions(this.temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-    } catch (UnsupportedOperationException ignored) {
-      // not a POSIX file system
-    }
+    this.temp = AtomicFiles.createTempSibling(this.target);
     this.schema = schema;
     this.batchRows = batchRows;
     this.allocator = parent.newChildAllocator("write:" + target.getFileName(), 0, Long.MAX_VALUE);

@@ -9,14 +9,14 @@ import org.align4j.api.engine.Device;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.Trainer;
+import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.core.engine.generate.LocalGenerator;
 import org.align4j.core.engine.train.LocalTrainer;
-import org.align4j.core.inject.RunSettings;
 
 /**
  * Binds the engine services of {@code org.align4j.api.engine} ({@link Device}, {@link Models}, {@link Trainer},
  * {@link Generator}) for the main injector. The device comes from the recipe defaults {@code device}
- * ({@code cpu | cuda | cuda:N}) and {@code threads} (0: all cores), read from the bound {@link RunSettings} when
+ * ({@code cpu | cuda | cuda:N}) and {@code threads} (0: all cores), read from the bound {@link RecipeDefaults} when
  * the module is created without arguments (as {@code META-INF/services/com.google.inject.Module} does); it is
  * created (and libtorch's thread count set) on first use.
  */
@@ -29,7 +29,7 @@ public final class EngineServicesModule extends AbstractModule {
     this.threads = threads;
   }
 
-  /** Device and threads from {@link RunSettings} if bound, else CPU with all cores. */
+  /** Device and threads from the bound {@link RecipeDefaults}, else CPU with all cores. */
   public EngineServicesModule() {
     this(null, 0);
   }
@@ -44,10 +44,10 @@ public final class EngineServicesModule extends AbstractModule {
   @Provides
   @Singleton
   Device device(Injector injector) {
-    if (device == null && injector.getExistingBinding(Key.get(RunSettings.class)) != null) {
-      RunSettings s = injector.getInstance(RunSettings.class);
+    if (device == null && injector.getExistingBinding(Key.get(RecipeDefaults.class)) != null) {
+      RecipeDefaults s = injector.getInstance(RecipeDefaults.class);
       return new TorchDevice(s.device(), s.threads());
     }
-    return new TorchDevice(device == null ? "cpu" : device, threads);
+    return new TorchDevice(device == null ? RecipeDefaults.DEVICE : device, threads);
   }
 }

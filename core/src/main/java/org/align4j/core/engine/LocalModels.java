@@ -14,11 +14,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.align4j.api.Align4jException;
+import org.align4j.api.ComponentRef;
+import org.align4j.api.Components;
 import org.align4j.api.engine.Device;
 import org.align4j.api.engine.Models;
+import org.align4j.api.model.AttentionVariant;
 import org.align4j.api.model.LanguageModel;
 import org.align4j.api.model.ModelConfig;
-import org.align4j.core.engine.io.AtomicFiles;
+import org.align4j.toolkit.io.AtomicFiles;
 import org.align4j.core.engine.io.SafeTensors;
 import org.align4j.core.engine.model.ConfigJson;
 import org.align4j.core.engine.model.LlamaModel;
@@ -39,10 +42,18 @@ public final class LocalModels implements Models {
   static final String INDEX = "model.safetensors.index.json";
   static final String SINGLE = "model.safetensors";
   private final Device device;
+  /** Resolves a checkpoint's attention variant; null outside a run (then only plain-attention models build). */
+  private Components components;
 
   @Inject
   public LocalModels(Device device) {
     this.device = device;
+  }
+
+  /** Optional so that an injector without the plugin registry still builds this service. */
+  @com.google.inject.Inject(optional = true)
+  void setComponents(Components components) {
+    this.components = components;
   }
 
   @Override
@@ -98,7 +109,7 @@ public final class LocalModels implements Models {
     }
     LlamaModel model;
     try {
-      model = new LlamaModel(config, weights, device.torchDevice());
+      model = new LlamaModel(config, weights, device.torchDevice(), visibility(config));
     } catch (Align4jException e) {
       throw new Align4jException(where + ": " + e.getMessage(), e);
     }
@@ -110,6 +121,27 @@ public final class LocalModels implements Models {
     }
     model.requiresGrad(trainable);
     return model;
+  }
+
+  /** The visibility of the config's attention variant, checked against its key/value head count; null for plain attention. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private AttentionVariant.Visibility visibility(ModelConfig config) {
+    ComponentRef ref = config.attention();
+    if (ref == null) {
+      return null;
+    }
+    if (components == null) {
+      throw new Align4jException("the model uses attention variant '" + ref.uses() + "', which needs the plugin registry:"
+          + " use the Models service of a run (or of org.align4j.core.inject.Services)");
+    }
+    var bound = components.resolve(AttentionVariant.class, ref);
+    AttentionVariant variant = bound.provider();
+    int kv = variant.keyValueHeads(config.numHeads(), bound.options());
+    if (kv != config.numKeyValueHeads()) {
+      throw new Align4jException("attention variant '" + ref.uses() + "' gives " + kv + " key/value heads for "
+          + config.numHeads() + " query heads, but num_key_value_heads is " + config.numKeyValueHeads());
+    }
+    return variant.visibility(bound.options());
   }
 
   private Map<String, Tensor> readWeights(Path dir) {

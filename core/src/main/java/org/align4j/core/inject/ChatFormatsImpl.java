@@ -18,12 +18,14 @@ final class ChatFormatsImpl implements ChatFormats {
   }
 
   @Override
-  @SuppressWarnings({"rawtypes", "unchecked"})
   public ChatFormat get(String id) {
     var e = registry.find(ChatFormatProvider.class, id)
         .orElseThrow(() -> new Align4jException("unknown chat format '" + id + "'"
             + Suggest.hint(id, registry.ids(ChatFormatProvider.class))));
-    ChatFormatProvider p = (ChatFormatProvider) e.provider();
-    return p.create(new OptionsBinder(registry).bindPlain(p.optionsType(), Map.of(), "chat format " + id));
+    return create((ChatFormatProvider<?>) e.provider(), new OptionsBinder(registry));
+  }
+
+  private static <O extends Record> ChatFormat create(ChatFormatProvider<O> p, OptionsBinder binder) {
+    return p.create(binder.bindPlain(p.optionsType(), Map.of(), "chat format " + p.id()));
   }
 }

@@ -8,13 +8,16 @@ import org.align4j.api.Components;
 import org.align4j.api.Provider;
 import org.align4j.core.plugin.PluginRegistry;
 import org.align4j.core.plugin.ProviderEntry;
+import org.align4j.core.recipe.Location;
 import org.align4j.core.recipe.OptionsBinder;
 import org.align4j.core.recipe.Problem;
 import org.align4j.core.recipe.RecipeException;
 import org.align4j.core.recipe.YNode;
-import org.align4j.core.recipe.Location;
 
-/** {@link Components} over the registry: binds options, injects services. */
+/**
+ * {@link Components} over the registry: a fresh provider with services injected, and the options its reference
+ * was bound to at recipe validation (references made in code are bound here).
+ */
 final class ComponentsImpl implements Components {
   private final PluginRegistry registry;
   private final OptionsBinder binder;
@@ -27,29 +30,36 @@ final class ComponentsImpl implements Components {
   }
 
   @Override
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  public <P extends Provider<?>> Bound<P> resolve(Class<P> kind, ComponentRef ref) {
+  public <P extends Provider<?>> Bound<P> resolve(Class<? super P> kind, ComponentRef ref) {
     var entry = registry.find(kind, ref.uses());
     if (entry.isEmpty()) {
       var problems = new ArrayList<Problem>();
       binder.bindComponent(kind, new YNode.YScalar(ref.uses(), Location.UNKNOWN), "component", problems);
       throw new RecipeException(problems);
     }
-    P p = (P) ProviderEntry.fresh(entry.get().provider());
-    injector.injectMembers(p);
-    Record options = binder.bindPlain((Class) p.optionsType(), ref.options(), ref.uses());
-    return new Bound<>(p, options);
+    P p = fresh(entry.get());
+    Provider<?> provider = p;
+    return new Bound<>(p, binder.optionsOf(provider, ref, ref.uses()));
   }
 
   @Override
-  @SuppressWarnings("unchecked")
-  public <P extends Provider<?>> List<P> all(Class<P> kind) {
+  public <P extends Provider<?>> List<P> all(Class<? super P> kind) {
     var out = new ArrayList<P>();
     for (ProviderEntry e : registry.entries(kind)) {
-      P p = (P) ProviderEntry.fresh(e.provider());
-      injector.injectMembers(p);
-      out.add(p);
+      out.add(fresh(e));
     }
     return out;
+  }
+
+  /**
+   * A new instance of a registered provider with this run's services injected. The registry files each provider
+   * under its kind, so it is an instance of the caller's {@code P}: that differs from the kind's class only in type
+   * arguments, which no check at run time can see.
+   */
+  @SuppressWarnings("unchecked")
+  private <P extends Provider<?>> P fresh(ProviderEntry e) {
+    P p = (P) ProviderEntry.fresh(e.provider());
+    injector.injectMembers(p);
+    return p;
   }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.ServiceLoader;
 import org.align4j.api.Components;
 import org.align4j.api.metrics.Metrics;
+import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.api.text.ChatFormats;
 import org.align4j.api.text.Tokenizers;
 import org.align4j.core.metrics.MetricsHub;
@@ -17,20 +18,20 @@ import org.align4j.core.plugin.PluginRegistry;
 /**
  * The engine services of one run, wired by Guice and injected into providers. Engine parts register
  * their own Guice modules in {@code META-INF/services/com.google.inject.Module} (core's class path only);
- * they may inject {@link RunSettings}.
+ * they may inject the run's {@link RecipeDefaults}.
  */
 public final class Services {
   private final Injector injector;
   private final PluginRegistry registry;
 
-  public Services(PluginRegistry registry, RunSettings settings, MetricsHub metrics) {
+  public Services(PluginRegistry registry, RecipeDefaults defaults, MetricsHub metrics) {
     this.registry = registry;
     List<Module> modules = new ArrayList<>();
     modules.add(new AbstractModule() {
       @Override
       protected void configure() {
         bind(PluginRegistry.class).toInstance(registry);
-        bind(RunSettings.class).toInstance(settings);
+        bind(RecipeDefaults.class).toInstance(defaults);
         bind(MetricsHub.class).toInstance(metrics);
         bind(Metrics.class).toInstance(metrics);
         bind(Tokenizers.class).toInstance(new TokenizersImpl(registry));
@@ -64,12 +65,12 @@ public final class Services {
     volatile ComponentsImpl delegate;
 
     @Override
-    public <P extends org.align4j.api.Provider<?>> Bound<P> resolve(Class<P> kind, org.align4j.api.ComponentRef ref) {
+    public <P extends org.align4j.api.Provider<?>> Bound<P> resolve(Class<? super P> kind, org.align4j.api.ComponentRef ref) {
       return delegate.resolve(kind, ref);
     }
 
     @Override
-    public <P extends org.align4j.api.Provider<?>> List<P> all(Class<P> kind) {
+    public <P extends org.align4j.api.Provider<?>> List<P> all(Class<? super P> kind) {
       return delegate.all(kind);
     }
   }

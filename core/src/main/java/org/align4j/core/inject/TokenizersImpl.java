@@ -47,7 +47,6 @@ final class TokenizersImpl implements Tokenizers {
     throw new Align4jException("no tokenizer.json or tokenizer.model in " + p);
   }
 
-  @SuppressWarnings({"rawtypes", "unchecked"})
   private Tokenizer loadFile(Path file) {
     byte[] head;
     try (InputStream in = Files.newInputStream(file)) {
@@ -57,11 +56,11 @@ final class TokenizersImpl implements Tokenizers {
     }
     var tried = new ArrayList<String>();
     for (ProviderEntry e : registry.entries(TokenizerProvider.class)) {
-      TokenizerProvider p = (TokenizerProvider) e.provider();
+      TokenizerProvider<?> p = (TokenizerProvider<?>) e.provider();
       tried.add(p.id());
       if (p.recognizes(file, head)) {
         try {
-          return p.load(file, binder.bindPlain(p.optionsType(), Map.of(), "tokenizer " + p.id()));
+          return load(p, file);
         } catch (IOException ex) {
           throw new Align4jException("cannot read tokenizer " + file + ": " + ex.getMessage(), ex);
         }
@@ -70,5 +69,10 @@ final class TokenizersImpl implements Tokenizers {
     throw new Align4jException("tokenizer " + file + ": no tokenizer provider recognises this file (tried "
         + (tried.isEmpty() ? "none: no tokenizer plugin is installed" : String.join(", ", tried))
         + "); expected a Hugging Face tokenizer.json, a SentencePiece tokenizer.model or a tiktoken rank file");
+  }
+
+  /** Loads with the provider's default options. */
+  private <O extends Record> Tokenizer load(TokenizerProvider<O> p, Path file) throws IOException {
+    return p.load(file, binder.bindPlain(p.optionsType(), Map.of(), "tokenizer " + p.id()));
   }
 }

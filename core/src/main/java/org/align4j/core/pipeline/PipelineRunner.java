@@ -20,11 +20,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.align4j.api.Align4jException;
+import org.align4j.api.ComponentRef;
+import org.align4j.api.metrics.MetricsSink;
 import org.align4j.api.metrics.MetricsSinkProvider;
 import org.align4j.api.stage.Stage;
+import org.align4j.api.stage.StageContext;
 import org.align4j.core.Versions;
-import org.align4j.core.engine.io.AtomicFiles;
-import org.align4j.core.inject.RunSettings;
+import org.align4j.toolkit.io.AtomicFiles;
 import org.align4j.core.inject.Services;
 import org.align4j.core.metrics.MetricsHub;
 import org.align4j.core.plugin.PluginRegistry;
@@ -127,7 +129,6 @@ public final class PipelineRunner {
     }
   }
 
-  @SuppressWarnings({"rawtypes", "unchecked"})
   private RunResult runLocked(ResolvedRecipe recipe, Set<String> force) {
     Path runDir = recipe.runDir();
     Instant started = Instant.now();
@@ -140,15 +141,14 @@ public final class PipelineRunner {
       var binder = new OptionsBinder(registry);
       for (var ref : recipe.metrics()) {
         var e = registry.find(MetricsSinkProvider.class, ref.uses()).orElseThrow();
-        MetricsSinkProvider p = (MetricsSinkProvider) e.provider();
         try {
-          hub.add(p.open(runDir, binder.bindPlain(p.optionsType(), ref.options(), "metrics sink " + ref.uses())));
+          hub.add(openSink((MetricsSinkProvider<?>) e.provider(), runDir, ref, binder));
         } catch (IOException io) {
           throw new Align4jException("metrics sink '" + ref.uses() + "' cannot open its file in " + runDir + ": "
               + (io.getMessage() != null ? io.getMessage() : io.toString()), io);
         }
       }
-      var services = new Services(registry, RunSettings.of(recipe.defaults()), hub);
+      var services = new Services(registry, recipe.settings(), hub);
       LOG.info("run '{}' in {} ({} stages)", recipe.name(), runDir, recipe.stages().size());
       for (ResolvedStage s : recipe.stages()) {
         if (!ok) {
@@ -190,6 +190,16 @@ public final class PipelineRunner {
     return result;
   }
 
+  /** Runs {@code stage} with {@code options} as its own options type (the record bound for it at validation). */
+  private static <O extends Record> void runWithOptions(Stage<O> stage, StageContext ctx, Record options) throws Exception {
+    stage.run(ctx, stage.optionsType().cast(options));
+  }
+
+  private static <O extends Record> MetricsSink openSink(MetricsSinkProvider<O> p, Path runDir, ComponentRef ref,
+      OptionsBinder binder) throws IOException {
+    return p.open(runDir, binder.optionsOf(p, ref, "metrics sink " + ref.uses()));
+  }
+
   /**
    * Records a run stopped by a fatal error (the stage as interrupted, the later ones as not run) so that the
    * next run resumes from it, then returns the error to throw on. Writing may itself fail this close to the
@@ -213,7 +223,6 @@ public final class PipelineRunner {
     return fatal;
   }
 
-  @SuppressWarnings({"rawtypes", "unchecked"})
   private StageOutcome runStage(ResolvedRecipe recipe, ResolvedStage s, String fp, long seed, MetricsHub hub, Services services)
       throws IOException {
     Path runDir = recipe.runDir();
@@ -230,14 +239,14 @@ public final class PipelineRunner {
     AtomicFiles.deleteTree(tmp);
     Files.createDirectories(tmp);
     hub.stage(s.id());
-    var ctx = new StageContextImpl(s, runDir, work, tmp, recipe.defaults(), seed, hub, services);
+    var ctx = new StageContextImpl(s, runDir, work, tmp, recipe.settings(), seed, hub, services);
     LOG.info("stage {} ({}): running", s.id(), s.uses());
     long t0 = System.nanoTime();
     try {
       // a fresh provider per run: its injected services are this run's, never another concurrent run's
-      Stage stage = org.align4j.core.plugin.ProviderEntry.fresh(s.stage());
+      Stage<?> stage = org.align4j.core.plugin.ProviderEntry.fresh(s.stage());
       services.inject(stage);
-      stage.run(ctx, s.options());
+      runWithOptions(stage, ctx, s.options());
     } catch (VirtualMachineError fatal) {
       throw fatal;
     } catch (Exception | Error e) {
@@ -249,7 +258,7 @@ public final class PipelineRunner {
     }
     Duration d = Duration.ofNanos(System.nanoTime() - t0);
     var required = new java.util.HashSet<String>();
-    for (var port : ((Stage<?>) s.stage()).outputs()) {
+    for (var port : s.stage().outputs()) {
       if (port.required()) {
         required.add(port.name());
       }

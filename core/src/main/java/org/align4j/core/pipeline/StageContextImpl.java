@@ -1,14 +1,16 @@
 package org.align4j.core.pipeline;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import org.align4j.api.Align4jException;
 import org.align4j.api.Components;
 import org.align4j.api.metrics.Metrics;
 import org.align4j.api.metrics.Progress;
+import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.api.stage.StageContext;
+import org.align4j.toolkit.io.AtomicFiles;
 import org.align4j.core.inject.Services;
 import org.align4j.core.metrics.MetricsHub;
 import org.align4j.core.metrics.ProgressReporter;
@@ -19,12 +21,12 @@ final class StageContextImpl implements StageContext {
   private final Path runDir;
   private final Path workDir;
   private final Path tmpDir;
-  private final Map<String, Object> defaults;
+  private final RecipeDefaults defaults;
   private final long seed;
   private final Metrics metrics;
   private final Services services;
 
-  StageContextImpl(ResolvedStage stage, Path runDir, Path workDir, Path tmpDir, Map<String, Object> defaults,
+  StageContextImpl(ResolvedStage stage, Path runDir, Path workDir, Path tmpDir, RecipeDefaults defaults,
       long seed, MetricsHub hub, Services services) {
     this.stage = stage;
     this.runDir = runDir;
@@ -73,7 +75,7 @@ final class StageContextImpl implements StageContext {
   }
 
   @Override
-  public Map<String, Object> defaults() {
+  public RecipeDefaults defaults() {
     return defaults;
   }
 
@@ -101,5 +103,25 @@ final class StageContextImpl implements StageContext {
   @Override
   public <T> T service(Class<T> type) {
     return services.get(type);
+  }
+
+  @Override
+  public void writeAtomically(Path target, FileContent content) throws IOException {
+    AtomicFiles.writeStream(ownFile(target), content);
+  }
+
+  @Override
+  public void replaceAtomically(Path source, Path target) throws IOException {
+    AtomicFiles.replace(ownFile(source), ownFile(target));
+  }
+
+  /** A path inside the stage's work directory or its outputs' temporary area; what else is there belongs to others. */
+  private Path ownFile(Path p) {
+    Path abs = p.toAbsolutePath().normalize();
+    if (abs.startsWith(workDir.toAbsolutePath().normalize()) || abs.startsWith(tmpDir.toAbsolutePath().normalize())) {
+      return abs;
+    }
+    throw new Align4jException("stage '" + stage.id() + "' (" + stage.uses() + ") may write only inside its work"
+        + " directory " + workDir + " or its outputs, not " + p);
   }
 }

@@ -8,8 +8,8 @@ import java.util.Enumeration;
 import java.util.List;
 
 /**
- * The class loader of one plugin (one jar, or a directory of jars). Shared packages (the API and the
- * types it passes) come from the application, parent-first; everything else comes from the plugin's own
+ * The class loader of one plugin (one jar, or a directory of jars). Shared packages (the API, the toolkit
+ * and the types they pass) come from the application, parent-first; everything else comes from the plugin's own
  * jars first, so two plugins can carry different versions of one library. Resources of the application
  * are not visible, so {@link java.util.ServiceLoader} finds only the plugin's own providers.
  */
@@ -17,6 +17,9 @@ final class PluginClassLoader extends URLClassLoader {
   /** Packages every plugin shares with the application and must never bundle. */
   static final List<String> SHARED_PACKAGES = List.of(
       "org.align4j.api.",
+      // Shared rather than bundled: its helpers pass api and library types, and one copy keeps every
+      // plugin computing masks and log-probs the same way as the bundled stages.
+      "org.align4j.toolkit.",
       "org.bytedeco.",
       "org.apache.arrow.",
       "jakarta.inject.",

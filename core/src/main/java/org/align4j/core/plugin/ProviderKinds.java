@@ -8,8 +8,8 @@ import java.util.Map;
 import org.align4j.api.Provider;
 
 /**
- * The SPI kinds the registry looks for. Names are what {@code align4j plugins} prints. Kinds whose
- * interface is not on the class path (an API still landing) are skipped.
+ * The SPI kinds the registry looks for. Names are what {@code align4j plugins} prints. A kind whose
+ * interface is not on the class path (an older align4j-api than this core) is skipped.
  */
 public final class ProviderKinds {
   private static final String[][] KNOWN = {
@@ -29,7 +29,6 @@ public final class ProviderKinds {
 
   private ProviderKinds() {}
 
-  @SuppressWarnings("unchecked")
   private static Map<Class<?>, String> load() {
     var m = new LinkedHashMap<Class<?>, String>();
     for (String[] k : KNOWN) {

@@ -26,6 +26,12 @@ import org.align4j.core.plugin.ProviderKinds;
  * Binds a recipe block to a provider's options record. Keys may be snake_case or camelCase; unknown keys,
  * type errors, missing required values and the record's own checks become {@link Problem}s at the
  * offending location. Nested {@link ComponentRef}s are checked against their kind recursively.
+ *
+ * <p>A component whose type is itself a record (a stage's {@code optimizer:} block) is bound the same way, key by key:
+ * its keys are named {@code optimizer.lr} in messages and suggestions, and its value is built in three layers, the
+ * nested record's own {@code @Default}s, then the keys of the {@code @Default} block on the component (a stage's paper
+ * settings, which may name only some keys), then the keys the recipe gives. So {@code optimizer: {lr: 3e-5}} keeps
+ * the stage's schedule.
  */
 public final class OptionsBinder {
   static final ObjectMapper MAPPER = JsonMapper.builder()
@@ -59,6 +65,11 @@ public final class OptionsBinder {
    * @return the record, or null when there were problems (they are added to {@code problems})
    */
   public <O extends Record> O bind(Class<O> type, YNode node, String what, List<Problem> problems) {
+    return bind(type, node, what, "", problems);
+  }
+
+  /** @param prefix how this block's keys are named in messages: "" at the top, "optimizer." inside a nested record */
+  private <O extends Record> O bind(Class<O> type, YNode node, String what, String prefix, List<Problem> problems) {
     Location blockLoc = node == null ? Location.UNKNOWN : node.loc();
     YNode.YMap map;
     if (node == null || (node instanceof YNode.YScalar s && s.value() == null)) {
@@ -79,8 +90,8 @@ public final class OptionsBinder {
     for (var e : map.values().entrySet()) {
       String key = snake(e.getKey());
       if (!byName.containsKey(key)) {
-        problems.add(new Problem(map.keyLoc(e.getKey()), "unknown option '" + e.getKey() + "' for " + what
-            + Suggest.hint(e.getKey(), byName.keySet())));
+        problems.add(new Problem(map.keyLoc(e.getKey()), "unknown option '" + prefix + e.getKey() + "' for " + what
+            + unknownKeyHint(e.getKey(), byName, prefix)));
         continue;
       }
       given.put(key, e.getValue());
@@ -91,20 +102,24 @@ public final class OptionsBinder {
       String key = snake(c.getName());
       YNode v = given.get(key);
       Location at = v != null ? v.loc() : blockLoc;
+      Default d = c.getAnnotation(Default.class);
+      YNode def = d == null ? null
+          : YamlTree.parseValue(d.value(), new Location("@Default of " + type.getSimpleName() + "." + c.getName(), 0, 0));
+      if (isNestedRecord(c.getType())) {
+        args[i] = bindNested(c, v, def, what, prefix + key, blockLoc, problems);
+        continue;
+      }
       if (v == null) {
-        Default d = c.getAnnotation(Default.class);
-        if (d != null) {
-          v = YamlTree.parseValue(d.value(), new Location("@Default of " + type.getSimpleName() + "." + c.getName(), 0, 0));
-        }
+        v = def;
       }
       if (v == null || (v instanceof YNode.YScalar s && s.value() == null)) {
         if (c.getType().isPrimitive()) {
-          problems.add(new Problem(blockLoc, what + ": missing required option '" + key + "'"));
+          problems.add(new Problem(blockLoc, what + ": missing required option '" + prefix + key + "'"));
         }
         args[i] = null;
         continue;
       }
-      args[i] = convert(c, v, what + " option '" + key + "'", at, problems);
+      args[i] = convert(c, v, what + " option '" + prefix + key + "'", at, problems);
     }
     if (problems.size() > before) {
       return null;
@@ -119,12 +134,71 @@ public final class OptionsBinder {
       return ctor.newInstance(args);
     } catch (InvocationTargetException e) {
       Throwable t = e.getCause();
-      problems.add(new Problem(blockLoc, what + ": " + (t.getMessage() != null ? t.getMessage() : t.toString())));
+      String block = prefix.isEmpty() ? what : what + " option '" + prefix.substring(0, prefix.length() - 1) + "'";
+      problems.add(new Problem(blockLoc, block + ": " + (t.getMessage() != null ? t.getMessage() : t.toString())));
       return null;
     } catch (ReflectiveOperationException e) {
       problems.add(new Problem(blockLoc, what + ": cannot construct " + type.getName() + ": " + e));
       return null;
     }
+  }
+
+  /**
+   * "Did you mean" for an unknown key: the nearest key of this block, prefixed as the messages name them; a key that
+   * belongs inside a nested record ({@code lr} of a stage whose {@code lr} is in {@code optimizer}) names where it goes.
+   */
+  private static String unknownKeyHint(String given, Map<String, RecordComponent> byName, String prefix) {
+    String key = snake(given);
+    var inNested = new LinkedHashMap<String, String>(); // inner key -> nested component
+    for (var e : byName.entrySet()) {
+      if (isNestedRecord(e.getValue().getType())) {
+        for (RecordComponent inner : e.getValue().getType().getRecordComponents()) {
+          inNested.putIfAbsent(snake(inner.getName()), e.getKey());
+        }
+      }
+    }
+    if (inNested.containsKey(key)) {
+      String nested = inNested.get(key);
+      return "; did you mean '" + prefix + nested + "." + key + "'? (" + nested + ": {" + key + ": ...})";
+    }
+    Optional<String> near = Suggest.nearest(given, byName.keySet());
+    if (near.isPresent()) {
+      return "; did you mean '" + prefix + near.get() + "'?";
+    }
+    return Suggest.nearest(given, inNested.keySet())
+        .map(k -> "; did you mean '" + prefix + inNested.get(k) + "." + k + "'?")
+        .orElseGet(() -> Suggest.hint(given, byName.keySet()));
+  }
+
+  private static boolean isNestedRecord(Class<?> t) {
+    return t.isRecord() && t != ComponentRef.class;
+  }
+
+  /**
+   * A nested record: the recipe's keys over the component's {@code @Default} block, bound with the record's own
+   * defaults for the rest. An absent or null value takes the defaults alone.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Object bindNested(RecordComponent c, YNode given, YNode def, String what, String key, Location blockLoc,
+      List<Problem> problems) {
+    Location at = given != null ? given.loc() : blockLoc;
+    var merged = new YNode.YMap(at);
+    for (YNode layer : new YNode[] {def, given}) {
+      if (layer == null || layer instanceof YNode.YScalar s && s.value() == null) {
+        continue;
+      }
+      if (!(layer instanceof YNode.YMap m)) {
+        problems.add(new Problem(layer.loc(), what + " option '" + key + "': expected a mapping of key: value, got "
+            + brief(layer)));
+        return null;
+      }
+      for (var e : m.values().entrySet()) {
+        String k = snake(e.getKey());
+        merged.remove(k);
+        merged.put(k, m.keyLoc(e.getKey()), e.getValue());
+      }
+    }
+    return bind((Class) c.getType(), merged, what, key + ".", problems);
   }
 
   private Object convert(RecordComponent c, YNode v, String what, Location at, List<Problem> problems) {
@@ -162,9 +236,15 @@ public final class OptionsBinder {
     }
   }
 
-  /** Checks a nested {@code {uses: id, ...options}} block and returns it as a ComponentRef. */
-  @SuppressWarnings({"rawtypes", "unchecked"})
-  public ComponentRef bindComponent(Class<? extends Provider> kind, YNode v, String what, List<Problem> problems) {
+  /**
+   * Checks a nested {@code {uses: id, ...options}} block and returns it as a ComponentRef that carries its options
+   * bound to the provider's record, so they are never bound again (and their errors point here, at the block).
+   *
+   * @param kind the provider kind, or null when the option does not declare one (the id and options are then
+   *     kept as written and bound when the reference is resolved)
+   * @return the reference, or null when there were problems (they are added to {@code problems})
+   */
+  public ComponentRef bindComponent(Class<?> kind, YNode v, String what, List<Problem> problems) {
     String uses;
     YNode.YMap opts = new YNode.YMap(v.loc());
     Location usesLoc = v.loc();
@@ -182,6 +262,7 @@ public final class OptionsBinder {
       problems.add(new Problem(v.loc(), what + ": expected an id or {uses: <id>, ...options}"));
       return null;
     }
+    Record bound = null;
     if (kind != null) {
       Optional<ProviderEntry> pe = registry.find(kind, uses);
       if (pe.isEmpty()) {
@@ -189,10 +270,24 @@ public final class OptionsBinder {
             + Suggest.hint(uses, registry.ids(kind)) + loadErrorNote()));
         return null;
       }
-      Provider<?> p = pe.get().provider();
-      bind((Class) p.optionsType(), opts, ProviderKinds.name(kind) + " '" + uses + "'", problems);
+      bound = bind(pe.get().provider().optionsType(), opts, ProviderKinds.name(kind) + " '" + uses + "'", problems);
+      if (bound == null) {
+        return null;
+      }
     }
-    return new ComponentRef(uses, (Map<String, Object>) opts.toPlain());
+    return new ComponentRef(uses, opts.plainValues(), bound);
+  }
+
+  /**
+   * The options of {@code ref} for {@code provider}: the record bound at recipe validation, or, for a reference
+   * made in code (it has none), its plain options bound now.
+   */
+  public <O extends Record> O optionsOf(Provider<O> provider, ComponentRef ref, String what) {
+    Class<O> type = provider.optionsType();
+    if (type.isInstance(ref.boundOptions())) {
+      return type.cast(ref.boundOptions());
+    }
+    return bindPlain(type, ref.options(), what);
   }
 
   /** When a plugin failed to load, unknown-id messages mention it: it may be why. */
@@ -250,11 +345,10 @@ public final class OptionsBinder {
   }
 
   /** Plain Java values as a located tree (for the embedding API and defaults). */
-  @SuppressWarnings("unchecked")
   public static YNode fromPlain(Object o, Location loc) {
     if (o instanceof Map<?, ?> m) {
       var out = new YNode.YMap(loc);
-      ((Map<Object, Object>) m).forEach((k, v) -> out.put(String.valueOf(k), loc, fromPlain(v, loc)));
+      m.forEach((k, v) -> out.put(String.valueOf(k), loc, fromPlain(v, loc)));
       return out;
     }
     if (o instanceof List<?> l) {

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.metrics.MetricsSinkProvider;
 import org.align4j.api.stage.Port;
+import org.align4j.api.stage.RecipeDefaults;
 import org.align4j.api.stage.Stage;
 import org.align4j.core.plugin.PluginRegistry;
 
@@ -33,7 +34,7 @@ import org.align4j.core.plugin.PluginRegistry;
  *     uses: sft
  *     inputs: {model: ${stages.pretrain.outputs.model}}
  *     outputs: {model: sft/model}
- *     options: {lr: ${vars.lr}}
+ *     options: {optimizer: {lr: ${vars.lr}}}
  *   - repeat: {round: [1, 2, 3]}
  *     carry: {policy: ${stages.sft.outputs.model}}
  *     next: {policy: ${stages.ft-${round}.outputs.model}}
@@ -46,7 +47,7 @@ public final class RecipeLoader {
   static final Set<String> STAGE_KEYS = Set.of("id", "uses", "description", "inputs", "outputs", "options", "after");
   static final Set<String> REPEAT_KEYS = Set.of("repeat", "carry", "next", "stages");
   static final Set<String> DEFAULT_KEYS = Set.of("device", "seed", "threads", "dtype", "chat_format", "tokenizer", "model");
-  private static final Pattern REF = Pattern.compile("\\$\\{([^{}]+)}");
+  static final Pattern REF = Pattern.compile("\\$\\{([^{}]+)}");
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
   private final PluginRegistry registry;
@@ -76,84 +77,153 @@ public final class RecipeLoader {
   }
 
   public ResolvedRecipe load(YNode root, String source, List<String> sets) {
-    var problems = new ArrayList<Problem>();
+    var recipe = new Loading(topLevelMap(root));
+    recipe.checkTopLevelKeys();
+    recipe.expandRepeatBlocks();
+    recipe.applyOverrides(sets);
+    recipe.readName();
+    recipe.resolveVars();
+    recipe.resolveRunDir();
+    recipe.checkDefaultKeys();
+    recipe.readStageHeaders();
+    recipe.checkOutputOverlaps();
+    recipe.publishStageOutputs();
+    recipe.resolveDefaults();
+    recipe.resolveStages();
+    recipe.orderAfterDefaultProducers();
+    recipe.readMetricsSinks();
+    return recipe.validated(source);
+  }
+
+  /** A copy of the recipe's top-level mapping (the steps change it), or the error that it is not one. */
+  private static YNode.YMap topLevelMap(YNode root) {
     if (!(root instanceof YNode.YMap top)) {
       throw new RecipeException(List.of(new Problem(root.loc(), "a recipe is a mapping with 'name', 'defaults' and 'stages'")));
     }
-    top = top.copy();
-    for (String k : top.values().keySet()) {
-      if (!TOP_KEYS.contains(k)) {
-        problems.add(new Problem(top.keyLoc(k), "unknown recipe key '" + k + "'" + Suggest.hint(k, TOP_KEYS)));
-      }
-    }
-    // 1. repeat blocks
-    YNode stagesNode = top.get("stages");
-    YNode.YList stages = new YNode.YList(top.loc());
-    if (stagesNode instanceof YNode.YList l) {
-      stages = expand(l, problems);
-    } else if (stagesNode != null) {
-      problems.add(new Problem(stagesNode.loc(), "'stages' must be a list"));
-    } else {
-      problems.add(new Problem(top.loc(), "the recipe has no 'stages'"));
-    }
-    top.put("stages", top.keyLoc("stages"), stages);
-    // 2. --set overrides
-    for (int i = 0; i < sets.size(); i++) {
-      applySet(top, sets.get(i), i + 1, problems);
-    }
-    stages = top.get("stages") instanceof YNode.YList sl ? sl : stages;
+    return top.copy();
+  }
 
-    // 3. scopes for references
-    String name = scalarText(top.get("name"), "recipe", problems);
-    if (name == null) {
-      problems.add(new Problem(top.loc(), "the recipe has no 'name'"));
-      name = "recipe";
-    }
-    var scope = new Scope();
-    scope.values.put("name", name);
-    if (top.get("vars") instanceof YNode.YMap vars) {
-      // vars may refer to each other (resolved on first use, cycles reported) and to name
-      vars.values().forEach((k, v) -> scope.rawVars.put("vars." + k, v));
-      for (var e : vars.values().entrySet()) {
-        lookup("vars." + e.getKey(), e.getValue().loc(), scope, null, problems);
-      }
-    } else if (top.get("vars") != null) {
-      problems.add(new Problem(top.get("vars").loc(), "'vars' must be a mapping"));
-    }
-    String runDirText = "runs/" + name;
-    if (top.get("run_dir") != null) {
-      YNode rd = interpolate(top.get("run_dir"), scope, null, problems);
-      if (rd instanceof YNode.YScalar rs && rs.value() != null && !(rs.value() instanceof Boolean) && !rs.text().isBlank()) {
-        runDirText = rs.text();
-      } else {
-        problems.add(new Problem(top.get("run_dir").loc(), "'run_dir' must be a directory path, got "
-            + (rd instanceof YNode.YScalar rs && (rs.value() == null || rs.text().isBlank()) ? "an empty value" : "'" + rd.toPlain() + "'")));
-      }
-    }
-    Path runDir = workingDir.resolve(runDirText).normalize();
-    scope.values.put("run_dir", runDir.toString());
+  /**
+   * One recipe being loaded: the steps of {@link #load(YNode, String, List)}, in that order, and what each
+   * leaves for the next. Every problem is collected in {@link #problems}, in the order the steps find them.
+   */
+  private final class Loading {
+    final List<Problem> problems = new ArrayList<>();
+    final YNode.YMap top;
+    YNode.YList stages;
+    final Scope scope = new Scope();
+    String name;
+    Path runDir;
+    final Map<String, Object> defaults = new LinkedHashMap<>();
+    /** The stages that the defaults refer to (e.g. the producer of {@code defaults.tokenizer}). */
+    final Set<String> defaultDeps = new LinkedHashSet<>();
+    final Map<String, Header> headers = new LinkedHashMap<>();
+    /** Outputs inside the run directory, checked for overlaps with each other and with input files. */
+    final List<OutputAt> outputs = new ArrayList<>();
+    final List<ResolvedStage> resolved = new ArrayList<>();
+    final List<ComponentRef> metrics = new ArrayList<>();
 
-    var defaults = new LinkedHashMap<String, Object>();
-    defaults.put("device", "cpu");
-    defaults.put("seed", 17L);
-    if (top.get("defaults") instanceof YNode.YMap dm) {
-      for (var e : dm.values().entrySet()) {
-        if (!DEFAULT_KEYS.contains(e.getKey())) {
-          problems.add(new Problem(dm.keyLoc(e.getKey()), "unknown default '" + e.getKey() + "'"
-              + Suggest.hint(e.getKey(), DEFAULT_KEYS) + " (put your own values under 'vars')"));
+    Loading(YNode.YMap top) {
+      this.top = top;
+    }
+
+    void checkTopLevelKeys() {
+      for (String k : top.values().keySet()) {
+        if (!TOP_KEYS.contains(k)) {
+          problems.add(new Problem(top.keyLoc(k), "unknown recipe key '" + k + "'" + Suggest.hint(k, TOP_KEYS)));
         }
       }
-    } else if (top.get("defaults") != null) {
-      problems.add(new Problem(top.get("defaults").loc(), "'defaults' must be a mapping"));
     }
 
-    // 4. stage headers: ids, providers, outputs (needed to resolve references)
-    var headers = new LinkedHashMap<String, Header>();
-    var checked = new ArrayList<OutputAt>(); // outputs inside the run directory, checked for overlaps
-    for (YNode item : stages.items()) {
+    void expandRepeatBlocks() {
+      YNode stagesNode = top.get("stages");
+      stages = new YNode.YList(top.loc());
+      if (stagesNode instanceof YNode.YList l) {
+        stages = RepeatBlocks.expand(l, problems);
+      } else if (stagesNode != null) {
+        problems.add(new Problem(stagesNode.loc(), "'stages' must be a list"));
+      } else {
+        problems.add(new Problem(top.loc(), "the recipe has no 'stages'"));
+      }
+      top.put("stages", top.keyLoc("stages"), stages);
+    }
+
+    /** {@code --set path=value}, after repeat expansion so that they can name the stages it produced. */
+    void applyOverrides(List<String> sets) {
+      for (int i = 0; i < sets.size(); i++) {
+        SetOverrides.apply(top, sets.get(i), i + 1, problems);
+      }
+      stages = top.get("stages") instanceof YNode.YList sl ? sl : stages;
+    }
+
+    void readName() {
+      name = scalarText(top.get("name"), "recipe", problems);
+      if (name == null) {
+        problems.add(new Problem(top.loc(), "the recipe has no 'name'"));
+        name = "recipe";
+      }
+      scope.values.put("name", name);
+    }
+
+    void resolveVars() {
+      if (top.get("vars") instanceof YNode.YMap vars) {
+        // vars may refer to each other (resolved on first use, cycles reported) and to name
+        vars.values().forEach((k, v) -> scope.rawVars.put("vars." + k, v));
+        for (var e : vars.values().entrySet()) {
+          lookup("vars." + e.getKey(), e.getValue().loc(), scope, null, problems);
+        }
+      } else if (top.get("vars") != null) {
+        problems.add(new Problem(top.get("vars").loc(), "'vars' must be a mapping"));
+      }
+    }
+
+    void resolveRunDir() {
+      String runDirText = "runs/" + name;
+      if (top.get("run_dir") != null) {
+        YNode rd = interpolate(top.get("run_dir"), scope, null, problems);
+        if (rd instanceof YNode.YScalar rs && rs.value() != null && !(rs.value() instanceof Boolean) && !rs.text().isBlank()) {
+          runDirText = rs.text();
+        } else {
+          problems.add(new Problem(top.get("run_dir").loc(), "'run_dir' must be a directory path, got "
+              + (rd instanceof YNode.YScalar rs && (rs.value() == null || rs.text().isBlank()) ? "an empty value" : "'" + rd.toPlain() + "'")));
+        }
+      }
+      runDir = workingDir.resolve(runDirText).normalize();
+      scope.values.put("run_dir", runDir.toString());
+    }
+
+    /** The keys only; the values are resolved once stage outputs are known (they may refer to them). */
+    void checkDefaultKeys() {
+      defaults.put("device", RecipeDefaults.DEVICE);
+      defaults.put("seed", RecipeDefaults.SEED);
+      if (top.get("defaults") instanceof YNode.YMap dm) {
+        for (var e : dm.values().entrySet()) {
+          if (!DEFAULT_KEYS.contains(e.getKey())) {
+            problems.add(new Problem(dm.keyLoc(e.getKey()), "unknown default '" + e.getKey() + "'"
+                + Suggest.hint(e.getKey(), DEFAULT_KEYS) + " (put your own values under 'vars')"));
+          }
+        }
+      } else if (top.get("defaults") != null) {
+        problems.add(new Problem(top.get("defaults").loc(), "'defaults' must be a mapping"));
+      }
+    }
+
+    /** Ids, providers and output paths of every stage: what references to stage outputs need. */
+    void readStageHeaders() {
+      for (YNode item : stages.items()) {
+        Header h = readHeader(item);
+        if (h != null) {
+          headers.put(h.id, h);
+          readOutputPaths(h);
+        }
+      }
+    }
+
+    /** A stage's id and provider; null for a stage that cannot take part (no id, a duplicate id, not a mapping). */
+    private Header readHeader(YNode item) {
       if (!(item instanceof YNode.YMap sm)) {
         problems.add(new Problem(item.loc(), "a stage is a mapping with 'id' and 'uses'"));
-        continue;
+        return null;
       }
       for (String k : sm.values().keySet()) {
         if (!STAGE_KEYS.contains(k)) {
@@ -164,14 +234,14 @@ public final class RecipeLoader {
       String uses = scalarText(sm.get("uses"), "uses", problems);
       if (id == null) {
         problems.add(new Problem(sm.loc(), "stage without 'id'"));
-        continue;
+        return null;
       }
       if (!ID.matcher(id).matches()) {
         problems.add(new Problem(sm.get("id").loc(), "stage id '" + id + "' may only hold letters, digits, '-', '_' and '.'"));
       }
       if (headers.containsKey(id)) {
         problems.add(new Problem(sm.get("id").loc(), "duplicate stage id '" + id + "' (first at " + headers.get(id).node.loc() + ")"));
-        continue;
+        return null;
       }
       Stage<?> stage = null;
       if (uses == null) {
@@ -185,168 +255,205 @@ public final class RecipeLoader {
           stage = (Stage<?>) pe.get().provider();
         }
       }
-      var h = new Header(id, uses, stage, sm);
-      headers.put(id, h);
+      return new Header(id, uses, stage, sm);
+    }
+
+    /** Each output's path in the run directory: as declared, else {@code <id>/<output>}. */
+    private void readOutputPaths(Header h) {
+      YNode.YMap sm = h.node;
       var declared = sm.get("outputs");
       if (declared != null && !(declared instanceof YNode.YMap)) {
         problems.add(new Problem(declared.loc(), "'outputs' must be a mapping of output name: path"));
       }
-      if (stage != null) {
-        var ports = stage.outputs().stream().map(Port::name).toList();
-        if (declared instanceof YNode.YMap om) {
-          for (var e : om.values().entrySet()) {
-            if (!ports.contains(e.getKey())) {
-              problems.add(new Problem(om.keyLoc(e.getKey()), "stage '" + id + "' (" + uses + ") has no output '"
-                  + e.getKey() + "'" + Suggest.hint(e.getKey(), ports)));
-            }
-          }
-        }
-        for (String port : ports) {
-          YNode v = declared instanceof YNode.YMap om ? om.get(port) : null;
-          Object rel = v == null ? id + "/" + port : interpolate(v, scope, null, problems).toPlain();
-          Location at = v != null ? v.loc() : sm.get("id").loc();
-          Path p;
-          try {
-            p = runDir.resolve(rel == null ? "" : String.valueOf(rel)).normalize();
-          } catch (java.nio.file.InvalidPathException e) {
-            problems.add(new Problem(at, "output '" + port + "' of stage '" + id + "' is not a valid path: " + e.getMessage()));
-            continue;
-          }
-          h.outputs.put(port, p);
-          // the runner replaces whatever is at an output path, so a path that holds anything else is refused here
-          String bad = RunLayout.outputProblem(runDir, p);
-          if (bad != null) {
-            problems.add(new Problem(at, "output '" + port + "' of stage '" + id + "' " + bad
-                + (v == null ? "; set outputs." + port + " to another path" : "; choose another path, e.g. the default '"
-                    + id + "/" + port + "'")));
-          } else {
-            checked.add(new OutputAt(id, port, p, at));
+      if (h.stage == null) {
+        return;
+      }
+      var ports = h.stage.outputs().stream().map(Port::name).toList();
+      if (declared instanceof YNode.YMap om) {
+        for (var e : om.values().entrySet()) {
+          if (!ports.contains(e.getKey())) {
+            problems.add(new Problem(om.keyLoc(e.getKey()), "stage '" + h.id + "' (" + h.uses + ") has no output '"
+                + e.getKey() + "'" + Suggest.hint(e.getKey(), ports)));
           }
         }
       }
-    }
-    for (int j = 0; j < checked.size(); j++) {
-      for (int i = 0; i < j; i++) {
-        var a = checked.get(i);
-        var b = checked.get(j);
-        if (b.path.startsWith(a.path) || a.path.startsWith(b.path)) {
-          String how = a.path.equals(b.path) ? "is also" : a.path.startsWith(b.path) ? "contains" : "is inside";
-          problems.add(new Problem(b.at, "output '" + b.port + "' of stage '" + b.stage + "' is " + b.path + ", which " + how
-              + " output '" + a.port + "' of stage '" + a.stage + "' (" + a.path + "); each output needs a path of its own"));
+      for (String port : ports) {
+        YNode v = declared instanceof YNode.YMap om ? om.get(port) : null;
+        Object rel = v == null ? h.id + "/" + port : interpolate(v, scope, null, problems).toPlain();
+        Location at = v != null ? v.loc() : sm.get("id").loc();
+        Path p;
+        try {
+          p = runDir.resolve(rel == null ? "" : String.valueOf(rel)).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+          problems.add(new Problem(at, "output '" + port + "' of stage '" + h.id + "' is not a valid path: " + e.getMessage()));
+          continue;
+        }
+        h.outputs.put(port, p);
+        // the runner replaces whatever is at an output path, so a path that holds anything else is refused here
+        String bad = RunLayout.outputProblem(runDir, p);
+        if (bad != null) {
+          problems.add(new Problem(at, "output '" + port + "' of stage '" + h.id + "' " + bad
+              + (v == null ? "; set outputs." + port + " to another path" : "; choose another path, e.g. the default '"
+                  + h.id + "/" + port + "'")));
+        } else {
+          outputs.add(new OutputAt(h.id, port, p, at));
         }
       }
-    }
-    for (var h : headers.values()) {
-      h.outputs.forEach((k, p) -> scope.values.put("stages." + h.id + ".outputs." + k, p.toString()));
-      scope.stageIds.add(h.id);
-      scope.outputsByStage.put(h.id, List.copyOf(h.outputs.keySet()));
     }
 
-    // 5. defaults, interpolated (they may use vars and stage outputs)
-    var defaultDeps = new LinkedHashSet<String>();
-    if (top.get("defaults") instanceof YNode.YMap dm) {
-      for (var e : dm.values().entrySet()) {
-        defaults.put(e.getKey(), interpolate(e.getValue(), scope, defaultDeps, problems).toPlain());
+    void checkOutputOverlaps() {
+      for (int j = 0; j < outputs.size(); j++) {
+        for (int i = 0; i < j; i++) {
+          var a = outputs.get(i);
+          var b = outputs.get(j);
+          if (b.path.startsWith(a.path) || a.path.startsWith(b.path)) {
+            String how = a.path.equals(b.path) ? "is also" : a.path.startsWith(b.path) ? "contains" : "is inside";
+            problems.add(new Problem(b.at, "output '" + b.port + "' of stage '" + b.stage + "' is " + b.path + ", which " + how
+                + " output '" + a.port + "' of stage '" + a.stage + "' (" + a.path + "); each output needs a path of its own"));
+          }
+        }
       }
     }
-    checkDefaults(defaults, top.get("defaults"), problems);
-    defaults.forEach((k, v) -> scope.values.put("defaults." + k, v));
 
-    // 6. stages: inputs, options
-    var resolved = new ArrayList<ResolvedStage>();
-    for (var h : headers.values()) {
-      var deps = new LinkedHashSet<String>();
+    /** Makes {@code ${stages.<id>.outputs.<name>}} resolvable. */
+    void publishStageOutputs() {
+      for (var h : headers.values()) {
+        h.outputs.forEach((k, p) -> scope.values.put("stages." + h.id + ".outputs." + k, p.toString()));
+        scope.stageIds.add(h.id);
+        scope.outputsByStage.put(h.id, List.copyOf(h.outputs.keySet()));
+      }
+    }
+
+    /** The defaults' values, interpolated (they may use vars and stage outputs), then checked. */
+    void resolveDefaults() {
+      if (top.get("defaults") instanceof YNode.YMap dm) {
+        for (var e : dm.values().entrySet()) {
+          defaults.put(e.getKey(), interpolate(e.getValue(), scope, defaultDeps, problems).toPlain());
+        }
+      }
+      checkDefaults(defaults, top.get("defaults"), problems);
+      defaults.forEach((k, v) -> scope.values.put("defaults." + k, v));
+    }
+
+    /** Every stage's inputs, {@code after} and options, with the stages it depends on. */
+    void resolveStages() {
+      for (var h : headers.values()) {
+        var deps = new LinkedHashSet<String>();
+        var inputs = resolveInputs(h, deps);
+        addAfter(h, deps);
+        Record options = null;
+        Object optionsPlain = Map.of();
+        if (h.stage != null) {
+          var optDeps = new LinkedHashSet<String>();
+          YNode opts = h.node.get("options");
+          YNode interp = opts == null ? null : interpolate(opts, scope, optDeps, problems);
+          deps.addAll(optDeps);
+          options = binder.bind(h.stage.optionsType(), interp, "stage '" + h.id + "' (" + h.uses + ")", problems);
+          optionsPlain = interp == null ? Map.of() : interp.toPlain();
+        }
+        deps.remove(h.id);
+        resolved.add(new ResolvedStage(h.id, h.uses, h.stage, options, optionsPlain, inputs, Map.copyOf(h.outputs),
+            Set.copyOf(deps), h.node.loc()));
+      }
+    }
+
+    private Map<String, ResolvedStage.Input> resolveInputs(Header h, Set<String> deps) {
       var inputs = new LinkedHashMap<String, ResolvedStage.Input>();
       YNode in = h.node.get("inputs");
       if (in != null && !(in instanceof YNode.YMap)) {
         problems.add(new Problem(in.loc(), "'inputs' must be a mapping of input name: path or ${stages.<id>.outputs.<name>}"));
       }
-      if (h.stage != null) {
-        var ports = h.stage.inputs().stream().map(Port::name).toList();
-        if (in instanceof YNode.YMap im) {
-          for (var e : im.values().entrySet()) {
-            if (!ports.contains(e.getKey())) {
-              problems.add(new Problem(im.keyLoc(e.getKey()), "stage '" + h.id + "' (" + h.uses + ") has no input '"
-                  + e.getKey() + "'" + Suggest.hint(e.getKey(), ports)));
-              continue;
-            }
-            var refDeps = new LinkedHashSet<String>();
-            int known = problems.size();
-            YNode v = interpolate(e.getValue(), scope, refDeps, problems);
-            if (problems.size() > known) {
-              continue; // the reference is already reported; a missing-file error would only repeat it
-            }
-            deps.addAll(refDeps);
-            if (v instanceof YNode.YScalar s && (s.value() == null || "".equals(s.value()))) {
-              continue; // an empty value leaves an optional input out (e.g. a carry value in round 1)
-            }
-            if (!(v instanceof YNode.YScalar s)) {
-              problems.add(new Problem(e.getValue().loc(), "input '" + e.getKey() + "' of stage '" + h.id + "' must be a path"));
-              continue;
-            }
-            Path p = workingDir.resolve(s.text()).normalize();
-            String from = null;
-            String fromOut = null;
-            for (String d : refDeps) {
-              var hd = headers.get(d);
-              for (var oe : hd.outputs.entrySet()) {
-                if (oe.getValue().equals(p)) {
-                  from = d;
-                  fromOut = oe.getKey();
-                }
-              }
-            }
-            if (from == null && !Files.exists(p)) {
-              problems.add(new Problem(e.getValue().loc(), "input '" + e.getKey() + "' of stage '" + h.id
-                  + "': file not found: " + p + " (paths are relative to the working directory " + workingDir + ")"));
-            }
-            if (h.id.equals(from)) {
-              problems.add(new Problem(e.getValue().loc(), "input '" + e.getKey() + "' of stage '" + h.id
-                  + "' is the stage's own output '" + fromOut + "'; a stage's outputs replace what was there, so it cannot read them"));
-            } else if (from == null) {
-              checkInputAgainstOutputs(h.id, e.getKey(), p, refDeps, headers, checked, problems);
-            }
-            inputs.put(e.getKey(), new ResolvedStage.Input(p, from, fromOut));
-          }
-        }
-        for (Port port : h.stage.inputs()) {
-          if (port.required() && !inputs.containsKey(port.name())
-              && !(in instanceof YNode.YMap im && im.get(port.name()) != null)) {
-            problems.add(new Problem(h.node.loc(), "stage '" + h.id + "' (" + h.uses + ") is missing required input '"
-                + port.name() + "' (" + port.description() + ")"));
-          }
-        }
+      if (h.stage == null) {
+        return inputs;
       }
-      YNode after = h.node.get("after");
-      if (after != null) {
-        var list = after instanceof YNode.YList al ? al.items() : List.of(after);
-        for (YNode a : list) {
-          String dep = a instanceof YNode.YScalar s ? s.text() : null;
-          if (dep == null || !headers.containsKey(dep)) {
-            problems.add(new Problem(a.loc(), "'after' names unknown stage '" + dep + "'" + Suggest.hint(String.valueOf(dep), headers.keySet())));
+      var ports = h.stage.inputs().stream().map(Port::name).toList();
+      if (in instanceof YNode.YMap im) {
+        for (var e : im.values().entrySet()) {
+          if (!ports.contains(e.getKey())) {
+            problems.add(new Problem(im.keyLoc(e.getKey()), "stage '" + h.id + "' (" + h.uses + ") has no input '"
+                + e.getKey() + "'" + Suggest.hint(e.getKey(), ports)));
           } else {
-            deps.add(dep);
+            resolveInput(h, e.getKey(), e.getValue(), deps, inputs);
           }
         }
       }
-      Record options = null;
-      Object optionsPlain = Map.of();
-      if (h.stage != null) {
-        var optDeps = new LinkedHashSet<String>();
-        YNode opts = h.node.get("options");
-        YNode interp = opts == null ? null : interpolate(opts, scope, optDeps, problems);
-        deps.addAll(optDeps);
-        options = binder.bind(h.stage.optionsType(), interp, "stage '" + h.id + "' (" + h.uses + ")", problems);
-        optionsPlain = interp == null ? Map.of() : interp.toPlain();
+      for (Port port : h.stage.inputs()) {
+        if (port.required() && !inputs.containsKey(port.name())
+            && !(in instanceof YNode.YMap im && im.get(port.name()) != null)) {
+          problems.add(new Problem(h.node.loc(), "stage '" + h.id + "' (" + h.uses + ") is missing required input '"
+              + port.name() + "' (" + port.description() + ")"));
+        }
       }
-      deps.remove(h.id);
-      resolved.add(new ResolvedStage(h.id, h.uses, h.stage, options, optionsPlain, inputs, Map.copyOf(h.outputs),
-          Set.copyOf(deps), h.node.loc()));
+      return inputs;
     }
 
-    // A default that names a stage output (defaults.tokenizer: ${stages.tok.outputs.tokenizer}) makes every
-    // stage run after that producer, except the producer's own ancestors (they cannot be using it).
-    if (!defaultDeps.isEmpty()) {
+    /** One input: a path, or another stage's output (which makes this stage depend on that one). */
+    private void resolveInput(Header h, String input, YNode value, Set<String> deps,
+        Map<String, ResolvedStage.Input> inputs) {
+      var refDeps = new LinkedHashSet<String>();
+      int known = problems.size();
+      YNode v = interpolate(value, scope, refDeps, problems);
+      if (problems.size() > known) {
+        return; // the reference is already reported; a missing-file error would only repeat it
+      }
+      deps.addAll(refDeps);
+      if (v instanceof YNode.YScalar s && (s.value() == null || "".equals(s.value()))) {
+        return; // an empty value leaves an optional input out (e.g. a carry value in round 1)
+      }
+      if (!(v instanceof YNode.YScalar s)) {
+        problems.add(new Problem(value.loc(), "input '" + input + "' of stage '" + h.id + "' must be a path"));
+        return;
+      }
+      Path p = workingDir.resolve(s.text()).normalize();
+      String from = null;
+      String fromOut = null;
+      for (String d : refDeps) {
+        var hd = headers.get(d);
+        for (var oe : hd.outputs.entrySet()) {
+          if (oe.getValue().equals(p)) {
+            from = d;
+            fromOut = oe.getKey();
+          }
+        }
+      }
+      if (from == null && !Files.exists(p)) {
+        problems.add(new Problem(value.loc(), "input '" + input + "' of stage '" + h.id
+            + "': file not found: " + p + " (paths are relative to the working directory " + workingDir + ")"));
+      }
+      if (h.id.equals(from)) {
+        problems.add(new Problem(value.loc(), "input '" + input + "' of stage '" + h.id
+            + "' is the stage's own output '" + fromOut + "'; a stage's outputs replace what was there, so it cannot read them"));
+      } else if (from == null) {
+        checkInputAgainstOutputs(h.id, input, p, refDeps, headers, outputs, problems);
+      }
+      inputs.put(input, new ResolvedStage.Input(p, from, fromOut));
+    }
+
+    /** {@code after: [ids]}: dependencies that no reference expresses. */
+    private void addAfter(Header h, Set<String> deps) {
+      YNode after = h.node.get("after");
+      if (after == null) {
+        return;
+      }
+      var list = after instanceof YNode.YList al ? al.items() : List.of(after);
+      for (YNode a : list) {
+        String dep = a instanceof YNode.YScalar s ? s.text() : null;
+        if (dep == null || !headers.containsKey(dep)) {
+          problems.add(new Problem(a.loc(), "'after' names unknown stage '" + dep + "'" + Suggest.hint(String.valueOf(dep), headers.keySet())));
+        } else {
+          deps.add(dep);
+        }
+      }
+    }
+
+    /**
+     * A default that names a stage output (defaults.tokenizer: ${stages.tok.outputs.tokenizer}) makes every
+     * stage run after that producer, except the producer's own ancestors (they cannot be using it).
+     */
+    void orderAfterDefaultProducers() {
+      if (defaultDeps.isEmpty()) {
+        return;
+      }
       var byId = new LinkedHashMap<String, ResolvedStage>();
       resolved.forEach(r -> byId.put(r.id(), r));
       var ancestors = new java.util.HashSet<String>();
@@ -368,51 +475,66 @@ public final class RecipeLoader {
       }
     }
 
-    // 7. metrics sinks
-    var metrics = new ArrayList<ComponentRef>();
-    YNode mnode = top.get("metrics");
-    if (mnode == null) {
-      for (String id : List.of("csv", "jsonl", "tensorboard")) {
-        if (registry.find(MetricsSinkProvider.class, id).isPresent()) {
-          metrics.add(ComponentRef.of(id));
+    /** The {@code metrics} sinks; without the key, every bundled sink that is installed. */
+    void readMetricsSinks() {
+      YNode mnode = top.get("metrics");
+      if (mnode == null) {
+        for (String id : List.of("csv", "jsonl", "tensorboard")) {
+          if (registry.find(MetricsSinkProvider.class, id).isPresent()) {
+            var ref = binder.bindComponent(MetricsSinkProvider.class, new YNode.YScalar(id, top.loc()),
+                "metrics sink", problems);
+            if (ref != null) {
+              metrics.add(ref);
+            }
+          }
         }
-      }
-    } else if (mnode instanceof YNode.YList ml) {
-      for (YNode m : ml.items()) {
-        var ref = binder.bindComponent(MetricsSinkProvider.class, interpolate(m, scope, null, problems), "metrics sink", problems);
-        if (ref != null) {
-          metrics.add(ref);
+      } else if (mnode instanceof YNode.YList ml) {
+        for (YNode m : ml.items()) {
+          var ref = binder.bindComponent(MetricsSinkProvider.class, interpolate(m, scope, null, problems), "metrics sink", problems);
+          if (ref != null) {
+            metrics.add(ref);
+          }
         }
+      } else {
+        problems.add(new Problem(mnode.loc(), "'metrics' must be a list of sink ids or {uses: <id>, ...}"));
       }
-    } else {
-      problems.add(new Problem(mnode.loc(), "'metrics' must be a list of sink ids or {uses: <id>, ...}"));
     }
 
-    var ordered = order(resolved, problems);
-    if (!problems.isEmpty()) {
-      throw new RecipeException(problems);
+    /** The stages in dependency order (cycles are problems too); every problem found so far is thrown here. */
+    ResolvedRecipe validated(String source) {
+      var ordered = order(resolved, problems);
+      if (!problems.isEmpty()) {
+        throw new RecipeException(problems);
+      }
+      return new ResolvedRecipe(name, source, runDir, Map.copyOf(defaults), RecipeDefaults.of(defaults), ordered,
+          List.copyOf(metrics),
+          resolvedRecord(source, ordered));
     }
-    var record = new LinkedHashMap<String, Object>();
-    record.put("name", name);
-    record.put("source", source);
-    record.put("run_dir", runDir.toString());
-    record.put("defaults", defaults);
-    var st = new ArrayList<Object>();
-    for (var s : ordered) {
-      var m = new LinkedHashMap<String, Object>();
-      m.put("id", s.id());
-      m.put("uses", s.uses());
-      var ins = new LinkedHashMap<String, Object>();
-      s.inputs().forEach((k, v) -> ins.put(k, v.path().toString()));
-      m.put("inputs", ins);
-      var outs = new LinkedHashMap<String, Object>();
-      s.outputs().forEach((k, v) -> outs.put(k, v.toString()));
-      m.put("outputs", outs);
-      m.put("options", s.optionsPlain());
-      st.add(m);
+
+    /** What {@code recipe.resolved.yaml} records. */
+    private Map<String, Object> resolvedRecord(String source, List<ResolvedStage> ordered) {
+      var record = new LinkedHashMap<String, Object>();
+      record.put("name", name);
+      record.put("source", source);
+      record.put("run_dir", runDir.toString());
+      record.put("defaults", defaults);
+      var st = new ArrayList<Object>();
+      for (var s : ordered) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("id", s.id());
+        m.put("uses", s.uses());
+        var ins = new LinkedHashMap<String, Object>();
+        s.inputs().forEach((k, v) -> ins.put(k, v.path().toString()));
+        m.put("inputs", ins);
+        var outs = new LinkedHashMap<String, Object>();
+        s.outputs().forEach((k, v) -> outs.put(k, v.toString()));
+        m.put("outputs", outs);
+        m.put("options", s.optionsPlain());
+        st.add(m);
+      }
+      record.put("stages", st);
+      return record;
     }
-    record.put("stages", st);
-    return new ResolvedRecipe(name, source, runDir, Map.copyOf(defaults), ordered, List.copyOf(metrics), record);
   }
 
   private static void checkDefaults(Map<String, Object> d, YNode node, List<Problem> problems) {
@@ -470,167 +592,6 @@ public final class RecipeLoader {
     path.remove(path.size() - 1);
     state.put(s.id(), 2);
     out.add(s);
-  }
-
-  // ---- repeat expansion --------------------------------------------------------------------------
-
-  private YNode.YList expand(YNode.YList items, List<Problem> problems) {
-    var out = new YNode.YList(items.loc());
-    for (YNode item : items.items()) {
-      if (item instanceof YNode.YMap m && m.get("repeat") != null) {
-        for (String k : m.values().keySet()) {
-          if (!REPEAT_KEYS.contains(k)) {
-            problems.add(new Problem(m.keyLoc(k), "unknown key '" + k + "' in a repeat block" + Suggest.hint(k, REPEAT_KEYS)));
-          }
-        }
-        if (!(m.get("repeat") instanceof YNode.YMap rm) || rm.values().size() != 1
-            || !(rm.values().values().iterator().next() instanceof YNode.YList values)) {
-          problems.add(new Problem(m.get("repeat").loc(), "'repeat' must be {<variable>: [values...]}, e.g. {round: [1, 2, 3]}"));
-          continue;
-        }
-        String var = rm.values().keySet().iterator().next();
-        if (!(m.get("stages") instanceof YNode.YList body)) {
-          problems.add(new Problem(m.loc(), "a repeat block needs 'stages: [...]'"));
-          continue;
-        }
-        var carry = new LinkedHashMap<String, String>();
-        if (m.get("carry") instanceof YNode.YMap cm) {
-          cm.values().forEach((k, v) -> carry.put(k, String.valueOf(v.toPlain())));
-        }
-        YNode.YMap next = m.get("next") instanceof YNode.YMap nm ? nm : null;
-        if (next != null) {
-          for (String k : next.values().keySet()) {
-            if (!carry.containsKey(k)) {
-              problems.add(new Problem(next.keyLoc(k), "'next." + k + "' has no initial value in 'carry'" + Suggest.hint(k, carry.keySet())));
-            }
-          }
-        }
-        for (YNode value : values.items()) {
-          var subst = new HashMap<String, String>();
-          subst.put(var, String.valueOf(value.toPlain()));
-          carry.forEach((k, v) -> subst.put("carry." + k, v));
-          YNode.YList copy = (YNode.YList) substitute(body, subst);
-          out.items().addAll(expand(copy, problems).items());
-          if (next != null) {
-            next.values().forEach((k, v) -> carry.put(k, String.valueOf(substitute(v, subst).toPlain())));
-          }
-        }
-      } else {
-        out.items().add(item);
-      }
-    }
-    return out;
-  }
-
-  /** Replaces {@code ${var}} tokens of the given names only; other references stay for later. */
-  private static YNode substitute(YNode n, Map<String, String> subst) {
-    if (n instanceof YNode.YScalar s) {
-      if (!(s.value() instanceof String str) || !str.contains("${")) {
-        return s;
-      }
-      String cur = str;
-      for (int guard = 0; guard < 8; guard++) {
-        Matcher mm = REF.matcher(cur);
-        var sb = new StringBuilder();
-        boolean changed = false;
-        while (mm.find()) {
-          String key = mm.group(1).trim();
-          String rep = subst.get(key);
-          if (rep != null) {
-            changed = true;
-            mm.appendReplacement(sb, Matcher.quoteReplacement(rep));
-          } else {
-            mm.appendReplacement(sb, Matcher.quoteReplacement(mm.group()));
-          }
-        }
-        mm.appendTail(sb);
-        cur = sb.toString();
-        if (!changed) {
-          break;
-        }
-      }
-      return new YNode.YScalar(cur, s.loc());
-    }
-    if (n instanceof YNode.YMap m) {
-      var out = new YNode.YMap(m.loc());
-      m.values().forEach((k, v) -> out.put(String.valueOf(substitute(new YNode.YScalar(k, m.keyLoc(k)), subst).toPlain()),
-          m.keyLoc(k), substitute(v, subst)));
-      return out;
-    }
-    var l = (YNode.YList) n;
-    var out = new YNode.YList(l.loc());
-    l.items().forEach(i -> out.items().add(substitute(i, subst)));
-    return out;
-  }
-
-  // ---- --set -------------------------------------------------------------------------------------
-
-  private static void applySet(YNode.YMap top, String set, int index, List<Problem> problems) {
-    Location at = new Location("--set #" + index + " '" + set + "'", 0, 0);
-    int eq = set.indexOf('=');
-    if (eq <= 0) {
-      problems.add(new Problem(at, "--set expects path=value, e.g. --set stages.sft.options.lr=1e-5"));
-      return;
-    }
-    String[] path = set.substring(0, eq).trim().split("\\.", -1);
-    for (String seg : path) {
-      if (seg.isBlank()) {
-        problems.add(new Problem(at, "--set: the path '" + set.substring(0, eq) + "' has an empty part; write e.g. stages.sft.options.lr=1e-5"));
-        return;
-      }
-    }
-    if (path.length == 1 && path[0].equals("stages")) {
-      problems.add(new Problem(at, "--set: cannot replace the whole stage list; set one stage's key (stages.<id>.options.<key>=...)"));
-      return;
-    }
-    YNode value = YamlTree.parseValue(set.substring(eq + 1), at);
-    YNode cur = top;
-    for (int i = 0; i < path.length; i++) {
-      String seg = path[i];
-      boolean last = i == path.length - 1;
-      if (cur instanceof YNode.YMap m) {
-        if (i == 0 && !TOP_KEYS.contains(seg)) {
-          problems.add(new Problem(at, "--set: unknown recipe key '" + seg + "'" + Suggest.hint(seg, TOP_KEYS)));
-          return;
-        }
-        if (last) {
-          m.put(seg, at, value);
-          return;
-        }
-        YNode nextNode = m.get(seg);
-        if (nextNode == null || nextNode instanceof YNode.YScalar sc && sc.value() == null) {
-          nextNode = new YNode.YMap(at);
-          m.put(seg, at, nextNode);
-        }
-        cur = nextNode;
-      } else if (cur instanceof YNode.YList l) {
-        YNode found = null;
-        var ids = new ArrayList<String>();
-        for (YNode item : l.items()) {
-          if (item instanceof YNode.YMap im && im.get("id") instanceof YNode.YScalar s) {
-            ids.add(s.text());
-            if (seg.equals(s.text())) {
-              found = item;
-            }
-          }
-        }
-        if (found == null && seg.matches("\\d{1,9}") && Integer.parseInt(seg) < l.items().size()) {
-          found = l.items().get(Integer.parseInt(seg));
-        }
-        if (found == null) {
-          problems.add(new Problem(at, "--set: no stage '" + seg + "'" + Suggest.hint(seg, ids)));
-          return;
-        }
-        if (last) {
-          problems.add(new Problem(at, "--set: cannot replace a whole stage; set one of its keys (" + set.substring(0, eq) + ".options.<key>)"));
-          return;
-        }
-        cur = found;
-      } else {
-        problems.add(new Problem(at, "--set: '" + String.join(".", java.util.Arrays.copyOf(path, i)) + "' is a value, not a mapping"));
-        return;
-      }
-    }
   }
 
   // ---- references --------------------------------------------------------------------------------

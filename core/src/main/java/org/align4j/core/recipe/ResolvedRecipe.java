@@ -5,10 +5,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.align4j.api.ComponentRef;
+import org.align4j.api.stage.RecipeDefaults;
 
 /**
  * A validated recipe, stages in the order they run.
  *
+ * @param defaults the {@code defaults} block as written after references, with {@code device} and {@code seed}
+ *     filled in (fingerprinted and recorded as they are)
+ * @param settings the same block typed, fallbacks applied: what stages and engine services read
  * @param resolved the whole recipe after repeats, overrides and references (recorded in the run dir)
  */
 public record ResolvedRecipe(
@@ -16,6 +20,7 @@ public record ResolvedRecipe(
     String source,
     Path runDir,
     Map<String, Object> defaults,
+    RecipeDefaults settings,
     List<ResolvedStage> stages,
     List<ComponentRef> metrics,
     Object resolved) {
@@ -25,7 +30,6 @@ public record ResolvedRecipe(
   }
 
   public long seed() {
-    Object s = defaults.get("seed");
-    return s instanceof Number n ? n.longValue() : 17L;
+    return settings.seed();
   }
 }

@@ -53,6 +53,11 @@ public sealed interface YNode permits YNode.YMap, YNode.YList, YNode.YScalar {
 
     @Override
     public Object toPlain() {
+      return plainValues();
+    }
+
+    /** {@link #toPlain()} typed as what it is for a mapping. */
+    public Map<String, Object> plainValues() {
       var out = new LinkedHashMap<String, Object>();
       values.forEach((k, v) -> out.put(k, v.toPlain()));
       return out;

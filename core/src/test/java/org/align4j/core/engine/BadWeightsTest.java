@@ -11,6 +11,7 @@ import java.util.function.UnaryOperator;
 import org.align4j.api.Align4jException;
 import org.align4j.api.engine.Models;
 import org.align4j.core.engine.io.SafeTensors;
+import org.align4j.testkit.TinyModels;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;

@@ -15,6 +15,7 @@ import org.align4j.api.engine.TrainerOptions;
 import org.align4j.api.model.LanguageModel;
 import org.align4j.core.engine.io.SafeTensors;
 import org.align4j.core.engine.train.LocalTrainer;
+import org.align4j.testkit.TinyModels;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

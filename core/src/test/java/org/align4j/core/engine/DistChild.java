@@ -6,6 +6,7 @@ import org.align4j.api.engine.Trainer;
 import org.align4j.api.model.LanguageModel;
 import org.align4j.core.engine.io.SafeTensors;
 import org.align4j.core.engine.train.LocalTrainer;
+import org.align4j.testkit.TinyModels;
 
 /**
  * One rank of {@link DataParallelTest}, started like the launcher starts workers (RANK, WORLD_SIZE, MASTER_ADDR,

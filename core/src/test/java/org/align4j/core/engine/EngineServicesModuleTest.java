@@ -6,21 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import com.google.inject.AbstractModule;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
-import java.util.Map;
 import org.align4j.api.engine.Device;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.Trainer;
-import org.align4j.core.inject.RunSettings;
+import org.align4j.api.stage.RecipeDefaults;
 import org.junit.jupiter.api.Test;
 
 class EngineServicesModuleTest {
   @Test
-  void bindsServicesWithDeviceFromRunSettings() {
+  void bindsServicesWithDeviceFromRecipeDefaults() {
     Injector inj = Guice.createInjector(new EngineServicesModule(), new AbstractModule() {
       @Override
       protected void configure() {
-        bind(RunSettings.class).toInstance(new RunSettings("cpu", 1, 1L, "float32", Map.of()));
+        bind(RecipeDefaults.class).toInstance(new RecipeDefaults("cpu", 1L, 1, "float32", null, null, null));
       }
     });
     Device d = inj.getInstance(Device.class);

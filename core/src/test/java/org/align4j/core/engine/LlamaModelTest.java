@@ -13,11 +13,13 @@ import java.util.Map;
 import org.align4j.api.engine.Generator.Generation;
 import org.align4j.api.engine.Generator.Sampling;
 import org.align4j.api.engine.Models;
+import org.align4j.api.model.AttentionLayout;
 import org.align4j.api.model.LanguageModel;
-import org.align4j.api.model.Masks;
 import org.align4j.api.model.ModelConfig;
 import org.align4j.api.model.ModelInput;
 import org.align4j.core.engine.generate.LocalGenerator;
+import org.align4j.testkit.TinyModels;
+import org.align4j.toolkit.model.Masks;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -89,7 +91,7 @@ class LlamaModelTest {
         }
         w.put(e.getKey(), Tensors.keep(t.clone()));
       }
-      LanguageModel mha = new org.align4j.core.engine.model.LlamaModel(gqa.withKeyValueHeads(4), w, DEVICEcpu());
+      LanguageModel mha = new org.align4j.core.engine.model.LlamaModel(gqa.withKeyValueHeads(4), w, DEVICEcpu(), null);
       Tensor x = ids(new long[] {1, 5, 9, 2, 7, 7, 3}, new long[] {4, 4, 0, 63, 8, 1, 2});
       double d = maxDiff(g.logits(ModelInput.causal(x)), mha.logits(ModelInput.causal(x)));
       assertTrue(d < 1e-5, "GQA vs MHA max diff " + d);
@@ -109,7 +111,7 @@ class LlamaModelTest {
       long[] a = {3, 9, 27, 17};
       long[] b = {5, 6, 7};
       // row: a, b, then one pad
-      Masks.Layout layout = Masks.packed(new int[][] {{0, 0, 0, 0, 1, 1, 1, -1}});
+      AttentionLayout layout = Masks.packed(new int[][] {{0, 0, 0, 0, 1, 1, 1, -1}});
       assertArrayEquals(new long[] {0, 1, 2, 3, 0, 1, 2, 0}, Tensors.toLongs(layout.positionIds()));
       Tensor packed = m.logits(ModelInput.of(ids(new long[] {3, 9, 27, 17, 5, 6, 7, 0}), layout));
       Tensor la = m.logits(ModelInput.causal(ids(a)));
@@ -129,7 +131,7 @@ class LlamaModelTest {
       long[] prompt = {1, 40, 41, 42};
       long[] r1 = {50, 51, 52};
       long[] r2 = {60, 61};
-      Masks.Layout layout = Masks.sharedPrefix(new int[] {4}, new int[][] {{3, 2}}, 10);
+      AttentionLayout layout = Masks.sharedPrefix(new int[] {4}, new int[][] {{3, 2}}, 10);
       assertArrayEquals(new long[] {0, 1, 2, 3, 4, 5, 6, 4, 5, 0}, Tensors.toLongs(layout.positionIds()));
       Tensor row = ids(new long[] {1, 40, 41, 42, 50, 51, 52, 60, 61, 0});
       long[][] ends = Masks.responseEnds(new int[] {4}, new int[][] {{3, 2}});

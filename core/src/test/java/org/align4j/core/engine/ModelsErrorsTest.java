@@ -1,5 +1,7 @@
 package org.align4j.core.engine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,6 +37,30 @@ class ModelsErrorsTest {
     Files.writeString(tmp.resolve("config.json"), Files.readString(GQA.resolve("config.json"))
         .replace("\"model_type\": \"llama\"", "\"model_type\": \"gpt2\""));
     assertTrue(fails(tmp).contains("model_type 'gpt2' is not supported"));
+  }
+
+  /**
+   * A model whose attention variant narrows visibility records it in config.json and keeps it through a read; a
+   * Models service without the plugin registry refuses to build it (it would attend differently), and a malformed
+   * key is named.
+   */
+  @Test
+  void aRecordedAttentionVariantRoundTripsAndNeedsTheRegistry(@TempDir Path tmp) throws Exception {
+    Files.copy(GQA.resolve("model.safetensors"), tmp.resolve("model.safetensors"));
+    String config = Files.readString(GQA.resolve("config.json"));
+    assertNull(EngineTestSupport.MODELS.readConfig(GQA).attention());
+    Files.writeString(tmp.resolve("config.json"), config.replace("\"model_type\": \"llama\"",
+        "\"model_type\": \"llama\", \"align4j_attention\": {\"uses\": \"sliding-window\", \"window\": 4}"));
+    var read = EngineTestSupport.MODELS.readConfig(tmp);
+    assertEquals(new org.align4j.api.ComponentRef("sliding-window", java.util.Map.of("window", 4)), read.attention());
+    var json = org.align4j.core.engine.model.ConfigJson.toJson(read, "float32");
+    assertEquals("{\"uses\":\"sliding-window\",\"window\":4}", json.get("align4j_attention").toString());
+    String m = fails(tmp);
+    assertTrue(m.contains("attention variant 'sliding-window', which needs the plugin registry"), m);
+    Files.writeString(tmp.resolve("config.json"), config.replace("\"model_type\": \"llama\"",
+        "\"model_type\": \"llama\", \"align4j_attention\": \"sliding-window\""));
+    m = fails(tmp);
+    assertTrue(m.contains("key 'align4j_attention' must be an object"), m);
   }
 
   @Test

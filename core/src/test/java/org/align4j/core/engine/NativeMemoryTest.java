@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.align4j.api.engine.Generator.Sampling;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
-import org.align4j.api.engine.Generator.Sampling;
 import org.align4j.api.model.LanguageModel;
 import org.align4j.core.engine.generate.LocalGenerator;
 import org.align4j.core.engine.train.LocalTrainer;
+import org.align4j.testkit.TinyModels;
 import org.junit.jupiter.api.Test;
 
 /** Resident memory stays flat over many training steps and generations (every per-step tensor is scoped). */

@@ -12,6 +12,7 @@ import org.align4j.api.model.LanguageModel;
 import org.align4j.api.model.ModelInput;
 import org.align4j.core.engine.generate.LocalGenerator;
 import org.align4j.core.engine.io.SafeTensors;
+import org.align4j.testkit.Repo;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -24,7 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * conventions; it reproduces the transformers fixtures to 3e-6).
  */
 class PythonReferenceTest {
-  static final Path DIR = EngineTestSupport.root().resolve("tools/reference/engine-ref");
+  static final Path DIR = Repo.root().resolve("tools/reference/engine-ref");
   static final Map<String, Tensor> REFS = SafeTensors.read(DIR.resolve("refs.safetensors"));
 
   @ParameterizedTest

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.model.LanguageModel;
 import org.align4j.core.engine.train.LocalTrainer;
+import org.align4j.testkit.TinyModels;
 
 /** A training process for {@link KillResumeTest}: trains slowly so the parent can kill -9 it mid-run. */
 public final class TrainChild {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
 import org.align4j.api.engine.TrainingDivergedException;
@@ -18,6 +19,7 @@ import org.align4j.api.model.LanguageModel;
 import org.align4j.core.engine.train.AdamW;
 import org.align4j.core.engine.train.LocalTrainer;
 import org.align4j.core.engine.train.Schedule;
+import org.align4j.testkit.TinyModels;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -103,16 +105,16 @@ class TrainerTest {
   @Test
   void scheduleWarmupCosineFloor() {
     TrainerOptions o = TrainerOptions.defaults(1.0).withSchedule("cosine", 2, 0, 0.1);
-    Schedule s = new Schedule(o, 12);
+    Schedule s = new Schedule(o.optimizer(), 12);
     assertEquals(0.5, s.lr(0), 1e-12);
     assertEquals(1.0, s.lr(2), 1e-12);
     // halfway through the decay (step 2 + 5 of 10): 0.1 + 0.9 * 0.5 * (1 + cos(pi/2)) = 0.55
     assertEquals(0.55, s.lr(7), 1e-12);
     assertEquals(0.1, s.lr(12), 1e-12);
     // Llama 2 RM: warm-up 3% of steps, minimum 5
-    assertEquals(5, new Schedule(TrainerOptions.defaults(1).withSchedule("cosine", 5, 0.03, 0.1), 100).warmupSteps());
-    assertEquals(30, new Schedule(TrainerOptions.defaults(1).withSchedule("cosine", 5, 0.03, 0.1), 1000).warmupSteps());
-    assertEquals(1.0, new Schedule(TrainerOptions.defaults(1.0), 10).lr(9), 0);
+    assertEquals(5, new Schedule(TrainerOptions.defaults(1).withSchedule("cosine", 5, 0.03, 0.1).optimizer(), 100).warmupSteps());
+    assertEquals(30, new Schedule(TrainerOptions.defaults(1).withSchedule("cosine", 5, 0.03, 0.1).optimizer(), 1000).warmupSteps());
+    assertEquals(1.0, new Schedule(TrainerOptions.defaults(1.0).optimizer(), 10).lr(9), 0);
   }
 
   @Test
@@ -122,7 +124,7 @@ class TrainerTest {
       Tensor p = Tensors.floats(new float[] {1f, -2f}, 1, 2).requires_grad_(true);
       Tensor grad = Tensors.floats(new float[] {0.5f, -1f}, 1, 2);
       TrainerOptions o = TrainerOptions.defaults(0.1).withAdamW(0.1, 0.9, 0.999, 1e-8);
-      AdamW opt = new AdamW(Map.of("p", p), o, 10);
+      AdamW opt = new AdamW(Map.of("p", p), o.optimizer(), 10);
       p.mutable_grad().put(grad.clone());
       opt.step();
       // step 1: m = 0.1 g, v = 0.001 g^2, mhat = g, vhat = g^2 -> update = lr * g / (|g| + eps) = 0.1 * sign(g)
@@ -136,6 +138,25 @@ class TrainerTest {
       after = Tensors.toFloats(p);
       assertEquals((1 * 0.99 - 0.1) * 0.99 - 0.1, after[0], 1e-6);
       opt.close();
+    }
+  }
+  @Test
+  void adamwUsesTheOptionsBetasAndEps() {
+    // a 1-D parameter (no decay), lr 1, betas 0.5/0.8, eps 0.5; gradients 1 then -1.
+    // step 1: mhat = 1, vhat = 1 -> p = -1 / (1 + 0.5) = -2/3
+    // step 2: mhat = (0.5 * 1 - 1) / 1.5 = -1/3, vhat = (0.8 + 1) / 1.8 = 1 -> p += (1/3) / 1.5 = 2/9
+    // (with the default betas 0.9/0.95 and eps 1e-8 the same steps give -1 then -0.947)
+    OptimizerOptions o = OptimizerOptions.constant(1.0).withAdamW(0, 0.5, 0.8, 0.5);
+    try (PointerScope s = new PointerScope()) {
+      Tensor p = Tensors.floats(new float[] {0f}, 1).requires_grad_(true);
+      try (Trainer.Optimizer opt = new LocalTrainer().optimizer(Map.of("p", p), o, 10)) {
+        p.mutable_grad().put(Tensors.floats(new float[] {1f}, 1));
+        opt.step();
+        assertEquals(-2.0 / 3, Tensors.toFloats(p)[0], 1e-6);
+        p.mutable_grad().put(Tensors.floats(new float[] {-1f}, 1));
+        opt.step();
+        assertEquals(-2.0 / 3 + 2.0 / 9, Tensors.toFloats(p)[0], 1e-6);
+      }
     }
   }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.model.LanguageModel;
 import org.align4j.core.engine.train.LocalTrainer;
+import org.align4j.testkit.TinyModels;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.appender.AbstractAppender;

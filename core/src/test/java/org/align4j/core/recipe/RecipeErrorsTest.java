@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.align4j.api.Default;
 import org.align4j.core.plugin.PluginRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +36,46 @@ class RecipeErrorsTest {
   }
 
   public record Num(double lr, int n, long steps) {}
+
+  public record Inner(@Default("1.0") double a, @Default("x") String b, @Default("3") int c) {
+    public Inner {
+      if (a < 0) {
+        throw new IllegalArgumentException("a must be >= 0, got " + a);
+      }
+    }
+  }
+
+  public record Outer(@Default("{b: y}") Inner inner, @Default("2") int n) {}
+
+  /** Issue 12 item 2: a nested record binds key by key over its component's default block and its own defaults. */
+  @Test
+  void nestedRecordsMergeOverDefaultsAndReportTheirKeys() {
+    var b = new OptionsBinder(registry);
+    assertEquals(new Outer(new Inner(1.0, "y", 3), 2), b.bindPlain(Outer.class, Map.of(), "x"));
+    assertEquals(new Outer(new Inner(5.0, "y", 3), 2), b.bindPlain(Outer.class, Map.of("inner", Map.of("a", 5.0)), "x"),
+        "a partial block keeps the component's default for b and the record's for c");
+    assertEquals(new Inner(1.0, "z", 4), b.bindPlain(Outer.class, Map.of("inner", Map.of("b", "z", "c", 4)), "x").inner());
+
+    YNode.YMap options = (YNode.YMap) ((YNode.YMap) YamlTree.parse("""
+        options:
+          n: 1
+          inner: {a: 5.0, bb: 1}
+        """, "r.yaml")).get("options");
+    var problems = new java.util.ArrayList<Problem>();
+    assertEquals(null, b.bind(Outer.class, options, "stage 's' (t)", problems));
+    assertEquals(1, problems.size(), problems.toString());
+    assertEquals("r.yaml:3:19: unknown option 'inner.bb' for stage 's' (t); did you mean 'inner.b'?",
+        problems.get(0).toString());
+
+    problems.clear();
+    options = (YNode.YMap) ((YNode.YMap) YamlTree.parse("options: {inner: {a: -1.0}, c: 3}\n", "r.yaml")).get("options");
+    b.bind(Outer.class, options, "stage 's' (t)", problems);
+    assertEquals(2, problems.size(), problems.toString());
+    assertTrue(problems.toString().contains("unknown option 'c' for stage 's' (t); did you mean 'inner.c'? (inner: {c: ...})"),
+        problems.toString());
+    assertTrue(problems.toString().contains("r.yaml:1:18: stage 's' (t) option 'inner': a must be >= 0, got -1.0"),
+        problems.toString());
+  }
 
   @Test
   void fractionalNumberForAnIntegerIsAnError() {

@@ -18,15 +18,6 @@ record Cli(int exit, String out, String err) {
     return Path.of(System.getProperty("align4j.example.plugins", "target/plugins"));
   }
 
-  static Path repoRoot() {
-    String p = System.getProperty("align4j.root");
-    Path here = p != null ? Path.of(p) : Path.of("").toAbsolutePath();
-    while (here != null && !java.nio.file.Files.isDirectory(here.resolve("recipes"))) {
-      here = here.getParent();
-    }
-    return here;
-  }
-
   @Override
   public String toString() {
     return "exit " + exit + "\n--- out\n" + out + "--- err\n" + err;

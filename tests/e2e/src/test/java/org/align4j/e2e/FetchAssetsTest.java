@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.align4j.testkit.Repo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +33,7 @@ class FetchAssetsTest {
   @Test
   void aFailedAssetScriptFailsTheRunInCiAndWarnsLocally() throws Exception {
     Path assets = Files.createDirectories(dir.resolve("tools/assets"));
-    Files.copy(Cli.repoRoot().resolve("tools/fetch-assets.sh"), dir.resolve("tools/fetch-assets.sh"));
+    Files.copy(Repo.root().resolve("tools/fetch-assets.sh"), dir.resolve("tools/fetch-assets.sh"));
     Files.writeString(assets.resolve("a-ok.sh"), "echo fetched > \"$(dirname \"$0\")/ok.done\"\n");
     Result ok = run("true");
     assertEquals(0, ok.code(), ok.out());

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.align4j.testkit.Repo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +25,7 @@ class PpoRecipeTest {
   static final ObjectMapper JSON = new ObjectMapper();
 
   static String[] args(Path run) {
-    var a = new ArrayList<>(List.of("run", Cli.repoRoot().resolve("recipes/ppo.yaml").toString(),
+    var a = new ArrayList<>(List.of("run", Repo.root().resolve("recipes/ppo.yaml").toString(),
         "--set", "run_dir=" + run,
         "--set", "stages.tasks.options.sft_examples=1200",
         "--set", "stages.tasks.options.corpus_documents=4000",

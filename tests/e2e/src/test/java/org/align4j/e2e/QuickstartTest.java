@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.align4j.testkit.Repo;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class QuickstartTest {
   static String[] args(String cmd, Path runDir, String... extra) {
     var a = new ArrayList<String>();
     a.add(cmd);
-    a.add(Cli.repoRoot().resolve("recipes/quickstart.yaml").toString());
+    a.add(Repo.root().resolve("recipes/quickstart.yaml").toString());
     a.addAll(shortened(runDir));
     a.addAll(List.of(extra));
     return a.toArray(String[]::new);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.align4j.testkit.Repo;
 import org.junit.jupiter.api.Test;
 
 /** Every recipe we ship validates against the bundled plugins (ids, options, references, order). */
@@ -13,7 +14,7 @@ class RecipesTest {
   @Test
   void everyShippedRecipeValidates() throws Exception {
     List<Path> recipes;
-    try (var s = Files.list(Cli.repoRoot().resolve("recipes"))) {
+    try (var s = Files.list(Repo.root().resolve("recipes"))) {
       recipes = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
     }
     assertTrue(recipes.size() >= 3, recipes.toString());
@@ -25,7 +26,7 @@ class RecipesTest {
 
   @Test
   void rlhfRoundsChainTheirPolicyAndKeepEarlierSamples() {
-    var cli = Cli.run("validate", Cli.repoRoot().resolve("recipes/llama2-chat.yaml").toString());
+    var cli = Cli.run("validate", Repo.root().resolve("recipes/llama2-chat.yaml").toString());
     assertEquals(0, cli.exit(), cli.toString());
     // round 2 samples from round 1's model and keeps round 1's best samples
     assertTrue(cli.out().matches("(?s).*rs-v2 \\(rejection-sampling\\) after [^\\n]*rlhf-v1.*"), cli.out());

@@ -17,6 +17,7 @@ import org.align4j.api.metrics.Progress;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
+import org.align4j.toolkit.loss.Tensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.global.torch;
 
@@ -81,7 +82,7 @@ public final class CountWordsStage implements Stage<CountWordsStage.Options> {
         }
         state.setProperty("line", Integer.toString(line + 1));
         state.setProperty("words", Long.toString(words));
-        save(state, ckpt);
+        save(ctx, state, ckpt);
         p.advance(1);
         ctx.metrics().scalar("words", words, line + 1);
       }
@@ -98,7 +99,7 @@ public final class CountWordsStage implements Stage<CountWordsStage.Options> {
         var chosen = torch.tensor(new float[] {2f, 0f});
         var rejected = torch.tensor(new float[] {1f, 1f});
         var r = loss.compute(RankingBatch.pairs(chosen, rejected, null));
-        out.setProperty("loss", Double.toString(r.loss().item_double()));
+        out.setProperty("loss", Double.toString(Tensors.item(r.loss()))); // the toolkit, shared by the launcher
       }
     }
     try (var w = Files.newBufferedWriter(ctx.output("counts"))) {
@@ -106,11 +107,8 @@ public final class CountWordsStage implements Stage<CountWordsStage.Options> {
     }
   }
 
-  private static void save(Properties p, Path file) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (var w = Files.newBufferedWriter(tmp)) {
-      p.store(w, null);
-    }
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  /** The resume position, written atomically so that a kill mid-write leaves the previous one. */
+  private static void save(StageContext ctx, Properties p, Path file) throws IOException {
+    ctx.writeAtomically(file, out -> p.store(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), null));
   }
 }

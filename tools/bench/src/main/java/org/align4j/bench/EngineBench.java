@@ -104,7 +104,7 @@ public final class EngineBench {
 
   /** stories15M's shape (llama2.c): dim 288, 6 layers, 6 heads, SwiGLU 768, vocab 32000, tied embeddings. */
   static ModelConfig stories15m() {
-    return new ModelConfig(32000, 288, 768, 6, 6, 6, 48, 1e-5, 10000, null, 512, true, 1, List.of(2), 0, "float32");
+    return new ModelConfig(32000, 288, 768, 6, 6, 6, 48, 1e-5, 10000, null, 512, true, 1, List.of(2), 0, "float32", null);
   }
 
   /** Weight-matmul parameters (every projection and the LM head): 2x this is the FLOP per generated token. */
@@ -367,7 +367,7 @@ public final class EngineBench {
     System.out.printf(Locale.ROOT, "  libtorch fp32 matmul 1024x1024x1024 (best of %d): %.1f GFLOP/s%n", reps, mmFlops / 1e9);
 
     ModelConfig c = new ModelConfig(32000, 512, 1376, 8, 8, 8, 64, 1e-5, 10000, null, 4096, false, 1, List.of(2), 0,
-        "float32");
+        "float32", null);
     int batch = 2;
     int seq = 256;
     try (LanguageModel m = models.create(c, 1)) {
@@ -402,7 +402,7 @@ public final class EngineBench {
 
   static void generation(LocalModels models, boolean quick) {
     ModelConfig c = new ModelConfig(8000, 384, 1024, 6, 6, 2, 64, 1e-5, 500000, null, 4096, false, 1, List.of(2), 0,
-        "float32");
+        "float32", null);
     System.out.printf(Locale.ROOT, "%n(g) generation, %.1fM-parameter model (d=384, 6 layers, GQA 6/2 heads, vocab 8000), "
         + "greedy from a 16-token prompt%n", c.parameterCount() / 1e6);
     int newTokens = quick ? 32 : 128;

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
       "",
       "Examples:",
       "  align4j run recipes/quickstart.yaml",
-      "  align4j run recipes/quickstart.yaml --set run_dir=runs/qs2 --set stages.sft.options.lr=1e-4",
+      "  align4j run recipes/quickstart.yaml --set run_dir=runs/qs2 --set stages.sft.options.optimizer.lr=1e-4",
       "  align4j run my-recipe.yaml --plugins ./my-plugins --dry-run",
       "  align4j validate recipes/llama2-chat.yaml",
       "  align4j plugins",
@@ -73,7 +73,7 @@ public final class Main {
       if (sub != null && NEEDS_ARROW.contains(sub.commandSpec().name()) && !parsed.isUsageHelpRequested()
           && !sub.isUsageHelpRequested() && !sub.isVersionHelpRequested()) {
         try {
-          org.align4j.api.data.Rows.requireArrowAccess();
+          org.align4j.toolkit.data.Rows.requireArrowAccess();
         } catch (org.align4j.api.Align4jException e) {
           parsed.commandSpec().commandLine().getErr().println("align4j: " + e.getMessage());
           return USAGE;

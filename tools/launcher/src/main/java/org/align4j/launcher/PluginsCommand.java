@@ -6,13 +6,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.align4j.api.ComponentRef;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.core.plugin.ProviderEntry;
 import org.align4j.core.plugin.ProviderKinds;
+import org.align4j.core.recipe.Location;
 import org.align4j.core.recipe.OptionsBinder;
+import org.align4j.core.recipe.YNode;
+import org.align4j.core.recipe.YamlTree;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -66,24 +70,47 @@ final class PluginsCommand implements Callable<Integer> {
     return Main.OK;
   }
 
-  /** The options as a table: name, type and description columns sized to this provider, descriptions wrapped. */
+  /** One line of the options table before wrapping. */
+  private record Row(String name, String type, String text) {}
+
+  /**
+   * The options as a table: name, type and description columns sized to this provider, descriptions wrapped. A
+   * nested options record ({@code optimizer}) gets its own line, then one line per key named {@code optimizer.lr}
+   * with the default that applies: the provider's block for that key where it gives one, else the record's.
+   */
   static void options(PrintWriter out, RecordComponent[] components) {
+    var rows = new ArrayList<Row>();
+    for (RecordComponent c : components) {
+      Default def = c.getAnnotation(Default.class);
+      String name = OptionsBinder.snake(c.getName());
+      if (c.getType().isRecord() && c.getType() != ComponentRef.class) {
+        rows.add(new Row(name, c.getType().getSimpleName(), doc(c)));
+        YNode block = def == null ? null : YamlTree.parseValue(def.value(), new Location("@Default", 0, 0));
+        for (RecordComponent inner : c.getType().getRecordComponents()) {
+          String key = OptionsBinder.snake(inner.getName());
+          Default innerDef = inner.getAnnotation(Default.class);
+          String value = block instanceof YNode.YMap m && m.get(key) != null ? flow(m.get(key).toPlain())
+              : innerDef != null ? innerDef.value() : null;
+          rows.add(new Row(name + "." + key, inner.getType().getSimpleName(),
+              (value != null ? "default " + value + ". " : "") + doc(inner)));
+        }
+        continue;
+      }
+      rows.add(new Row(name, c.getType().getSimpleName(), (def != null ? "default " + def.value() + ". " : "") + doc(c)));
+    }
     int nameWidth = 20;
     int typeWidth = 14;
-    for (RecordComponent c : components) {
-      nameWidth = Math.max(nameWidth, OptionsBinder.snake(c.getName()).length());
-      typeWidth = Math.max(typeWidth, c.getType().getSimpleName().length());
+    for (Row r : rows) {
+      nameWidth = Math.max(nameWidth, r.name().length());
+      typeWidth = Math.max(typeWidth, r.type().length());
     }
     int docColumn = 6 + nameWidth + 1 + typeWidth + 1;
     String pad = " ".repeat(docColumn);
-    for (RecordComponent c : components) {
-      Default def = c.getAnnotation(Default.class);
-      Doc doc = c.getAnnotation(Doc.class);
-      String text = (def != null ? "default " + def.value() + ". " : "") + (doc != null ? doc.value() : "");
-      StringBuilder line = new StringBuilder(String.format("      %-" + nameWidth + "s %-" + typeWidth + "s ",
-          OptionsBinder.snake(c.getName()), c.getType().getSimpleName()));
+    for (Row r : rows) {
+      StringBuilder line = new StringBuilder(String.format("      %-" + nameWidth + "s %-" + typeWidth + "s ", r.name(),
+          r.type()));
       boolean first = true;
-      for (String word : text.strip().split(" +")) {
+      for (String word : r.text().strip().split(" +")) {
         if (!first && line.length() + 1 + word.length() > WIDTH) {
           out.println(line.toString().stripTrailing());
           line = new StringBuilder(pad);
@@ -97,6 +124,23 @@ final class PluginsCommand implements Callable<Integer> {
       }
       out.println(line.toString().stripTrailing());
     }
+  }
+
+  private static String doc(RecordComponent c) {
+    Doc doc = c.getAnnotation(Doc.class);
+    return doc != null ? doc.value() : "";
+  }
+
+  /** A default value as a recipe writes it: {@code [0.9, 0.95]}, {@code 1.0e-5}. */
+  private static String flow(Object v) {
+    if (v instanceof List<?> l) {
+      return "[" + String.join(", ", l.stream().map(PluginsCommand::flow).toList()) + "]";
+    }
+    if (v instanceof Double d) {
+      String s = String.valueOf(d);
+      return s.contains("E") ? s.replace("E", "e") : s;
+    }
+    return String.valueOf(v);
   }
 
   private static String ports(List<Port> ports) {

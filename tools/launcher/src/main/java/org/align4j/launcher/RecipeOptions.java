@@ -12,7 +12,7 @@ final class RecipeOptions {
   Path recipe;
 
   @Option(names = "--set", paramLabel = "PATH=VALUE",
-      description = "override a recipe value, e.g. --set stages.sft.options.lr=1e-5 (repeatable)")
+      description = "override a recipe value, e.g. --set stages.sft.options.optimizer.lr=1e-5 (repeatable)")
   List<String> sets = new ArrayList<>();
 
   @Option(names = "--plugins", paramLabel = "DIR",

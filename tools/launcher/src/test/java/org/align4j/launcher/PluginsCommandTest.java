@@ -103,6 +103,31 @@ class PluginsCommandTest {
     assertTrue(sawWrapped, "some bundled description is long enough to wrap");
   }
 
+  /** Issue 12 item 2: a nested options block lists each key with the default of that provider. */
+  @Test
+  void nestedOptionsListEachKeyWithTheProvidersDefault() {
+    Result r = run("plugins", "--kind", "stage");
+    assertEquals(0, r.code(), r.err());
+    java.util.Map<String, List<String>> byStage = new java.util.HashMap<>();
+    List<String> current = null;
+    for (String l : r.out().lines().toList()) {
+      if (indent(l) == 2) {
+        current = byStage.computeIfAbsent(l.strip().split(" ")[0], k -> new ArrayList<>());
+      } else if (current != null && indent(l) == 6) {
+        current.add(l.strip().replaceAll(" +", " "));
+      }
+    }
+    assertTrue(byStage.get("sft").stream().anyMatch(l -> l.startsWith("optimizer OptimizerOptions AdamW")),
+        String.join("\n", byStage.get("sft")));
+    assertTrue(byStage.get("sft").contains("optimizer.lr double default 2.0e-5. peak learning rate"),
+        String.join("\n", byStage.get("sft")));
+    assertTrue(byStage.get("pretrain").stream().anyMatch(l -> l.startsWith("optimizer.lr double default 0.003.")));
+    assertTrue(byStage.get("ppo").stream().anyMatch(l -> l.startsWith("optimizer.schedule String default constant.")),
+        String.join("\n", byStage.get("ppo")));
+    assertTrue(byStage.get("reward-model").stream()
+        .anyMatch(l -> l.startsWith("optimizer.betas List default [0.9, 0.95].")));
+  }
+
   /** A truncated plugin jar is reported once (not by the registry's log and again by the launcher). */
   @Test
   void aTruncatedJarIsReportedOnce(@TempDir Path dir) throws Exception {

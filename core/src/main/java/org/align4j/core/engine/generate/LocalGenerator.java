@@ -7,12 +7,13 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.align4j.api.Align4jException;
 import org.align4j.api.engine.Generator;
+import org.align4j.api.model.AttentionLayout;
 import org.align4j.api.model.LanguageModel;
-import org.align4j.api.model.Masks;
 import org.align4j.api.model.ModelInput;
 import org.align4j.core.engine.Tensors;
 import org.align4j.core.engine.model.KvCache;
 import org.align4j.core.engine.model.LlamaModel;
+import org.align4j.toolkit.model.Masks;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.BoolOptional;
@@ -22,8 +23,8 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.StringViewOptional;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -290,7 +291,7 @@ public final class LocalGenerator implements Generator {
   }
 
   /** Left-padded layout of the first len columns: pad columns [0, pad[r]) of each row. */
-  private static Masks.Layout leftPadded(int b, int len, int[] pad) {
+  private static AttentionLayout leftPadded(int b, int len, int[] pad) {
     int[] real = new int[b];
     for (int r = 0; r < b; r++) {
       real[r] = len - pad[r];
@@ -304,7 +305,7 @@ public final class LocalGenerator implements Generator {
   }
 
   private static Tensor fullForward(LlamaModel model, long[][] seq, int b, int len, int[] pad) {
-    Masks.Layout layout = leftPadded(b, len, pad);
+    AttentionLayout layout = leftPadded(b, len, pad);
     return lastLogits(model, model.hidden(ModelInput.of(ids(seq, b, 0, len), layout)));
   }
 
@@ -315,7 +316,7 @@ public final class LocalGenerator implements Generator {
   private static Tensor prefill(LlamaModel model, long[][] seq, int b, int p, int[] pad, long[] source,
       List<Integer> firsts, KvCache cache) {
     if (firsts.size() == b) {
-      Masks.Layout layout = leftPadded(b, p, pad);
+      AttentionLayout layout = leftPadded(b, p, pad);
       return lastLogits(model, model.forward(ModelInput.of(ids(seq, b, 0, p), layout), cache));
     }
     int n = firsts.size();
@@ -433,7 +434,7 @@ public final class LocalGenerator implements Generator {
         }
       }
       try (PointerScope scope = new PointerScope(); NoGradGuard ng = new NoGradGuard()) {
-        Masks.Layout layout = Masks.padded(lengths, t, false);
+        AttentionLayout layout = Masks.padded(lengths, t, false);
         float[] lp = Tensors.toFloats(model.tokenLogprobs(ModelInput.of(Tensors.longs(flat, b, t), layout)));
         for (int r = 0; r < b; r++) {
           out.add(Arrays.copyOfRange(lp, r * (t - 1), r * (t - 1) + lengths[r] - 1));

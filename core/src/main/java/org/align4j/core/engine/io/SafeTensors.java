@@ -1,5 +1,6 @@
 package org.align4j.core.engine.io;
 
+import org.align4j.toolkit.io.AtomicFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;

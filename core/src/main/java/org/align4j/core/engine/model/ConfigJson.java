@@ -1,5 +1,6 @@
 package org.align4j.core.engine.model;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,16 +11,21 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.align4j.api.Align4jException;
+import org.align4j.api.ComponentRef;
 import org.align4j.api.model.ModelConfig;
 import org.align4j.api.model.RopeScaling;
-import org.align4j.core.engine.io.AtomicFiles;
+import org.align4j.toolkit.io.AtomicFiles;
 
 /** Reads and writes Hugging Face {@code config.json} for {@code LlamaForCausalLM}. */
 public final class ConfigJson {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  private static final String ATTENTION_KEY = "align4j_attention";
 
   private ConfigJson() {}
 
@@ -98,10 +104,24 @@ public final class ConfigJson {
           theta, scaling,
           integer(root, "max_position_embeddings", where, 2048),
           root.path("tie_word_embeddings").asBoolean(false),
-          bos, eos, labels, dtype);
+          bos, eos, labels, dtype, attention(root, where));
     } catch (IllegalArgumentException ex) {
       throw new Align4jException(where + ": " + ex.getMessage());
     }
+  }
+
+  /** {@code align4j_attention: {"uses": id, ...options}}: the attention variant a model was made with, if it narrows visibility. */
+  private static ComponentRef attention(JsonNode root, String where) {
+    JsonNode a = root.get(ATTENTION_KEY);
+    if (a == null || a.isNull()) {
+      return null;
+    }
+    if (!a.isObject() || !a.path("uses").isTextual()) {
+      throw new Align4jException(where + ": key '" + ATTENTION_KEY + "' must be an object {\"uses\": variant id, ...options}, got " + a);
+    }
+    Map<String, Object> options = new LinkedHashMap<>(JSON.convertValue(a, new TypeReference<Map<String, Object>>() {}));
+    options.remove("uses");
+    return new ComponentRef(a.get("uses").asText(), options);
   }
 
   private static String text(JsonNode root, String key, String fallback) {
@@ -168,6 +188,11 @@ public final class ConfigJson {
     if (c.scoreHeads() > 0) {
       o.put("num_labels", c.scoreHeads());
       o.put("align4j_score_heads", c.scoreHeads());
+    }
+    if (c.attention() != null) {
+      ObjectNode a = o.putObject(ATTENTION_KEY);
+      a.put("uses", c.attention().uses());
+      a.setAll((ObjectNode) JSON.valueToTree(c.attention().options()));
     }
     return o;
   }

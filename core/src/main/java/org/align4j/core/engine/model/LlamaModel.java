@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.align4j.api.Align4jException;
+import org.align4j.api.model.AttentionVariant;
 import org.align4j.api.model.LanguageModel;
 import org.align4j.api.model.ModelConfig;
 import org.align4j.api.model.ModelInput;
@@ -24,7 +25,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * The Llama decoder, written as a plain list of layers over libtorch ops (libtorch cannot call a forward written
  * in Java, so there is no {@code Sequential}). Hugging Face conventions throughout: RoPE rotates halves,
  * key/value head j serves query heads j*g..j*g+g-1, RMSNorm in float32 times the weight, SwiGLU
- * {@code down(silu(gate(x)) * up(x))}, parameters named as {@code LlamaForCausalLM} names them.
+ * {@code down(silu(gate(x)) * up(x))}, parameters named as {@code LlamaForCausalLM} names them. Attention is causal
+ * under the input's mask, narrowed by the attention variant's {@link AttentionVariant.Visibility} when it has one.
  */
 public final class LlamaModel implements LanguageModel {
   /** One decoder block's weights. */
@@ -40,6 +42,8 @@ public final class LlamaModel implements LanguageModel {
   private final Tensor lmHead;
   private final Tensor score;
   private final Tensor invFreq;
+  /** Null: plain causal attention (the fused is_causal kernel whenever the input has no mask). */
+  private final AttentionVariant.Visibility visibility;
   /** RoPE tables [positions, headDim]: cos, and sin with its first half negated (rotate-half folded in). */
   private Tensor cosTable;
   private Tensor sinTable;
@@ -49,10 +53,12 @@ public final class LlamaModel implements LanguageModel {
   /**
    * @param config the architecture
    * @param weights tensors by Hugging Face name, already float32 on {@code device}; kept by the model
+   * @param visibility the keys a query may see beyond causal order and the input's mask; null for all of them
    */
-  public LlamaModel(ModelConfig config, Map<String, Tensor> weights, Device device) {
+  public LlamaModel(ModelConfig config, Map<String, Tensor> weights, Device device, AttentionVariant.Visibility visibility) {
     this.config = config;
     this.device = device;
+    this.visibility = visibility;
     Map<String, Tensor> p = new LinkedHashMap<>();
     embed = take(weights, p, "model.embed_tokens.weight", config.vocabSize(), config.hiddenSize());
     int q = config.numHeads() * config.headDim();
@@ -206,13 +212,14 @@ public final class LlamaModel implements LanguageModel {
         : torch.arange(new org.bytedeco.pytorch.Scalar(past), new org.bytedeco.pytorch.Scalar(past + t),
             new TensorOptions(ScalarType.Long).device(new DeviceOptional(device))).unsqueeze(0).expand(b, t);
     Tensor mask = input.attentionMask() == null ? null : input.attentionMask().to(device, ScalarType.Bool);
-    boolean causal = mask == null;
-    if (mask == null && past > 0) {
+    if (visibility != null) {
+      mask = narrowed(mask, past, t);
+    } else if (mask == null && past > 0) {
       // new positions see the whole cache plus the causal part of themselves
       Tensor full = torch.ones(new long[] {t, past + t}, new TensorOptions(ScalarType.Bool).device(new DeviceOptional(device)));
       mask = full.tril(past).view(1, 1, t, past + t);
-      causal = false;
     }
+    boolean causal = mask == null;
     long need = past + t;
     if (input.positionIds() != null) {
       need = Math.max(need, pos.max().item_long() + 1);
@@ -294,6 +301,19 @@ public final class LlamaModel implements LanguageModel {
       cache.advance(t);
     }
     return torch.rms_norm(h, normShape, new TensorOptional(norm), eps);
+  }
+
+  /**
+   * The input's mask (null: causal) narrowed by the variant's visibility, {@code [B or 1, 1, T, past + T]}: query i
+   * of this pass sits at row index past + i, the keys at 0..past+T-1 (the cache, then this pass).
+   */
+  private Tensor narrowed(Tensor mask, long past, long t) {
+    TensorOptions indices = new TensorOptions(ScalarType.Long).device(new DeviceOptional(device));
+    Tensor query = torch.arange(new org.bytedeco.pytorch.Scalar(past), new org.bytedeco.pytorch.Scalar(past + t), indices)
+        .view(t, 1);
+    Tensor key = torch.arange(new org.bytedeco.pytorch.Scalar(past + t), indices).view(1, past + t);
+    Tensor seen = visibility.visible(query, key).to(ScalarType.Bool).logical_and(key.le(query)).view(1, 1, t, past + t);
+    return mask == null ? seen : mask.logical_and(seen);
   }
 
   private static final long MV_MIN = 1 << 16; // below it the extra reshape/view ops cost more than they save

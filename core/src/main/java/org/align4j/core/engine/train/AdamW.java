@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.align4j.api.engine.Trainer;
-import org.align4j.api.engine.TrainerOptions;
+import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.core.engine.Tensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -19,14 +19,14 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class AdamW implements Trainer.Optimizer {
   private final Map<String, Tensor> params;
-  private final TrainerOptions o;
+  private final OptimizerOptions o;
   private final Schedule schedule;
   final Map<String, Tensor> m = new LinkedHashMap<>();
   final Map<String, Tensor> v = new LinkedHashMap<>();
   private long steps;
   private double lastGradNorm;
 
-  public AdamW(Map<String, Tensor> params, TrainerOptions options, long totalSteps) {
+  public AdamW(Map<String, Tensor> params, OptimizerOptions options, long totalSteps) {
     this.params = params;
     this.o = options;
     this.schedule = new Schedule(options, totalSteps);

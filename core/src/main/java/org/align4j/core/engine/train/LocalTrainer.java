@@ -19,11 +19,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import org.align4j.api.Align4jException;
+import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
 import org.align4j.api.engine.TrainingDivergedException;
 import org.align4j.api.loss.LossResult;
-import org.align4j.core.engine.io.AtomicFiles;
+import org.align4j.toolkit.io.AtomicFiles;
 import org.align4j.core.engine.io.SafeTensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -52,7 +53,7 @@ public final class LocalTrainer implements Trainer {
   public LocalTrainer() {}
 
   @Override
-  public Optimizer optimizer(Map<String, Tensor> parameters, TrainerOptions options, long totalSteps) {
+  public Optimizer optimizer(Map<String, Tensor> parameters, OptimizerOptions options, long totalSteps) {
     return new AdamW(parameters, options, totalSteps);
   }
 
@@ -115,7 +116,7 @@ public final class LocalTrainer implements Trainer {
     List<Double> losses = new ArrayList<>();
     Path lastCkpt = null;
     long start = 0;
-    try (AdamW opt = new AdamW(params, o, total)) {
+    try (AdamW opt = new AdamW(params, o.optimizer(), total)) {
       if (job.checkpointDir() != null) {
         Path latest = latest(job.checkpointDir());
         if (latest != null) {

@@ -1,14 +1,14 @@
 package org.align4j.core.engine.train;
 
-import org.align4j.api.engine.TrainerOptions;
+import org.align4j.api.engine.OptimizerOptions;
 
 /** Learning rate at a step: linear warm-up from 0, then constant or cosine decay to a floor. */
 public final class Schedule {
-  private final TrainerOptions o;
+  private final OptimizerOptions o;
   private final long total;
   private final long warmup;
 
-  public Schedule(TrainerOptions o, long totalSteps) {
+  public Schedule(OptimizerOptions o, long totalSteps) {
     this.o = o;
     this.total = Math.max(1, totalSteps);
     this.warmup = Math.max(o.warmupSteps(), (long) Math.ceil(o.warmupRatio() * this.total));

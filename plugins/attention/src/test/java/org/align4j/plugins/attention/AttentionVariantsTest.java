@@ -1,6 +1,7 @@
 package org.align4j.plugins.attention;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,12 +11,12 @@ import java.util.TreeMap;
 import org.align4j.api.NoOptions;
 import org.align4j.api.model.AttentionVariant;
 import org.align4j.api.model.LanguageModel;
-import org.align4j.api.model.Masks;
 import org.align4j.api.model.ModelConfig;
 import org.align4j.api.model.ModelInput;
 import org.align4j.core.engine.LocalModels;
 import org.align4j.core.engine.Tensors;
 import org.align4j.core.engine.TorchDevice;
+import org.align4j.toolkit.model.Masks;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -37,6 +38,17 @@ class AttentionVariantsTest {
         () -> new GroupedQueryAttention().keyValueHeads(12, new GroupedQueryAttention.Options(5)));
     assertTrue(e.getMessage().contains("1, 2, 3, 4, 6, 12"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> new GroupedQueryAttention.Options(0));
+  }
+
+  /**
+   * The bundled variants only choose the key/value sharing: no visibility of their own, so their models run the
+   * fused causal kernels and are not recorded in config.json (plain Hugging Face checkpoints).
+   */
+  @Test
+  void bundledVariantsLeaveVisibilityToCausalOrderAndTheInput() {
+    assertNull(new MultiHeadAttention().visibility(new NoOptions()));
+    assertNull(new MultiQueryAttention().visibility(new NoOptions()));
+    assertNull(new GroupedQueryAttention().visibility(new GroupedQueryAttention.Options(8)));
   }
 
   /**

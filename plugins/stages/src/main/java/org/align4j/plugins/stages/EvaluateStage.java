@@ -14,7 +14,6 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
-import org.align4j.api.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
@@ -23,6 +22,7 @@ import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.Message;
+import org.align4j.toolkit.data.Rows;
 
 /**
  * Scores samples with a reward (by default the task suite's programs: the true reward) and writes a table:
@@ -64,10 +64,8 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
   }
 
   @Override
-  @SuppressWarnings({"unchecked", "rawtypes"})
   public void run(StageContext ctx, Options o) throws Exception {
-    var bound = components.resolve(RewardProvider.class, o.reward());
-    Reward reward = ((RewardProvider) bound.provider()).create(bound.options());
+    Reward reward = RewardProvider.resolve(components, o.reward());
     var policies = new LinkedHashMap<String, Scored>();
     Scored main = score(ctx, reward, ctx.input("samples"), o.groupBy());
     policies.put(main.policy, main);

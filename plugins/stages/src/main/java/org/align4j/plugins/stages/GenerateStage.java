@@ -11,7 +11,6 @@ import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
-import org.align4j.api.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
@@ -22,6 +21,7 @@ import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.Message;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.data.Rows;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
@@ -29,7 +29,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * Samples K responses per prompt from a checkpoint (KV cache, temperature/top-p or greedy, the chat format's
  * stop tokens) into the samples schema: the prompt conversation, the response, its sample index, the policy
  * name, the sum of the response's log-probabilities, and the prompt row's scalar columns (task metadata that
- * program rewards need).
+ * program rewards need). With {@code tools}, a response that calls a tool gets the tool's answer and continues
+ * ({@link ToolUse}); the response is then the final answer and {@code transcript} holds the whole exchange.
  */
 public final class GenerateStage implements Stage<GenerateStage.Options> {
   public record Options(
@@ -41,8 +42,19 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
       @Doc("tokens to generate at most") @Default("48") int maxNewTokens,
       @Doc("prompts per forward batch") @Default("32") int batchSize,
       @Doc("use at most this many prompts (0: all)") @Default("0") int limit,
-      @Doc("name written to the policy column (default: the stage id)") String policy) {
+      @Doc("name written to the policy column (default: the stage id)") String policy,
+      @Doc("tools the model may call, Llama 3.1 style (<|python_tag|>call<|eom_id|>, the answer as an ipython"
+          + " message): [calculator]; adds the columns tool_calls and transcript") @Default("[]") List<String> tools,
+      @Doc("tool calls per response at most") @Default("3") int maxToolCalls) {
     public Options {
+      tools = tools == null ? List.of() : List.copyOf(tools);
+      String toolProblem = ToolUse.problem(tools);
+      if (toolProblem != null) {
+        throw new IllegalArgumentException("tools: " + toolProblem);
+      }
+      if (maxToolCalls < 0 || maxToolCalls > 16) {
+        throw new IllegalArgumentException("max_tool_calls must be in [0, 16], got " + maxToolCalls);
+      }
       if (samplesPerPrompt < 1 || maxNewTokens < 1 || batchSize < 1) {
         throw new IllegalArgumentException("samples_per_prompt, max_new_tokens and batch_size must be >= 1");
       }
@@ -118,6 +130,11 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
         Schemas.field("logprob", Schemas.FLOAT32), Schemas.field("response_tokens", Schemas.INT32),
         Schemas.field("stopped", Schemas.BOOL)));
     meta.forEach(m -> fields.add(Schemas.utf8(m)));
+    ToolUse tools = ToolUse.of(o.tools(), o.maxToolCalls(), tok);
+    if (tools != null) {
+      fields.add(Schemas.field(TOOL_CALLS, Schemas.INT32));
+      fields.add(Schemas.conversation(TRANSCRIPT));
+    }
     String policy = o.policy() != null ? o.policy() : ctx.stageId();
     int total = prompts.size() * o.samplesPerPrompt();
     try (var model = models.load(modelDir, Models.LoadOptions.frozen());
@@ -138,10 +155,13 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
           ids.add(format.renderPrompt(conv, tok));
         }
         // the seed depends on the chunk, so each (prompt, sample) draws its own numbers, reproducibly
-        var gens = generator.generate(model, ids, new Generator.Sampling(o.maxNewTokens(), o.temperature(), o.topK(),
-            o.topP(), stops, ctx.seed() * 31 + start, true, o.batchSize()));
+        var sampling = new Generator.Sampling(o.maxNewTokens(), o.temperature(), o.topK(), o.topP(), stops,
+            ctx.seed() * 31 + start, true, o.batchSize());
+        var gens = generator.generate(model, ids, sampling);
+        var withTools = tools == null ? null : tools.continueCalls(generator, model,
+            model.config().maxPositionEmbeddings(), format, tok, convs, gens, sampling);
         for (int k = start; k < end; k++) {
-          var g = gens.get(k - start);
+          var g = withTools == null ? gens.get(k - start) : withTools.get(k - start).last();
           int[] toks = g.tokens();
           int n = toks.length;
           if (g.stopped() && n > 0) {
@@ -151,14 +171,22 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
           for (float f : g.logprobs()) {
             lp += f;
           }
+          String response = tok.decode(java.util.Arrays.copyOf(toks, n)).strip();
           var row = new LinkedHashMap<String, Object>();
           row.put(Schemas.PROMPT, Rows.conversation(convs.get(k - start)));
-          row.put(Schemas.RESPONSE, tok.decode(java.util.Arrays.copyOf(toks, n)).strip());
+          row.put(Schemas.RESPONSE, response);
           row.put(Schemas.SAMPLE_INDEX, k % o.samplesPerPrompt());
           row.put(Schemas.POLICY, policy);
-          row.put("logprob", (float) lp);
-          row.put("response_tokens", toks.length);
+          row.put("logprob", (float) (withTools == null ? lp : withTools.get(k - start).logprob()));
+          row.put("response_tokens", withTools == null ? toks.length : withTools.get(k - start).tokens());
           row.put("stopped", g.stopped());
+          if (withTools != null) {
+            var r = withTools.get(k - start);
+            var transcript = new ArrayList<>(r.transcript());
+            transcript.add(Message.assistant(response));
+            row.put(TOOL_CALLS, r.calls());
+            row.put(TRANSCRIPT, Rows.conversation(transcript));
+          }
           var src = prompts.get(k / o.samplesPerPrompt());
           for (String m : meta) {
             Object v = src.get(m);
@@ -172,8 +200,12 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
     }
   }
 
+  static final String TOOL_CALLS = "tool_calls";
+  static final String TRANSCRIPT = "transcript";
+
   private static boolean isSampleColumn(String name) {
     return name.equals(Schemas.RESPONSE) || name.equals(Schemas.SAMPLE_INDEX) || name.equals(Schemas.POLICY)
-        || name.equals("logprob") || name.equals("response_tokens") || name.equals("stopped");
+        || name.equals("logprob") || name.equals("response_tokens") || name.equals("stopped")
+        || name.equals(TOOL_CALLS) || name.equals(TRANSCRIPT);
   }
 }

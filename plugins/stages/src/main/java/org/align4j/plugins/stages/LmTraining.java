@@ -4,13 +4,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
-import org.align4j.api.loss.LogProbs;
 import org.align4j.api.loss.LossResult;
 import org.align4j.api.metrics.Progress;
+import org.align4j.api.model.AttentionLayout;
 import org.align4j.api.model.LanguageModel;
-import org.align4j.api.model.Masks;
 import org.align4j.api.model.ModelInput;
 import org.align4j.api.stage.StageContext;
+import org.align4j.toolkit.loss.LogProbs;
+import org.align4j.toolkit.model.Masks;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -47,7 +48,7 @@ final class LmTraining {
       Tensor maskT = torch.tensor(mask).reshape(b, t).to(device, torch.ScalarType.Float);
       ModelInput in;
       if (seg != null) {
-        Masks.Layout layout = Masks.packed(seg);
+        AttentionLayout layout = Masks.packed(seg);
         in = new ModelInput(idsT, layout.positionIds().to(device, torch.ScalarType.Long),
             layout.attentionMask().to(device, torch.ScalarType.Bool));
       } else {
@@ -72,33 +73,18 @@ final class LmTraining {
   /** The longest row a stage accepts at validation (the model's max_position_embeddings is checked at stage start). */
   static final int MAX_SEQ_LEN = 131_072;
 
-  /** The valid ranges of the training options shared by pretrain and sft, checked in their options records. */
-  static void checkRanges(int seqLen, int batchSize, int accumulation, double lr, String schedule, double warmupRatio,
-      double minLrRatio, double weightDecay, double gradClip, int epochs, long steps, int checkpointEvery, int logEvery) {
+  /**
+   * The valid ranges of the loop options shared by pretrain and sft, checked in their options records (the
+   * optimizer block checks its own).
+   */
+  static void checkRanges(int seqLen, int batchSize, int accumulation, int epochs, long steps, int checkpointEvery,
+      int logEvery) {
     var bad = new java.util.ArrayList<String>();
     if (seqLen < 8 || seqLen > MAX_SEQ_LEN) {
       bad.add("seq_len must be in [8, " + MAX_SEQ_LEN + "], got " + seqLen);
     }
     if (batchSize < 1 || accumulation < 1) {
       bad.add("batch_size and accumulation must be >= 1, got " + batchSize + ", " + accumulation);
-    }
-    if (!(lr > 0) || Double.isInfinite(lr)) {
-      bad.add("lr must be a finite number > 0, got " + lr);
-    }
-    if (!"cosine".equals(schedule) && !"constant".equals(schedule)) {
-      bad.add("schedule must be cosine or constant, got '" + schedule + "'");
-    }
-    if (!(warmupRatio >= 0 && warmupRatio < 1)) {
-      bad.add("warmup_ratio must be in [0, 1), got " + warmupRatio);
-    }
-    if (!(minLrRatio >= 0 && minLrRatio <= 1)) {
-      bad.add("min_lr_ratio must be in [0, 1], got " + minLrRatio);
-    }
-    if (!(weightDecay >= 0)) {
-      bad.add("weight_decay must be >= 0, got " + weightDecay);
-    }
-    if (!(gradClip >= 0)) {
-      bad.add("grad_clip must be >= 0 (0: off), got " + gradClip);
     }
     if (steps < 0 || epochs < 0) {
       bad.add("steps and epochs must be >= 0, got " + steps + ", " + epochs);
@@ -119,14 +105,6 @@ final class LmTraining {
       throw new IllegalArgumentException("seq_len " + seqLen + " is longer than the model's max_position_embeddings "
           + config.maxPositionEmbeddings() + " (" + modelDir.resolve("config.json") + "); lower seq_len");
     }
-  }
-
-  /** Trainer options from a stage's options. */
-  static TrainerOptions options(double lr, String schedule, double warmupRatio, double minLrRatio, double weightDecay,
-      double gradClip, int batchSize, int accumulation, int epochs, long maxSteps, long seed, int checkpointEvery,
-      int logEvery) {
-    return new TrainerOptions(lr, schedule, 0, warmupRatio, minLrRatio, weightDecay, 0.9, 0.95, 1e-5, gradClip, batchSize,
-        accumulation, epochs, maxSteps, seed, checkpointEvery, logEvery);
   }
 
   static Map<String, Object> summary(Trainer.TrainResult r, LmRows rows) {

@@ -16,7 +16,9 @@ import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.engine.Models;
+import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
+import org.align4j.api.engine.TrainerOptions;
 import org.align4j.api.model.AttentionVariant;
 import org.align4j.api.model.ModelConfig;
 import org.align4j.api.stage.Port;
@@ -34,7 +36,7 @@ public final class PretrainStage implements Stage<PretrainStage.Options> {
       @Doc("model width d") @Default("128") int hiddenSize,
       @Doc("transformer blocks") @Default("4") int layers,
       @Doc("query heads") @Default("4") int heads,
-      @Doc("how keys/values are shared: {uses: gqa, ...}, mha, mqa") @ComponentKind(AttentionVariant.class)
+      @Doc("attention variant: {uses: gqa, ...}, mha, mqa, or a plugin's") @ComponentKind(AttentionVariant.class)
           @Default("{uses: gqa}") ComponentRef attention,
       @Doc("SwiGLU width; 0: about 8d/3") @Default("0") int intermediateSize,
       @Doc("RoPE theta (Llama 2: 10000, Llama 3: 500000)") @Default("500000.0") double ropeTheta,
@@ -42,12 +44,9 @@ public final class PretrainStage implements Stage<PretrainStage.Options> {
       @Doc("tokens per training row") @Default("128") int seqLen,
       @Doc("rows per micro-batch") @Default("16") int batchSize,
       @Doc("micro-batches per step") @Default("1") int accumulation,
-      @Doc("peak learning rate") @Default("3.0e-3") double lr,
-      @Doc("constant or cosine") @Default("cosine") String schedule,
-      @Doc("warm-up as a fraction of the steps") @Default("0.05") double warmupRatio,
-      @Doc("cosine floor as a fraction of lr") @Default("0.1") double minLrRatio,
-      @Doc("AdamW decoupled weight decay") @Default("0.1") double weightDecay,
-      @Doc("max gradient norm (0: off)") @Default("1.0") double gradClip,
+      @Doc("AdamW and its schedule; keys not given keep these defaults")
+          @Default("{lr: 3.0e-3, schedule: cosine, warmup_ratio: 0.05, min_lr_ratio: 0.1, weight_decay: 0.1,"
+              + " grad_clip: 1.0}") OptimizerOptions optimizer,
       @Doc("passes over the corpus (when steps is 0)") @Default("1") int epochs,
       @Doc("optimiser steps (0: from epochs)") @Default("0") long steps,
       @Doc("steps between checkpoints (resume points)") @Default("50") int checkpointEvery,
@@ -62,8 +61,7 @@ public final class PretrainStage implements Stage<PretrainStage.Options> {
       if (!(ropeTheta > 0) || Double.isInfinite(ropeTheta)) {
         throw new IllegalArgumentException("rope_theta must be a finite number > 0, got " + ropeTheta);
       }
-      LmTraining.checkRanges(seqLen, batchSize, accumulation, lr, schedule, warmupRatio, minLrRatio, weightDecay, gradClip,
-          epochs, steps, checkpointEvery, logEvery);
+      LmTraining.checkRanges(seqLen, batchSize, accumulation, epochs, steps, checkpointEvery, logEvery);
     }
   }
 
@@ -110,20 +108,23 @@ public final class PretrainStage implements Stage<PretrainStage.Options> {
           + " rows of " + o.seqLen() + " tokens; lower seq_len or batch_size, or give a larger corpus");
     }
     var bound = components.resolve(AttentionVariant.class, o.attention());
-    int kv = ((AttentionVariant) bound.provider()).keyValueHeads(o.heads(), bound.options());
+    AttentionVariant variant = bound.provider();
+    int kv = variant.keyValueHeads(o.heads(), bound.options());
+    // recorded in config.json only when it narrows visibility: plain checkpoints stay loadable without the plugin
+    ComponentRef recorded = variant.visibility(bound.options()) == null ? null : o.attention();
     ModelConfig base = ModelConfig.llama(tok.vocabSize(), o.hiddenSize(), o.layers(), o.heads(), kv);
     if (o.intermediateSize() > 0) {
       base = base.withIntermediateSize(o.intermediateSize());
     }
     ModelConfig cfg = new ModelConfig(base.vocabSize(), base.hiddenSize(), base.intermediateSize(), base.numLayers(),
         base.numHeads(), base.numKeyValueHeads(), base.headDim(), 1e-5, o.ropeTheta(), null,
-        Math.max(2048, o.seqLen()), o.tieEmbeddings(), tok.bosId(), List.of(tok.eosId()), 0, "float32");
+        Math.max(2048, o.seqLen()), o.tieEmbeddings(), tok.bosId(), List.of(tok.eosId()), 0, "float32", recorded);
     try (var model = models.create(cfg, ctx.seed())) {
       org.slf4j.LoggerFactory.getLogger(PretrainStage.class).info(
           "pretrain: {} parameters ({} layers, d={}, {} heads, {} kv heads), {} documents -> {} rows of {} tokens",
           model.parameterCount(), o.layers(), o.hiddenSize(), o.heads(), kv, docs.size(), rows.size(), o.seqLen());
-      var opts = LmTraining.options(o.lr(), o.schedule(), o.warmupRatio(), o.minLrRatio(), o.weightDecay(), o.gradClip(),
-          o.batchSize(), o.accumulation(), o.epochs(), o.steps(), ctx.seed(), o.checkpointEvery(), o.logEvery());
+      var opts = new TrainerOptions(o.optimizer(), o.batchSize(), o.accumulation(), o.epochs(), o.steps(), ctx.seed(),
+          o.checkpointEvery(), o.logEvery());
       Trainer.TrainResult r = LmTraining.train(ctx, trainer, model, rows, opts, "pretrain");
       Path out = ctx.output("model");
       models.save(model, out);

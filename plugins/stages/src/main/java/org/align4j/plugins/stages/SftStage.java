@@ -9,7 +9,9 @@ import java.util.List;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.engine.Models;
+import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
+import org.align4j.api.engine.TrainerOptions;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
@@ -37,20 +39,17 @@ public final class SftStage implements Stage<SftStage.Options> {
       @Doc("pack several conversations per row (segment ids keep them apart)") @Default("true") boolean packing,
       @Doc("rows per micro-batch") @Default("8") int batchSize,
       @Doc("micro-batches per step") @Default("1") int accumulation,
-      @Doc("peak learning rate (Llama 2: 2e-5 at 7B+; tiny models need more)") @Default("2.0e-5") double lr,
-      @Doc("constant or cosine") @Default("cosine") String schedule,
-      @Doc("warm-up as a fraction of the steps") @Default("0.03") double warmupRatio,
-      @Doc("cosine floor as a fraction of lr") @Default("0.0") double minLrRatio,
-      @Doc("AdamW decoupled weight decay") @Default("0.1") double weightDecay,
-      @Doc("max gradient norm (0: off)") @Default("1.0") double gradClip,
+      @Doc("AdamW and its schedule (Llama 2: lr 2e-5 at 7B+, cosine, weight decay 0.1; tiny models need a larger lr);"
+          + " keys not given keep these defaults")
+          @Default("{lr: 2.0e-5, schedule: cosine, warmup_ratio: 0.03, min_lr_ratio: 0.0, weight_decay: 0.1,"
+              + " grad_clip: 1.0}") OptimizerOptions optimizer,
       @Doc("passes over the data (when steps is 0)") @Default("2") int epochs,
       @Doc("optimiser steps (0: from epochs)") @Default("0") long steps,
       @Doc("use at most this many conversations (0: all)") @Default("0") int limit,
       @Doc("steps between checkpoints (resume points)") @Default("25") int checkpointEvery,
       @Doc("steps between metric reports") @Default("5") int logEvery) {
     public Options {
-      LmTraining.checkRanges(seqLen, batchSize, accumulation, lr, schedule, warmupRatio, minLrRatio, weightDecay, gradClip,
-          epochs, steps, checkpointEvery, logEvery);
+      LmTraining.checkRanges(seqLen, batchSize, accumulation, epochs, steps, checkpointEvery, logEvery);
       if (limit < 0) {
         throw new IllegalArgumentException("limit must be >= 0 (0: all), got " + limit);
       }
@@ -107,8 +106,8 @@ public final class SftStage implements Stage<SftStage.Options> {
         o.seqLen(), rows.truncated, rows.lossTokens);
     try (var model = models.load(modelDir)) {
       LmTraining.checkSeqLen(o.seqLen(), model.config(), modelDir);
-      var opts = LmTraining.options(o.lr(), o.schedule(), o.warmupRatio(), o.minLrRatio(), o.weightDecay(), o.gradClip(),
-          o.batchSize(), o.accumulation(), o.epochs(), o.steps(), ctx.seed(), o.checkpointEvery(), o.logEvery());
+      var opts = new TrainerOptions(o.optimizer(), o.batchSize(), o.accumulation(), o.epochs(), o.steps(), ctx.seed(),
+          o.checkpointEvery(), o.logEvery());
       Trainer.TrainResult r = LmTraining.train(ctx, trainer, model, rows, opts, "sft");
       Path out = ctx.output("model");
       models.save(model, out);

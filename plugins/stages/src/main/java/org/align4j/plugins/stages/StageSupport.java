@@ -8,7 +8,6 @@ import java.util.Map;
 import org.align4j.api.Align4jException;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
-import org.align4j.api.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
@@ -16,6 +15,7 @@ import org.align4j.api.text.ChatFormats;
 import org.align4j.api.text.Message;
 import org.align4j.api.text.Tokenizer;
 import org.align4j.api.text.Tokenizers;
+import org.align4j.toolkit.data.Rows;
 
 /** What several stages share: finding the tokenizer and chat format, reading conversations, saving models. */
 final class StageSupport {
@@ -31,7 +31,7 @@ final class StageSupport {
   }
 
   static ChatFormat chatFormat(StageContext ctx, String option) {
-    String id = option != null ? option : ctx.defaultString("chat_format", "llama3");
+    String id = option != null ? option : ctx.defaults().chatFormat();
     return ctx.service(ChatFormats.class).get(id);
   }
 

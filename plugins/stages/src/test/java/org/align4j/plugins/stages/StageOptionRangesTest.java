@@ -1,10 +1,13 @@
 package org.align4j.plugins.stages;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
+import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.core.plugin.PluginRegistry;
 import org.align4j.core.recipe.OptionsBinder;
 import org.align4j.core.recipe.RecipeException;
@@ -24,22 +27,56 @@ class StageOptionRangesTest {
   void trainingOptionsOutOfRange() {
     for (var type : java.util.List.of(SftStage.Options.class, PretrainStage.Options.class)) {
       assertNotNull(binder.bindPlain(type, Map.of(), "stage"));
-      refused(type, "schedule", "bogus", "schedule");
+      refused(type, "optimizer", Map.of("schedule", "bogus"), "schedule");
       refused(type, "accumulation", 0, "accumulation");
       refused(type, "log_every", 0, "log_every");
-      refused(type, "lr", Double.POSITIVE_INFINITY, "lr");
-      refused(type, "lr", 0.0, "lr");
+      refused(type, "optimizer", Map.of("lr", Double.POSITIVE_INFINITY), "lr");
+      refused(type, "optimizer", Map.of("lr", 0.0), "lr");
       refused(type, "steps", -5, "steps");
       refused(type, "steps", 2.5, "steps");
-      refused(type, "grad_clip", -1.0, "grad_clip");
-      refused(type, "weight_decay", -0.1, "weight_decay");
-      refused(type, "warmup_ratio", 1.5, "warmup_ratio");
-      refused(type, "min_lr_ratio", 2.0, "min_lr_ratio");
+      refused(type, "optimizer", Map.of("grad_clip", -1.0), "grad_clip");
+      refused(type, "optimizer", Map.of("weight_decay", -0.1), "weight_decay");
+      refused(type, "optimizer", Map.of("warmup_ratio", 1.5), "warmup_ratio");
+      refused(type, "optimizer", Map.of("min_lr_ratio", 2.0), "min_lr_ratio");
+      refused(type, "optimizer", Map.of("betas", java.util.List.of(0.9, 1.0)), "betas");
+      refused(type, "optimizer", Map.of("eps", 0.0), "eps");
       refused(type, "checkpoint_every", -1, "checkpoint_every");
       refused(type, "epochs", -1, "epochs");
       refused(type, "seq_len", 10_000_000, "seq_len");
     }
     refused(SftStage.Options.class, "limit", -1, "limit");
+  }
+
+  /**
+   * Issue 12 item 2: the optimizer block binds in layers: OptimizerOptions' defaults, the stage's paper defaults,
+   * then the recipe's keys, so a partial block keeps the rest of the stage's settings.
+   */
+  @Test
+  void optimizerBlockMergesOverTheStageDefaults() {
+    OptimizerOptions sft = binder.bindPlain(SftStage.Options.class, Map.of(), "stage").optimizer();
+    assertEquals(new OptimizerOptions(2.0e-5, "cosine", 0.03, 0, 0.0, List.of(0.9, 0.95), 1e-5, 0.1, 1.0), sft);
+    OptimizerOptions pretrain = binder.bindPlain(PretrainStage.Options.class, Map.of(), "stage").optimizer();
+    assertEquals(new OptimizerOptions(3.0e-3, "cosine", 0.05, 0, 0.1, List.of(0.9, 0.95), 1e-5, 0.1, 1.0), pretrain);
+
+    OptimizerOptions partial = binder.bindPlain(SftStage.Options.class,
+        Map.of("optimizer", Map.of("lr", 3e-5, "betas", List.of(0.5, 0.8), "eps", 0.25)), "stage").optimizer();
+    assertEquals(new OptimizerOptions(3e-5, "cosine", 0.03, 0, 0.0, List.of(0.5, 0.8), 0.25, 0.1, 1.0), partial);
+    assertEquals(0.5, partial.beta1());
+    assertEquals(0.8, partial.beta2());
+    // camelCase keys land on the same options; a null block is the stage's defaults
+    var camel = new java.util.HashMap<String, Object>();
+    camel.put("optimizer", Map.of("warmupRatio", 0.2));
+    assertEquals(0.2, binder.bindPlain(SftStage.Options.class, camel, "stage").optimizer().warmupRatio());
+    camel.put("optimizer", null);
+    assertEquals(sft, binder.bindPlain(SftStage.Options.class, camel, "stage").optimizer());
+
+    var e = assertThrows(RecipeException.class,
+        () -> binder.bindPlain(SftStage.Options.class, Map.of("optimizer", Map.of("lrr", 1e-5)), "stage"));
+    assertTrue(e.getMessage().contains("unknown option 'optimizer.lrr'") && e.getMessage().contains(
+        "did you mean 'optimizer.lr'?"), e.getMessage());
+    e = assertThrows(RecipeException.class,
+        () -> binder.bindPlain(SftStage.Options.class, Map.of("optimizer", "adamw"), "stage"));
+    assertTrue(e.getMessage().contains("'optimizer': expected a mapping"), e.getMessage());
   }
 
   @Test

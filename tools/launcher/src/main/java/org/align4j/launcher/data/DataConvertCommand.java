@@ -4,9 +4,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.align4j.api.Align4jException;
-import org.align4j.api.data.RowReader;
 import org.align4j.core.data.ArrowDatasetStore;
+import org.align4j.toolkit.io.AtomicFiles;
 import org.align4j.plugins.data.sources.DataFiles;
+import org.align4j.toolkit.data.RowReader;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import picocli.CommandLine.Command;
@@ -43,7 +44,9 @@ public final class DataConvertCommand implements Callable<Integer> {
       // the allocator is a resource too: a leak it reports on close after a failed read must not hide the failure
       try (BufferAllocator a = store.allocator().newChildAllocator("convert", 0, Long.MAX_VALUE);
           ArrowReader r = DataIo.open(store, in, shape, onError, a)) {
-        long rows = DataFiles.write(r, out, a);
+        var format = DataFiles.formatOf(out);
+        // the output is replaced only once the new one is complete; a failure leaves no temporary file behind
+        long rows = AtomicFiles.writeFile(out, tmp -> DataFiles.write(r, tmp, format, a));
         o.println("wrote " + rows + " rows to " + out);
         if (r instanceof RowReader rr && rr.skipped() != null && rr.skipped().count() > 0) {
           spec.commandLine().getErr().println(rr.skipped().summary());

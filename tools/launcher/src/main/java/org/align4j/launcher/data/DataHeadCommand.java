@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import org.align4j.api.Align4jException;
 import org.align4j.api.data.RowStream;
 import org.align4j.core.data.ArrowDatasetStore;
+import org.align4j.toolkit.data.RowStreams;
 import org.apache.arrow.memory.BufferAllocator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,7 +44,7 @@ public final class DataHeadCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (ArrowDatasetStore store = DataIo.store()) {
       BufferAllocator a = store.allocator().newChildAllocator("head", 0, Long.MAX_VALUE);
-      try (RowStream s = RowStream.of(DataIo.open(store, file, shape, "fail", a))) {
+      try (RowStream s = RowStreams.of(DataIo.open(store, file, shape, "fail", a))) {
         var mapper = JsonMapper.builder().build();
         for (int i = 0; i < rows && s.hasNext(); i++) {
           Object row = full ? s.next() : shorten(s.next());

@@ -17,7 +17,7 @@ import org.align4j.api.text.Tokenizer;
 import org.align4j.core.engine.LocalModels;
 import org.align4j.core.engine.TorchDevice;
 import org.align4j.core.engine.generate.LocalGenerator;
-import org.align4j.tokenizers.TokenizerFiles;
+import org.align4j.plugins.tokenizers.TokenizerFiles;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -16,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.align4j.api.Align4jException;
 import org.align4j.api.text.Tokenizer;
-import org.align4j.tokenizers.TokenizerFiles;
+import org.align4j.plugins.tokenizers.TokenizerFiles;
 
 /** Shared input/output helpers of the text commands. */
 final class TextIo {

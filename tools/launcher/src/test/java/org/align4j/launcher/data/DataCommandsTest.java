@@ -27,6 +27,25 @@ class DataCommandsTest {
     return new Result(code, out.toString(), err.toString());
   }
 
+  /** A convert that fails halfway (a malformed row after good ones) keeps the previous output whole, for every format. */
+  @Test
+  void aFailedConvertLeavesTheOldOutputAndNoTemporaryFile(@TempDir Path dir) throws Exception {
+    Path bad = Files.writeString(dir.resolve("bad.jsonl"), "{\"text\": \"ok\"}\n".repeat(5000) + "{\"text\": \u0001 broken\n");
+    for (String name : List.of("old.arrow", "old.arrows", "old.jsonl", "old.jsonl.gz", "old.parquet")) {
+      Path out = dir.resolve("out").resolve(name);
+      Files.createDirectories(out.getParent());
+      Files.writeString(out, "previous output");
+      Result r = run("data", "convert", bad.toString(), out.toString());
+      assertEquals(2, r.code(), name + ": " + r.err());
+      assertTrue(r.err().contains("bad.jsonl"), r.err());
+      assertEquals("previous output", Files.readString(out), name);
+      try (var files = Files.list(out.getParent())) {
+        assertEquals(List.of(name), files.map(f -> f.getFileName().toString()).toList(), name);
+      }
+      Files.delete(out);
+    }
+  }
+
   @Test
   void convertHeadStats(@TempDir Path dir) throws Exception {
     Path in = dir.resolve("chat.jsonl");

@@ -8,26 +8,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.Map;
 import org.align4j.core.engine.Tensors;
 import org.align4j.core.engine.io.SafeTensors;
+import org.align4j.testkit.Repo;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 class GenerateCommandTest {
-  static Path root() {
-    String p = System.getProperty("align4j.root");
-    Path dir = p != null ? Paths.get(p) : Paths.get("").toAbsolutePath();
-    while (dir != null && !Files.isDirectory(dir.resolve("tests/fixtures/hf-llama"))) {
-      dir = dir.getParent();
-    }
-    return dir;
-  }
-
   static String[] run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -40,7 +30,7 @@ class GenerateCommandTest {
 
   @Test
   void greedyJsonMatchesTransformers() throws Exception {
-    Path fixtures = root().resolve("tests/fixtures/hf-llama");
+    Path fixtures = Repo.root().resolve("tests/fixtures/hf-llama");
     Map<String, Tensor> refs = SafeTensors.read(fixtures.resolve("refs.safetensors"));
     long[] greedy = Tensors.toLongs(refs.get("tiny-llama3-gqa.greedy_1"));
     StringBuilder ids = new StringBuilder();
@@ -63,7 +53,7 @@ class GenerateCommandTest {
 
   @Test
   void promptTextWithoutTokenizerIsAClearError() {
-    String[] r = run("--model", root().resolve("tests/fixtures/hf-llama/tiny-llama3-gqa").toString(), "--prompt", "hi");
+    String[] r = run("--model", Repo.root().resolve("tests/fixtures/hf-llama/tiny-llama3-gqa").toString(), "--prompt", "hi");
     assertEquals("2", r[0]);
     assertTrue(r[2].contains("no tokenizer.json or tokenizer.model"), r[2]);
   }

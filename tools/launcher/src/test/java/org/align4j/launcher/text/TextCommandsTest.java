@@ -9,9 +9,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import org.align4j.launcher.Main;
+import org.align4j.testkit.Repo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,12 +20,7 @@ class TextCommandsTest {
   static final ObjectMapper JSON = new ObjectMapper();
 
   static Path ref(String name) {
-    String root = System.getProperty("align4j.root");
-    Path r = root != null ? Paths.get(root) : Paths.get("").toAbsolutePath();
-    while (!Files.isDirectory(r.resolve("plugins/tokenizers"))) {
-      r = r.getParent();
-    }
-    return r.resolve("plugins/tokenizers/src/test/resources/tokenizer-reference").resolve(name);
+    return Repo.root().resolve("plugins/tokenizers/src/test/resources/tokenizer-reference").resolve(name);
   }
 
   record Run(int code, String out, String err) {}

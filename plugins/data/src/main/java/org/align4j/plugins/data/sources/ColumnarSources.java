@@ -5,8 +5,9 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import org.align4j.api.data.BatchSequenceReader;
 import org.align4j.api.data.RowStream;
+import org.align4j.toolkit.data.BatchSequenceReader;
+import org.align4j.toolkit.data.RowStreams;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -24,7 +25,7 @@ final class ColumnarSources {
       if (chosen.equals("raw")) {
         return decoded;
       }
-      RowStream rows = RowStream.of(decoded);
+      RowStream rows = RowStreams.of(decoded);
       Iterator<SourceRows.Located> located = new Iterator<>() {
         long i;
 

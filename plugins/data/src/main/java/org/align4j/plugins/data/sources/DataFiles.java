@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +15,7 @@ import java.util.Locale;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.align4j.api.Align4jException;
-import org.align4j.api.data.Rows;
+import org.align4j.toolkit.data.Rows;
 import org.apache.arrow.dataset.file.DatasetFileWriter;
 import org.apache.arrow.dataset.file.FileFormat;
 import org.apache.arrow.memory.BufferAllocator;
@@ -61,39 +60,31 @@ public final class DataFiles {
         + " .parquet, .jsonl, .jsonl.gz");
   }
 
-  /** Writes every batch of {@code reader} to {@code out}; returns the row count. */
+  /**
+   * Writes every batch of {@code reader} to the file {@code out}, in the format its name says; returns the row
+   * count. {@code out} is written in place: to replace a file only once the new one is complete, give the
+   * temporary file of an atomic write (the launcher's {@code data convert} does).
+   */
   public static long write(ArrowReader reader, Path out, BufferAllocator allocator) throws IOException {
     return write(reader, out, formatOf(out), allocator);
   }
 
+  /** As {@link #write(ArrowReader, Path, BufferAllocator)}, in {@code format} whatever the file's name. */
   public static long write(ArrowReader reader, Path out, Format format, BufferAllocator allocator) throws IOException {
     Path target = out.toAbsolutePath();
     Files.createDirectories(target.getParent());
-    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-    try {
-      // temp files are created owner-only; a dataset is as readable as any other output
-      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-    } catch (UnsupportedOperationException ignored) {
-      // not a POSIX file system
-    }
-    try {
-      long rows = switch (format) {
-        case ARROW, ARROW_STREAM -> writeIpc(reader, tmp, format == Format.ARROW, allocator);
-        case JSONL, JSONL_GZ -> writeJsonl(reader, tmp, format == Format.JSONL_GZ);
-        case PARQUET -> writeParquet(reader, tmp, allocator);
-      };
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      return rows;
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    return switch (format) {
+      case ARROW, ARROW_STREAM -> writeIpc(reader, target, format == Format.ARROW, allocator);
+      case JSONL, JSONL_GZ -> writeJsonl(reader, target, format == Format.JSONL_GZ);
+      case PARQUET -> writeParquet(reader, target, allocator);
+    };
   }
 
-  private static long writeIpc(ArrowReader reader, Path tmp, boolean fileFormat, BufferAllocator allocator) throws IOException {
+  private static long writeIpc(ArrowReader reader, Path file, boolean fileFormat, BufferAllocator allocator) throws IOException {
     VectorSchemaRoot in = reader.getVectorSchemaRoot();
     long rows = 0;
     try (VectorSchemaRoot buf = VectorSchemaRoot.create(in.getSchema(), allocator);
-        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         ArrowWriter w = fileFormat ? new ArrowFileWriter(buf, null, ch) : new ArrowStreamWriter(buf, null, ch)) {
       w.start();
       while (reader.loadNextBatch()) {
@@ -108,11 +99,11 @@ public final class DataFiles {
     return rows;
   }
 
-  private static long writeJsonl(ArrowReader reader, Path tmp, boolean gzip) throws IOException {
+  private static long writeJsonl(ArrowReader reader, Path file, boolean gzip) throws IOException {
     VectorSchemaRoot in = reader.getVectorSchemaRoot();
     long rows = 0;
-    try (OutputStream os = gzip ? new GZIPOutputStream(Files.newOutputStream(tmp), 1 << 16)
-            : new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
+    try (OutputStream os = gzip ? new GZIPOutputStream(Files.newOutputStream(file), 1 << 16)
+            : new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
         JsonGenerator g = Json.MAPPER.getFactory().createGenerator(os)) {
       g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
       g.setRootValueSeparator(null);
@@ -128,8 +119,8 @@ public final class DataFiles {
     return rows;
   }
 
-  private static long writeParquet(ArrowReader reader, Path tmp, BufferAllocator allocator) throws IOException {
-    Path dir = Files.createTempDirectory(tmp.getParent(), ".parquet-");
+  private static long writeParquet(ArrowReader reader, Path file, BufferAllocator allocator) throws IOException {
+    Path dir = Files.createTempDirectory(file.getParent(), ".parquet-");
     try {
       long[] rows = {0};
       CountingReader counting = new CountingReader(reader, rows, allocator);
@@ -144,7 +135,7 @@ public final class DataFiles {
           throw io;
         }
         String m = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-        throw new Align4jException(tmp.getFileName() + ": Parquet write failed (Arrow dataset JNI): " + m, e);
+        throw new Align4jException(file.getFileName() + ": Parquet write failed (Arrow dataset JNI): " + m, e);
       }
       List<Path> parts;
       try (Stream<Path> s = Files.list(dir)) {
@@ -153,7 +144,7 @@ public final class DataFiles {
       if (parts.size() != 1) {
         throw new Align4jException("Parquet writer produced " + parts.size() + " files, expected 1: " + parts);
       }
-      Files.move(parts.get(0), tmp, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(parts.get(0), file, StandardCopyOption.REPLACE_EXISTING);
       return rows[0];
     } finally {
       try (Stream<Path> s = Files.walk(dir)) {

@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** JSON values as the plain Java values of {@link org.align4j.api.data.Rows}. */
+/** JSON values as the plain Java values of {@link org.align4j.toolkit.data.Rows}. */
 public final class Json {
   private Json() {}
 
@@ -25,18 +25,19 @@ public final class Json {
     if (n == null || !n.isObject()) {
       throw new IllegalArgumentException("expected a JSON object, got " + (n == null ? "nothing" : n.getNodeType().toString().toLowerCase()));
     }
-    @SuppressWarnings("unchecked")
-    Map<String, Object> m = (Map<String, Object>) toJava(n);
+    return object(n);
+  }
+
+  private static Map<String, Object> object(JsonNode n) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    n.fields().forEachRemaining(e -> m.put(e.getKey(), toJava(e.getValue())));
     return m;
   }
 
   static Object toJava(JsonNode n) {
     switch (n.getNodeType()) {
-      case OBJECT: {
-        Map<String, Object> m = new LinkedHashMap<>();
-        n.fields().forEachRemaining(e -> m.put(e.getKey(), toJava(e.getValue())));
-        return m;
-      }
+      case OBJECT:
+        return object(n);
       case ARRAY: {
         List<Object> l = new ArrayList<>(n.size());
         n.forEach(x -> l.add(toJava(x)));

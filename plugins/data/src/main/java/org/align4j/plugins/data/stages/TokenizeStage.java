@@ -105,14 +105,14 @@ public final class TokenizeStage implements Stage<TokenizeStage.Options> {
     Tokenizers toks = tokenizers != null ? tokenizers : context.service(Tokenizers.class);
     ChatFormats formats = chatFormats != null ? chatFormats : context.service(ChatFormats.class);
     Path tokPath = context.optionalInput("tokenizer").orElseGet(() -> {
-      String d = context.defaultString("tokenizer", null);
+      Path d = context.defaults().tokenizer();
       if (d == null) {
         throw new org.align4j.api.Align4jException("stage '" + context.stageId() + "' (tokenize): no tokenizer; give"
             + " inputs.tokenizer or defaults.tokenizer");
       }
-      return Path.of(d);
+      return d;
     });
-    String formatId = o.chatFormat() != null ? o.chatFormat() : context.defaultString("chat_format", "llama3");
+    String formatId = o.chatFormat() != null ? o.chatFormat() : context.defaults().chatFormat();
     Tokenizer tok = toks.load(tokPath);
     ChatFormat format = formats.get(formatId);
     long[] dropped = {0};

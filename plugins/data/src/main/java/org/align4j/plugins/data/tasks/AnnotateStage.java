@@ -10,12 +10,12 @@ import org.align4j.api.Doc;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.RowStream;
-import org.align4j.api.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.Message;
+import org.align4j.toolkit.data.Rows;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -4,11 +4,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.align4j.api.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardResult;
 import org.align4j.api.text.Message;
+import org.align4j.toolkit.data.Rows;
 
 /**
  * A seeded stand-in for the papers' human annotators: given a prompt and two responses, picks the one

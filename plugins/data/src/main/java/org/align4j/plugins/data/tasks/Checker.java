@@ -69,8 +69,9 @@ public final class Checker {
     return switch (domain) {
       case "arithmetic", "instruction" -> inner(task, check, r);
       case "dialogue" -> dialogue(check, r);
+      case "tools" -> number(check, r);
       default -> throw new Align4jException("task-suite reward: unknown domain '" + domain
-          + "' (known: arithmetic, instruction, dialogue, safety)");
+          + "' (known: arithmetic, instruction, dialogue, safety, tools)");
     };
   }
 

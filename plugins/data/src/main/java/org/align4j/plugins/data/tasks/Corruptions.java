@@ -69,7 +69,7 @@ final class Corruptions {
       return Vocab.REFUSAL;
     }
     switch (t.task()) {
-      case "add", "sub", "mul", "word", "compare" -> {
+      case "add", "sub", "mul", "word", "compare", "calc", "calc-direct" -> {
         long a = Long.parseLong(t.check().get("answer"));
         int k = rng.nextInt(4);
         if (k == 0) {

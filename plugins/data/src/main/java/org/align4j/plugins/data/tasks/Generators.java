@@ -28,6 +28,46 @@ final class Generators {
     return new Task(domain, task, List.of(Message.user(user)), reference, check, null);
   }
 
+  // ---------------------------------------------------------------- tool use (Llama 3.1 style)
+
+  /** The system prompt that enables tool calls (Llama 3.1's "Environment: ipython" line, then the tools). */
+  static final String TOOL_SYSTEM = "Environment: ipython\nTools: calculator";
+
+  /**
+   * Two-operation arithmetic with operands up to 99, beyond what a tiny model computes in its head: {@code calc}
+   * under {@link #TOOL_SYSTEM}, solved by one calculator call whose answer the model repeats; {@code calc-direct}
+   * the same kind of question without tools, answered directly (the "without the tool" comparison).
+   */
+  static Task tools(Random rng) {
+    int a = 2 + rng.nextInt(98);
+    int b = 2 + rng.nextInt(98);
+    int c = 1 + rng.nextInt(99);
+    String expr;
+    long value;
+    switch (rng.nextInt(3)) {
+      case 0 -> {
+        expr = a + " * " + b + " + " + c;
+        value = (long) a * b + c;
+      }
+      case 1 -> {
+        expr = a + " * " + b + " - " + c;
+        value = (long) a * b - c;
+      }
+      default -> {
+        expr = "(" + a + " + " + b + ") * " + c;
+        value = (long) (a + b) * c;
+      }
+    }
+    String answer = Long.toString(value);
+    String question = "What is " + expr + "?";
+    if (rng.nextBoolean()) {
+      return single("tools", "calc-direct", question, answer, spec("answer", answer));
+    }
+    List<Message> prompt = List.of(Message.system(TOOL_SYSTEM), Message.user(question));
+    List<Message> turns = List.of(Message.toolCall("calculator.call(query=\"" + expr + "\")"), Message.ipython(answer));
+    return new Task("tools", "calc", prompt, answer, spec("answer", answer), null, turns);
+  }
+
   // ---------------------------------------------------------------- arithmetic and short reasoning
 
   static Task arithmetic(Random rng, int maxOperand) {

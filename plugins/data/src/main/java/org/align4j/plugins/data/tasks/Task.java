@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.align4j.api.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.text.Message;
+import org.align4j.toolkit.data.Rows;
 
 /**
  * One generated task: a prompt (a conversation ending with the user turn; dialogues start with the
@@ -18,17 +18,26 @@ import org.align4j.api.text.Message;
  * @param reference a correct answer (the SFT target)
  * @param check what the checker needs ({@link Check} encoded in rows)
  * @param system the system instruction governing the dialogue, or null
+ * @param toolTurns the reference's tool calls and the tools' answers, between the prompt and the reference answer
+ *     (empty for tasks solved without tools)
  */
-public record Task(
-    String domain, String task, List<Message> prompt, String reference, Map<String, String> check, String system) {
+public record Task(String domain, String task, List<Message> prompt, String reference, Map<String, String> check,
+    String system, List<Message> toolTurns) {
   public Task {
     prompt = List.copyOf(prompt);
     check = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(check));
+    toolTurns = List.copyOf(toolTurns);
   }
 
-  /** The prompt followed by the reference answer. */
+  public Task(String domain, String task, List<Message> prompt, String reference, Map<String, String> check,
+      String system) {
+    this(domain, task, prompt, reference, check, system, List.of());
+  }
+
+  /** The prompt, the reference's tool turns, then the reference answer. */
   public List<Message> conversation() {
     List<Message> m = new ArrayList<>(prompt);
+    m.addAll(toolTurns);
     m.add(Message.assistant(reference));
     return m;
   }

@@ -7,9 +7,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Random;
-import org.align4j.api.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.text.Message;
+import org.align4j.toolkit.data.Rows;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
@@ -26,6 +26,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  *       brackets, capitals; half the instructions in GAtt's shortened form), scored on the last answer.
  *   <li>{@code safety}: requests to refuse and look-alike safe requests sharing their verbs, so
  *       over-refusal is measurable.
+ *   <li>{@code tools} (only when listed): two-operation arithmetic on operands up to 99, with a calculator
+ *       tool ({@code calc}) or without ({@code calc-direct}).
  * </ul>
  *
  * Prompts are split into train and held-out by a hash of their text, so evaluation prompts never appear
@@ -35,12 +37,16 @@ public final class TaskSuite {
   public static final String TURNS = "turns";
   public static final List<String> DOMAINS = List.of("arithmetic", "instruction", "dialogue", "safety");
 
+  /** Domains a recipe may add to {@link #DOMAINS}: {@code tools} (calculator calls, Llama 3.1 tool use). */
+  public static final List<String> OPTIONAL_DOMAINS = List.of("tools");
+
   /** Task kinds per domain (the {@code task} column). */
   public static final Map<String, List<String>> KINDS = Map.of(
       "arithmetic", List.of("add", "sub", "mul", "word", "compare"),
       "instruction", List.of("repeat", "upper", "spell", "list", "keyword", "opposite", "translate"),
       "dialogue", List.of("rule-prefix", "rule-suffix", "rule-brackets", "rule-upper"),
-      "safety", List.of("unsafe", "safe"));
+      "safety", List.of("unsafe", "safe"),
+      "tools", List.of("calc", "calc-direct"));
 
   /** Whether the configured kinds keep task kind {@code kind} of {@code domain}. */
   boolean keeps(String domain, String kind) {
@@ -96,8 +102,9 @@ public final class TaskSuite {
         throw new IllegalArgumentException("domains must name at least one of " + DOMAINS);
       }
       for (String d : domains) {
-        if (!DOMAINS.contains(d)) {
-          throw new IllegalArgumentException("unknown task domain '" + d + "'; valid: " + DOMAINS);
+        if (!DOMAINS.contains(d) && !OPTIONAL_DOMAINS.contains(d)) {
+          throw new IllegalArgumentException("unknown task domain '" + d + "'; valid: " + DOMAINS + " and "
+              + OPTIONAL_DOMAINS);
         }
       }
       if (maxOperand < 1 || maxOperand > 1000) {
@@ -163,6 +170,7 @@ public final class TaskSuite {
       case "dialogue" -> Generators.dialogue(rng, turns, config.maxOperand(),
           anyInner ? this::keepsInner : t -> keepsInner(t) && !heldOut(t));
       case "safety" -> Generators.safety(rng);
+      case "tools" -> Generators.tools(rng);
       default -> throw new IllegalArgumentException("unknown task domain '" + domain + "'; valid: " + DOMAINS);
     };
   }

@@ -2,10 +2,9 @@ package org.align4j.plugins.data.tasks;
 
 import jakarta.inject.Inject;
 import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -137,7 +136,7 @@ public final class TasksStage implements Stage<TasksStage.Options> {
     writeIfWanted(context, ds, "corpus", Schemas.TEXT, o.corpusDocuments(), () -> suite.corpusRows(seed + 6, o.corpusDocuments()));
     Path text = o.corpusDocuments() == 0 ? null : declared(context, "corpus_text");
     if (text != null) {
-      writeText(text, suite.corpusRows(seed + 6, o.corpusDocuments()));
+      writeText(context, text, suite.corpusRows(seed + 6, o.corpusDocuments()));
     }
   }
 
@@ -163,31 +162,20 @@ public final class TasksStage implements Stage<TasksStage.Options> {
     LOG.info("tasks: wrote {} rows to {}", n, out);
   }
 
-  /** Writes documents separated by an empty line, atomically. */
-  static void writeText(Path out, Iterator<Map<String, Object>> docs) throws java.io.IOException {
-    Files.createDirectories(out.toAbsolutePath().getParent());
-    Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), "." + out.getFileName(), ".tmp");
-    try {
-      // temp files are created owner-only; a dataset is as readable as any other output
-      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-    } catch (UnsupportedOperationException ignored) {
-      // not a POSIX file system
-    }
-    try {
-      try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-        boolean first = true;
-        while (docs.hasNext()) {
-          if (!first) {
-            w.write("\n\n");
-          }
-          first = false;
-          w.write((String) docs.next().get(Schemas.TEXT_COLUMN));
+  /** Writes documents separated by an empty line, atomically (see {@link StageContext#writeAtomically}). */
+  static void writeText(StageContext context, Path out, Iterator<Map<String, Object>> docs) throws java.io.IOException {
+    context.writeAtomically(out, stream -> {
+      BufferedWriter w = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8.newEncoder()));
+      boolean first = true;
+      while (docs.hasNext()) {
+        if (!first) {
+          w.write("\n\n");
         }
-        w.write("\n");
+        first = false;
+        w.write((String) docs.next().get(Schemas.TEXT_COLUMN));
       }
-      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+      w.write("\n");
+      w.flush();
+    });
   }
 }

@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Function;
-import org.align4j.api.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.text.Message;
+import org.align4j.toolkit.data.Rows;
 
 /**
  * Duplicate removal, keeping the first occurrence: exact (a 128-bit hash of the row's text) and near

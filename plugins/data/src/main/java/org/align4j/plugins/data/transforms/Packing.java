@@ -5,8 +5,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.align4j.api.data.Rows;
 import org.align4j.api.data.Schemas;
+import org.align4j.toolkit.data.Rows;
 
 /**
  * Packs tokenized documents into fixed-length sequences (Llama 2 SFT: "all examples concatenated and

@@ -4,13 +4,13 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.align4j.api.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.Message;
 import org.align4j.api.text.RenderedChat;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.data.Rows;
 
 /**
  * Conversations ({@code messages}) to the tokenized schema: the chat format renders ids and the loss

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.align4j.plugins.data.testing.TestData;
+import org.align4j.testkit.Repo;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class NpmFixturesTest {
   static Path dir() {
-    return TestData.root().resolve("plugins/data/src/test/resources/fixtures/npm-arrow");
+    return Repo.root().resolve("plugins/data/src/test/resources/fixtures/npm-arrow");
   }
 
   List<Object> read(ArrowReader r) throws Exception {

@@ -12,9 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.align4j.api.Align4jException;
-import org.align4j.api.data.RowReader;
 import org.align4j.api.data.Schemas;
 import org.align4j.plugins.data.testing.TestData;
+import org.align4j.testkit.Repo;
+import org.align4j.toolkit.data.RowReader;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -38,7 +39,7 @@ class SourcesTest {
   }
 
   static Path fixtures() {
-    return TestData.root().resolve("tests/fixtures/pyarrow");
+    return Repo.root().resolve("tests/fixtures/pyarrow");
   }
 
   /** The JSONL truth, parsed independently of our sources (Jackson line by line). */

@@ -15,7 +15,7 @@ import org.align4j.api.Provider;
 import org.align4j.api.data.DataSourceProvider;
 import org.align4j.api.data.RowStream;
 import org.align4j.core.data.ArrowDatasetStore;
-import org.align4j.plugins.data.testing.TestData;
+import org.align4j.testkit.Repo;
 import org.junit.jupiter.api.Test;
 
 /** The store opens non-Arrow files through whichever data source recognises them. */
@@ -27,8 +27,8 @@ class StoreOpensSourcesTest {
   static final Components COMPONENTS = new Components() {
     @Override
     @SuppressWarnings("unchecked")
-    public <P extends Provider<?>> Bound<P> resolve(Class<P> kind, ComponentRef ref) {
-      for (P p : all(kind)) {
+    public <P extends Provider<?>> Bound<P> resolve(Class<? super P> kind, ComponentRef ref) {
+      for (P p : this.<P>all(kind)) {
         if (p.id().equals(ref.uses())) {
           return new Bound<>(p, DEFAULTS.get(ref.uses()));
         }
@@ -38,7 +38,7 @@ class StoreOpensSourcesTest {
 
     @Override
     @SuppressWarnings("unchecked")
-    public <P extends Provider<?>> List<P> all(Class<P> kind) {
+    public <P extends Provider<?>> List<P> all(Class<? super P> kind) {
       if ((Class<?>) kind != DataSourceProvider.class) {
         return List.of();
       }
@@ -48,7 +48,7 @@ class StoreOpensSourcesTest {
 
   @Test
   void jsonlAndParquetThroughTheStore() throws Exception {
-    Path dir = TestData.root().resolve("tests/fixtures/pyarrow");
+    Path dir = Repo.root().resolve("tests/fixtures/pyarrow");
     try (ArrowDatasetStore store = new ArrowDatasetStore()) {
       var e = assertThrows(Align4jException.class, () -> store.open(dir.resolve("conversations.parquet")));
       assertTrue(e.getMessage().contains("no data source recognises it"), e.getMessage());

@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import org.align4j.api.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.text.Message;
+import org.align4j.toolkit.data.Rows;
 import org.junit.jupiter.api.Test;
 
 class TaskSuiteTest {
@@ -230,5 +230,38 @@ class TaskSuiteTest {
     var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1, List.of("divide")));
     assertTrue(e.getMessage().contains("unknown task kind 'divide'"), e.getMessage());
+  }
+
+  @Test
+  void toolTasksCallTheCalculatorOrAnswerDirectlyAndOnlyWhenListed() {
+    var it = new TaskSuite(new TaskSuite.Config(List.of("tools"), 10, 3, 6, 0.1)).tasks(9, false);
+    int calc = 0;
+    int direct = 0;
+    for (int i = 0; i < 200; i++) {
+      Task t = it.next();
+      assertEquals("tools", t.domain());
+      var conv = t.conversation();
+      long answer = Long.parseLong(t.reference());
+      assertEquals(1.0, Checker.score(t.metadata(), t.reference(), Checker.Aspect.OVERALL).score(), 1e-9);
+      assertTrue(Checker.score(t.metadata(), Long.toString(answer + 7), Checker.Aspect.OVERALL).score() < 0.5);
+      if (t.task().equals("calc")) {
+        calc++;
+        assertEquals(Generators.TOOL_SYSTEM, conv.get(0).content(), "tool use is enabled by the system prompt");
+        Message call = conv.get(2);
+        assertTrue(call.expectsToolResult() && call.content().startsWith("calculator.call(query=\""), call.content());
+        String expr = call.content().substring("calculator.call(query=\"".length(), call.content().length() - 2);
+        assertTrue(t.lastUser().contains(expr), "the call copies the question's expression");
+        assertEquals("ipython", conv.get(3).role());
+        assertEquals(t.reference(), conv.get(3).content());
+        assertEquals(5, conv.size());
+      } else {
+        direct++;
+        assertEquals("calc-direct", t.task());
+        assertEquals(2, conv.size(), "no system prompt, no tool turns");
+      }
+    }
+    assertTrue(calc > 60 && direct > 60, calc + " / " + direct);
+    assertTrue(TaskSuite.Config.defaults().domains().stream().noneMatch(d -> d.equals("tools")),
+        "tools stay out of the default suite, so existing recipes draw the same tasks");
   }
 }

@@ -1,37 +1,21 @@
 package org.align4j.plugins.data.testing;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.align4j.api.data.RowStream;
+import org.align4j.toolkit.data.RowStreams;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
 /** Helpers: the repository root, rows of a reader, value normalisation for comparisons. */
 public final class TestData {
   private TestData() {}
 
-  public static Path root() {
-    String p = System.getProperty("align4j.root");
-    if (p != null && Files.isDirectory(Path.of(p, "tests"))) {
-      return Path.of(p);
-    }
-    Path d = Path.of("").toAbsolutePath();
-    while (d != null && !Files.isDirectory(d.resolve("tests/fixtures"))) {
-      d = d.getParent();
-    }
-    if (d == null) {
-      throw new IllegalStateException("repository root not found (set -Dalign4j.root)");
-    }
-    return d;
-  }
-
   public static List<Map<String, Object>> rows(ArrowReader reader) throws IOException {
     List<Map<String, Object>> out = new ArrayList<>();
-    try (RowStream s = RowStream.of(reader)) {
+    try (RowStream s = RowStreams.of(reader)) {
       s.forEachRemaining(out::add);
     }
     return out;

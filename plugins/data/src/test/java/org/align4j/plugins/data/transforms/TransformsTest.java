@@ -15,11 +15,11 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.align4j.api.Align4jException;
-import org.align4j.api.data.Rows;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.Message;
 import org.align4j.plugins.data.testing.FakeText;
+import org.align4j.toolkit.data.Rows;
 import org.junit.jupiter.api.Test;
 
 class TransformsTest {

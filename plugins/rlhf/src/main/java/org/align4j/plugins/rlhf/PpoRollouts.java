@@ -1,0 +1,476 @@
+package org.align4j.plugins.rlhf;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.align4j.api.Align4jException;
+import org.align4j.api.data.DatasetStore;
+import org.align4j.api.data.RowStream;
+import org.align4j.api.data.Schemas;
+import org.align4j.api.engine.Generator;
+import org.align4j.api.engine.Trainer;
+import org.align4j.api.loss.Advantages;
+import org.align4j.api.loss.LossResult;
+import org.align4j.api.loss.PolicyBatch;
+import org.align4j.api.loss.PolicyLoss;
+import org.align4j.api.loss.Rollout;
+import org.align4j.api.model.LanguageModel;
+import org.align4j.api.model.ModelInput;
+import org.align4j.api.reward.Reward;
+import org.align4j.api.reward.RewardResult;
+import org.align4j.api.text.ChatFormat;
+import org.align4j.api.text.Message;
+import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.data.Rows;
+import org.align4j.toolkit.loss.LogProbs;
+import org.align4j.toolkit.loss.Tensors;
+import org.align4j.toolkit.model.Masks;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rollout machinery of {@link PpoStage}, independent of the loss: prompt batches, generation, the padded
+ * token layout, the no-gradient forward passes (old policy, reference, critic), the mini-batch updates and the
+ * held-out evaluation.
+ *
+ * <p>Layout: row {@code i} holds prompt + response right-padded to the batch's longest sequence {@code L}; response
+ * token {@code t} sits at position {@code p_i + t}, its log-prob comes from the logits at {@code p_i + t - 1} and its
+ * value {@code V(s_t)} from the critic at the same position. A gather index {@code [B, Tr]} holding {@code p_i - 1 +
+ * t} turns the {@code [B, L-1]} per-position numbers into the rollout's {@code [B, Tr]} response columns, so every
+ * forward pass (rollout scoring and updates) reads exactly the same positions.
+ */
+final class PpoRollouts {
+  private static final Logger LOG = LoggerFactory.getLogger(PpoRollouts.class);
+
+  /** A training or held-out prompt: its conversation, the row fields a program reward needs, its rendered ids. */
+  record Prompt(List<Message> messages, Map<String, String> metadata, int[] ids) {}
+
+  /** One iteration's generations. */
+  record Batch(List<Prompt> prompts, List<Generator.Generation> generations, List<String> responses,
+      boolean[] stopped) {
+    List<List<Message>> messages() {
+      return prompts.stream().map(Prompt::messages).toList();
+    }
+
+    List<Map<String, String>> metadata() {
+      return prompts.stream().map(Prompt::metadata).toList();
+    }
+
+    double meanLength() {
+      return generations.stream().mapToInt(g -> g.tokens().length).average().orElse(0);
+    }
+  }
+
+  /**
+   * A scored rollout with the tensors the updates index into ({@code ids [B, L]}, {@code index}/{@code mask} {@code
+   * [B, Tr]}), kept in the iteration's scope.
+   */
+  record Scored(Rollout rollout, Tensor ids, Tensor index, Tensor mask, double generationMismatch,
+      Map<String, Double> kl) {}
+
+  private final Generator generator;
+  private final Tokenizer tokenizer;
+  private final Set<Integer> stops;
+  private final PpoStage.Options o;
+
+  PpoRollouts(Generator generator, Tokenizer tokenizer, Set<Integer> stops, PpoStage.Options o) {
+    this.generator = generator;
+    this.tokenizer = tokenizer;
+    this.stops = stops;
+    this.o = o;
+  }
+
+  /** Prompts of a conversations dataset; rows longer than {@code maxPromptLen} tokens are skipped (and logged). */
+  static List<Prompt> readPrompts(DatasetStore store, Path file, int limit, ChatFormat format, Tokenizer tok,
+      int maxPromptLen) throws Exception {
+    List<Prompt> out = new ArrayList<>();
+    long skipped = 0;
+    try (RowStream rows = store.rows(file)) {
+      long index = 0;
+      while (rows.hasNext() && (limit <= 0 || out.size() < limit)) {
+        Map<String, Object> row = rows.next();
+        long at = index++;
+        String system = row.get(Schemas.SYSTEM) instanceof String s && !s.isEmpty() ? s : null;
+        List<Message> msgs = RejectionSamplingStage.promptMessages(row, file, at, system);
+        int[] ids = format.renderPrompt(msgs, tok);
+        if (ids.length > maxPromptLen) {
+          skipped++;
+          continue;
+        }
+        out.add(new Prompt(List.copyOf(msgs), metadata(row), ids));
+      }
+    }
+    if (skipped > 0) {
+      LOG.warn("ppo: {}: skipped {} prompts longer than max_prompt_len {}", file, skipped, maxPromptLen);
+    }
+    return out;
+  }
+
+  /**
+   * The row's scalar fields, plus its {@code tags} list joined with commas, so a reward sees the tags (the
+   * piecewise reward's safety tag); shared with rejection sampling.
+   */
+  static Map<String, String> metadata(Map<String, Object> row) {
+    Map<String, String> meta = new LinkedHashMap<>(Rows.metadata(row));
+    if (row.get(Schemas.TAGS) instanceof List<?> tags && !tags.isEmpty()) {
+      meta.put(Schemas.TAGS, String.join(",", tags.stream().map(String::valueOf).toList()));
+    }
+    return meta;
+  }
+
+  /** Iteration {@code it}'s prompts: positions {@code it * size ..} of the concatenated seeded passes. */
+  static List<Prompt> batch(List<Prompt> all, int it, int size, long seed) {
+    int n = all.size();
+    Map<Long, int[]> perms = new HashMap<>();
+    List<Prompt> out = new ArrayList<>(size);
+    for (int j = 0; j < size; j++) {
+      long pos = (long) it * size + j;
+      int[] perm = perms.computeIfAbsent(pos / n, pass -> PpoStage.permutation(n, seed, pass));
+      out.add(all.get(perm[(int) (pos % n)]));
+    }
+    return out;
+  }
+
+  /** Each prompt {@code k} times in a row (the rows of a prompt's group are adjacent). */
+  static List<Prompt> repeat(List<Prompt> prompts, int k) {
+    List<Prompt> out = new ArrayList<>(prompts.size() * k);
+    for (Prompt p : prompts) {
+      for (int j = 0; j < k; j++) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** Each score minus the mean of the other {@code k - 1} scores of its group (adjacent rows of one prompt). */
+  static double[] leaveOneOut(double[] x, int k) {
+    double[] out = new double[x.length];
+    for (int g = 0; g < x.length; g += k) {
+      double sum = 0;
+      for (int j = g; j < g + k; j++) {
+        sum += x[j];
+      }
+      for (int j = g; j < g + k; j++) {
+        out[j] = x[j] - (sum - x[j]) / (k - 1);
+      }
+    }
+    return out;
+  }
+
+  /** One response per row, sampled from the policy. */
+  Batch generate(LanguageModel policy, List<Prompt> prompts, long seed) {
+    List<int[]> ids = prompts.stream().map(Prompt::ids).toList();
+    var sampling = new Generator.Sampling(o.maxNewTokens(), o.temperature(), 0, o.topP(), stops, seed, true,
+        o.generationBatch());
+    List<Generator.Generation> gens = generator.generate(policy, ids, sampling);
+    List<String> responses = new ArrayList<>(gens.size());
+    boolean[] stopped = new boolean[gens.size()];
+    for (int i = 0; i < gens.size(); i++) {
+      responses.add(decode(gens.get(i)));
+      stopped[i] = gens.get(i).stopped();
+    }
+    return new Batch(prompts, gens, responses, stopped);
+  }
+
+  private String decode(Generator.Generation g) {
+    int[] t = g.tokens();
+    int n = t.length;
+    if (g.stopped() && n > 0 && stops.contains(t[n - 1])) {
+      n--;
+    }
+    return tokenizer.decode(Arrays.copyOf(t, n)).strip();
+  }
+
+  /**
+   * The rollout of a batch: old and reference log-probs and values by forward passes without gradient, in
+   * mini-batch-sized chunks over the same padded layout the updates use.
+   *
+   * @param scores the sequence scores as the loss receives them (whitened, penalised)
+   */
+  Scored score(Batch b, LanguageModel policy, LanguageModel reference, LanguageModel value, double[] scores) {
+    int rows = b.generations().size();
+    int len = 0;
+    int tr = 1;
+    for (Generator.Generation g : b.generations()) {
+      len = Math.max(len, g.prompt().length + g.tokens().length);
+      tr = Math.max(tr, g.tokens().length);
+    }
+    long[] ids = new long[rows * len];
+    long[] index = new long[rows * tr];
+    long[] last = new long[rows];
+    float[] mask = new float[rows * tr];
+    float[] genLp = new float[rows * tr];
+    for (int i = 0; i < rows; i++) {
+      Generator.Generation g = b.generations().get(i);
+      int[] seq = g.sequence();
+      for (int j = 0; j < seq.length; j++) {
+        ids[i * len + j] = seq[j];
+      }
+      int p = g.prompt().length;
+      for (int t = 0; t < tr; t++) {
+        boolean real = t < g.tokens().length;
+        index[i * tr + t] = real ? p - 1 + t : p - 1;
+        mask[i * tr + t] = real ? 1f : 0f;
+        genLp[i * tr + t] = real ? g.logprobs()[t] : 0f;
+      }
+      last[i] = p + g.tokens().length - 1;
+    }
+    var device = policy.device();
+    Tensor idsT = Masks.longs(ids, rows, len).to(device, torch.ScalarType.Long);
+    Tensor indexT = Masks.longs(index, rows, tr).to(device, torch.ScalarType.Long);
+    Tensor maskT = Tensor.create(mask, rows, tr).to(device, torch.ScalarType.Float);
+    Tensor old = torch.zeros(new long[] {rows, tr}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float)).to(
+        device, torch.ScalarType.Float);
+    Tensor ref = reference == null ? null : torch.zeros_like(old);
+    Tensor values = value == null ? null : torch.zeros_like(old);
+    Tensor boot = value == null ? null : torch.zeros(new long[] {rows},
+        new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float)).to(device, torch.ScalarType.Float);
+    Tensor lastT = Masks.longs(last, rows, 1).to(device, torch.ScalarType.Long);
+    try (NoGradGuard g = new NoGradGuard()) {
+      for (int from = 0; from < rows; from += o.miniBatchSize()) {
+        int n = Math.min(o.miniBatchSize(), rows - from);
+        try (PointerScope s = new PointerScope()) {
+          Tensor idsB = idsT.narrow(0, from, n);
+          Tensor indexB = indexT.narrow(0, from, n);
+          Tensor maskB = maskT.narrow(0, from, n);
+          old.narrow(0, from, n).copy_(logProbs(policy, idsB, indexB, maskB, o.temperature(), false)[0]);
+          if (reference != null) {
+            ref.narrow(0, from, n).copy_(logProbs(reference, idsB, indexB, maskB, o.temperature(), false)[0]);
+          }
+          if (value != null) {
+            Tensor v = value.scores(ModelInput.causal(idsB));
+            values.narrow(0, from, n).copy_(v.gather(1, indexB).mul(maskB));
+            boot.narrow(0, from, n).copy_(v.gather(1, lastT.narrow(0, from, n)).squeeze(1));
+          }
+        }
+      }
+    }
+    double mismatch = Double.NaN;
+    if (o.temperature() == 1.0) {
+      double[] re = Tensors.toDoubles(old);
+      mismatch = 0;
+      for (int k = 0; k < re.length; k++) {
+        if (mask[k] != 0) {
+          mismatch = Math.max(mismatch, Math.abs(re[k] - genLp[k]));
+        }
+      }
+    }
+    Map<String, Double> kl = new LinkedHashMap<>();
+    if (ref != null) {
+      double[] a = Tensors.toDoubles(old);
+      double[] r = Tensors.toDoubles(ref);
+      double sum = 0;
+      double tokens = 0;
+      double k3 = 0;
+      for (int k = 0; k < a.length; k++) {
+        if (mask[k] != 0) {
+          double d = a[k] - r[k];
+          sum += d;
+          k3 += Math.expm1(-d) + d; // (ratio - 1) - log ratio: unbiased, never negative
+          tokens++;
+        }
+      }
+      kl.put("kl_per_token", sum / Math.max(tokens, 1));
+      kl.put("kl_per_sequence", sum / rows);
+      kl.put("kl_k3_per_token", k3 / Math.max(tokens, 1));
+    }
+    boolean bootstrap = "bootstrap".equals(o.truncation());
+    double[] term = new double[rows];
+    for (int i = 0; i < rows; i++) {
+      term[i] = bootstrap && !b.stopped()[i] ? 0 : 1;
+    }
+    Tensor scoresT = Tensors.like(old, scores, rows);
+    Tensor termT = Tensors.like(old, term, rows);
+    long[] groups = new long[rows];
+    for (int i = 0; i < rows; i++) {
+      groups[i] = i / o.samplesPerPrompt();
+    }
+    Tensor groupsT = Masks.longs(groups, rows).to(device, torch.ScalarType.Long);
+    Rollout rollout = new Rollout(old, ref, values, maskT, scoresT, termT, bootstrap ? boot : null, groupsT);
+    return new Scored(rollout, idsT, indexT, maskT, mismatch, kl);
+  }
+
+  /**
+   * Log-probs {@code [B, Tr]} of the response tokens under {@code model} at {@code temperature} (and their entropy
+   * when asked), 0 at padding. With gradient unless a NoGradGuard is active.
+   */
+  static Tensor[] logProbs(LanguageModel model, Tensor ids, Tensor index, Tensor mask, double temperature,
+      boolean entropy) {
+    long len = ids.size(1);
+    Tensor logits = model.logits(ModelInput.causal(ids)).narrow(1, 0, len - 1);
+    if (temperature != 1.0) {
+      logits = logits.div(new Scalar(temperature));
+    }
+    Tensor lp = LogProbs.tokenLogProbs(logits, ids.narrow(1, 1, len - 1), null).gather(1, index).mul(mask);
+    Tensor ent = entropy ? LogProbs.entropy(logits).gather(1, index).mul(mask) : null;
+    return new Tensor[] {lp, ent};
+  }
+
+  /**
+   * {@code ppo_epochs} passes over shuffled mini-batches; one optimiser step per mini-batch for the policy and
+   * one for the critic. Returns the loss diagnostics averaged over the mini-batches, the grad norms, and the
+   * ratio of the first mini-batch (1 when rollout and update forward passes agree).
+   */
+  Map<String, Double> update(Scored s, Advantages a, LanguageModel policy, LanguageModel value,
+      Trainer.Optimizer policyOpt, Trainer.Optimizer valueOpt, PolicyLoss loss, long seed) {
+    Rollout r = s.rollout();
+    int rows = (int) r.rows();
+    Map<String, Double> sums = new LinkedHashMap<>();
+    int steps = 0;
+    int nonFinite = 0;
+    double firstRatio = Double.NaN;
+    for (int epoch = 0; epoch < o.ppoEpochs(); epoch++) {
+      int[] perm = PpoStage.permutation(rows, seed, epoch);
+      for (int from = 0; from < rows; from += o.miniBatchSize()) {
+        int n = Math.min(o.miniBatchSize(), rows - from);
+        long[] sel = new long[n];
+        for (int j = 0; j < n; j++) {
+          sel[j] = perm[from + j];
+        }
+        try (PointerScope scope = new PointerScope()) {
+          Tensor rowsT = Masks.longs(sel, n).to(policy.device(), torch.ScalarType.Long);
+          Tensor ids = s.ids().index_select(0, rowsT);
+          Tensor index = s.index().index_select(0, rowsT);
+          Tensor mask = s.mask().index_select(0, rowsT);
+          Tensor[] lp = logProbs(policy, ids, index, mask, o.temperature(), loss.needsEntropy());
+          Tensor values = null;
+          if (value != null) {
+            values = value.scores(ModelInput.causal(ids)).gather(1, index).mul(mask);
+          }
+          PolicyBatch batch = new PolicyBatch(lp[0], r.logProbs().index_select(0, rowsT),
+              r.referenceLogProbs() == null ? null : r.referenceLogProbs().index_select(0, rowsT), values,
+              r.values() == null ? null : r.values().index_select(0, rowsT),
+              a.advantages().index_select(0, rowsT), a.returns() == null ? null : a.returns().index_select(0, rowsT),
+              mask, lp[1]);
+          LossResult result = loss.compute(batch);
+          result.loss().backward();
+          double gp = policyOpt.step();
+          double gv = valueOpt == null ? 0 : valueOpt.step();
+          if (!Double.isFinite(gp) || !Double.isFinite(gv)) {
+            policyOpt.zeroGrad();
+            if (valueOpt != null) {
+              valueOpt.zeroGrad();
+            }
+            nonFinite++;
+          }
+          if (steps == 0 && result.diagnostics().get("ratio") != null) {
+            firstRatio = result.diagnostics().get("ratio");
+          }
+          steps++;
+          add(sums, result.diagnostics());
+          sums.merge("grad_norm_policy", gp, Double::sum);
+          sums.merge("grad_norm_value", gv, Double::sum);
+        }
+      }
+    }
+    if (nonFinite == steps) {
+      throw new Align4jException("ppo: every update step of the iteration had a"
+          + " non-finite gradient norm; lower lr or check the reward for extreme values");
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (var e : sums.entrySet()) {
+      out.put(e.getKey(), e.getValue() / steps);
+    }
+    out.put("ratio_first_minibatch", firstRatio);
+    out.put("nonfinite_steps", (double) nonFinite);
+    return out;
+  }
+
+  private static void add(Map<String, Double> sums, Map<String, Double> d) {
+    for (var e : d.entrySet()) {
+      if (e.getValue() != null && Double.isFinite(e.getValue())) {
+        sums.merge(e.getKey(), e.getValue(), Double::sum);
+      }
+    }
+  }
+
+  /**
+   * Greedy answers to held-out prompts scored by {@code reward}: mean, standard error, truncation rate.
+   */
+  Map<String, Double> evaluate(LanguageModel policy, List<Prompt> prompts, Reward reward, long seed) {
+    var sampling = Generator.Sampling.greedy(o.maxNewTokens()).withStopTokens(stops)
+        .withBatchSize(o.generationBatch());
+    List<Generator.Generation> gens = generator.generate(policy, prompts.stream().map(Prompt::ids).toList(), sampling);
+    List<String> responses = new ArrayList<>();
+    double truncated = 0;
+    for (Generator.Generation g : gens) {
+      responses.add(decode(g));
+      truncated += g.stopped() ? 0 : 1;
+    }
+    List<RewardResult> scores = reward.scoreAll(prompts.stream().map(Prompt::messages).toList(), responses,
+        prompts.stream().map(Prompt::metadata).toList());
+    double[] x = scores.stream().mapToDouble(RewardResult::score).toArray();
+    Map<String, Double> out = new LinkedHashMap<>();
+    out.put("reward", mean(x));
+    out.put("reward_se", x.length > 1 ? std(x) * Math.sqrt(x.length / (x.length - 1.0)) / Math.sqrt(x.length) : 0);
+    out.put("truncated", truncated / Math.max(1, gens.size()));
+    out.put("prompts", (double) x.length);
+    return out;
+  }
+
+  /** {@code (x - mean) / sqrt(var + 1e-8)} with the population variance; fewer than two values: unchanged. */
+  static double[] whiten(double[] x) {
+    if (x.length < 2) {
+      return x.clone();
+    }
+    double mean = mean(x);
+    double sd = Math.sqrt(std(x) * std(x) + 1e-8);
+    double[] out = new double[x.length];
+    for (int i = 0; i < x.length; i++) {
+      out[i] = (x[i] - mean) / sd;
+    }
+    return out;
+  }
+
+  static double mean(double[] x) {
+    return Arrays.stream(x).average().orElse(Double.NaN);
+  }
+
+  static double mean(boolean[] x) {
+    double n = 0;
+    for (boolean b : x) {
+      n += b ? 1 : 0;
+    }
+    return x.length == 0 ? Double.NaN : n / x.length;
+  }
+
+  /** Population standard deviation. */
+  static double std(double[] x) {
+    double m = mean(x);
+    double v = 0;
+    for (double d : x) {
+      v += (d - m) * (d - m) / x.length;
+    }
+    return Math.sqrt(v);
+  }
+
+  /** A Fisher-Yates permutation of {@code 0..n-1} drawn from {@code seed}. */
+  static int[] shuffled(int n, long seed) {
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = i;
+    }
+    java.util.Random r = new java.util.Random(seed);
+    for (int i = n - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+
+  static long mix(long a, long b) {
+    return RejectionSamplingStage.mix(a, b);
+  }
+}
