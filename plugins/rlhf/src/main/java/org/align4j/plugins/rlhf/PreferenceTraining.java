@@ -57,6 +57,16 @@ final class PreferenceTraining {
   static Data load(StageContext ctx, String what, DatasetStore store, Preferences.Filter filter, double evalFraction,
       int maxLen, Function<Preferences.Pair, Preferences.Encoded> encode, ToIntFunction<Preferences.Encoded> length)
       throws java.io.IOException {
+    return load(ctx, what, store, filter, evalFraction, maxLen, encode, length, parts -> parts);
+  }
+
+  /**
+   * As above, with {@code select} turning the split (held-out pairs, training pairs) into the pairs used, e.g. the
+   * reward model's domain mixing.
+   */
+  static Data load(StageContext ctx, String what, DatasetStore store, Preferences.Filter filter, double evalFraction,
+      int maxLen, Function<Preferences.Pair, Preferences.Encoded> encode, ToIntFunction<Preferences.Encoded> length,
+      java.util.function.UnaryOperator<List<List<Preferences.Pair>>> select) throws java.io.IOException {
     Path data = ctx.input("data");
     Preferences.Loaded loaded = Preferences.read(store, data, filter);
     List<Preferences.Pair> trainPairs;
@@ -70,6 +80,9 @@ final class PreferenceTraining {
       evalPairs = parts.get(0);
       trainPairs = parts.get(1);
     }
+    List<List<Preferences.Pair>> selected = select.apply(List.of(evalPairs, trainPairs));
+    evalPairs = selected.get(0);
+    trainPairs = selected.get(1);
     Map<String, Long> dropped = new LinkedHashMap<>(loaded.dropped());
     List<Preferences.Encoded> train = encode(trainPairs, maxLen, encode, length, dropped);
     List<Preferences.Encoded> eval = encode(evalPairs, maxLen, encode, length, dropped);

@@ -129,6 +129,11 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
       LOG.warn("rejection-sampling: temperature 0 is greedy: the {} samples of a prompt are identical",
           o.samplesPerPrompt());
     }
+    List<Map<String, Object>> atChance = rewardModelsAtChance(o.reward());
+    for (Map<String, Object> m : atChance) {
+      LOG.warn("rejection-sampling {}: selects with reward model {} whose held-out accuracy does not beat chance"
+          + " ({}): the kept samples are picked by noise", ctx.stageId(), m.get("model"), m);
+    }
     Reward reward = createReward(o.reward());
     List<PromptRow> prompts = readPrompts(ctx.input("prompts"), o);
     Set<Integer> stops = new HashSet<>();
@@ -259,6 +264,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     report.put("kept_from_previous", fromPrevious);
     report.put("previous_replaced_new", replaced);
     report.put("rows", out.size());
+    report.put("reward_models_at_chance", atChance);
     StageFiles.writeJson(ctx, ctx.output("report"), report);
     for (var e : report.entrySet()) {
       if (e.getValue() instanceof Number v) {
@@ -269,6 +275,40 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
         report.get("mean_best"), report.get("mean_median"));
     if (skipped > 0) {
       LOG.warn("rejection-sampling: skipped {} prompts longer than max_prompt_len {}", skipped, o.maxPromptLen());
+    }
+  }
+
+  /**
+   * The reward models inside a reward block (itself or nested, as in {@code llama2-piecewise}) whose held-out
+   * accuracy, as the reward-model stage recorded it beside the checkpoint, does not beat chance: model directory,
+   * accuracy, pairs and z for each. Checkpoints without that record are not judged.
+   */
+  static List<Map<String, Object>> rewardModelsAtChance(ComponentRef ref) throws java.io.IOException {
+    List<Map<String, Object>> out = new ArrayList<>();
+    collectAtChance(ref.uses(), ref.options(), out);
+    return out;
+  }
+
+  private static void collectAtChance(String uses, Map<?, ?> options, List<Map<String, Object>> out)
+      throws java.io.IOException {
+    if ("reward-model".equals(uses) && options.get("model") instanceof String dir && !dir.isBlank()) {
+      Map<String, Object> eval = RewardModelStage.heldOutReport(Path.of(dir));
+      if (eval != null && Boolean.FALSE.equals(eval.get(RewardModelStage.BEATS_CHANCE))) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", dir);
+        Object after = eval.get("after");
+        m.put("accuracy", after instanceof Map<?, ?> a ? a.get("accuracy") : null);
+        m.put("pairs", eval.get("eval_pairs"));
+        m.put("chance_z", eval.get("chance_z"));
+        out.add(m);
+      }
+    }
+    for (Object v : options.values()) {
+      if (v instanceof ComponentRef c) {
+        collectAtChance(c.uses(), c.options(), out);
+      } else if (v instanceof Map<?, ?> m && m.get("uses") instanceof String u) {
+        collectAtChance(u, m, out);
+      }
     }
   }
 

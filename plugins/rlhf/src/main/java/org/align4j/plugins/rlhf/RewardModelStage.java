@@ -68,8 +68,11 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       @Doc("keep only these ratings (empty: all; Llama 3 keeps significantly_better and better)") @Default("[]")
           List<String> ratings,
       @Doc("keep only these domains, e.g. [helpfulness] (empty: all)") @Default("[]") List<String> domains,
-      @Doc("rank an annotator-edited response above chosen when a row has one (Llama 3)") @Default("true")
-          boolean useEdited,
+      @Doc("Llama 2's data mixing: for each domain not in domains, the fraction of the training pairs drawn from it"
+          + " (uniformly, capped by what there is), e.g. {helpfulness: 0.1} for the safety RM, {safety: 0.5} for the"
+          + " helpfulness RM; held-out pairs stay those of domains") Map<String, Double> mix,
+      @Doc("rank an annotator-edited response above chosen when a row has one (Llama 3; Llama 2's pairs are binary)")
+          @Default("false") boolean useEdited,
       @Doc("rows longer than this many tokens (prompt + response; shared_prefix: prompt + all responses) are"
           + " dropped and counted") @Default("512") int maxLen,
       @Doc("fraction of the rows held out for evaluation, split by the recipe seed so stages on one dataset hold"
@@ -95,6 +98,22 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
           checkpointEvery, logEvery);
       ratings = ratings == null ? List.of() : List.copyOf(ratings);
       domains = domains == null ? List.of() : List.copyOf(domains);
+      mix = mix == null ? Map.of() : Map.copyOf(mix);
+      double mixed = 0;
+      for (var e : mix.entrySet()) {
+        if (domains.isEmpty() || domains.contains(e.getKey())) {
+          throw new IllegalArgumentException("mix: domain '" + e.getKey() + "' must be one outside domains "
+              + domains + " (mix adds other domains' pairs to those of domains)");
+        }
+        if (!(e.getValue() >= 0 && e.getValue() < 1)) {
+          throw new IllegalArgumentException("mix: the fraction for '" + e.getKey() + "' must be in [0, 1), got "
+              + e.getValue());
+        }
+        mixed += e.getValue();
+      }
+      if (mixed >= 1) {
+        throw new IllegalArgumentException("mix: the fractions must add up to less than 1, got " + mixed);
+      }
       Preferences.ratings(ratings); // refuses unknown names
     }
   }
@@ -118,11 +137,19 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
     String formatId = StageFiles.chatFormatId(ctx, o.chatFormat());
     ChatFormat format = StageFiles.chatFormat(ctx, o.chatFormat());
 
-    var filter = new Preferences.Filter(Preferences.ratings(o.ratings()), Set.copyOf(o.domains()), o.useEdited(),
-        loss.needsRatings(), o.limit());
+    Set<String> read = new java.util.HashSet<>(o.domains());
+    read.addAll(o.mix().keySet());
+    var filter = new Preferences.Filter(Preferences.ratings(o.ratings()), read, o.useEdited(), loss.needsRatings(),
+        o.limit());
+    Map<String, Long> mixedIn = new LinkedHashMap<>();
+    long splitSeed = StageFiles.splitSeed(ctx);
     PreferenceTraining.Data data = PreferenceTraining.load(ctx, id(), store, filter, o.evalFraction(), o.maxLen(),
         p -> Preferences.encode(p, format, tok, MaskPolicy.ASSISTANT),
-        e -> o.layout() == Layout.PAIRS ? e.longest() : e.sharedLength());
+        e -> o.layout() == Layout.PAIRS ? e.longest() : e.sharedLength(),
+        // one split over the union of the domains, so every RM stage on this dataset holds out the same rows
+        parts -> o.mix().isEmpty() ? parts : List.of(
+            parts.get(0).stream().filter(p -> o.domains().contains(p.domain())).toList(),
+            mix(parts.get(1), o.domains(), o.mix(), splitSeed, mixedIn)));
     List<Preferences.Encoded> train = data.train();
     List<Preferences.Encoded> eval = data.eval();
     Map<String, Long> dropped = data.dropped();
@@ -134,6 +161,9 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
     report.put("layout", o.layout().name().toLowerCase());
     report.put("loss", o.loss().uses());
     report.put("dropped", dropped);
+    if (!mixedIn.isEmpty()) {
+      report.put("mixed_in", mixedIn);
+    }
     try (LanguageModel model = models.load(modelDir, Models.LoadOptions.withScoreHead(ctx.seed()))) {
       if (o.evalBefore() && !eval.isEmpty()) {
         report.put("before", evaluate(model, eval, o));
@@ -160,8 +190,15 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       if (!result.losses().isEmpty()) {
         report.put("final_loss", result.losses().get(result.losses().size() - 1));
       }
-      if (!eval.isEmpty()) {
-        Map<String, Object> after = evaluate(model, eval, o);
+      Map<String, Object> after = eval.isEmpty() ? null : evaluate(model, eval, o);
+      report.putAll(chanceTest(after));
+      if (!Boolean.TRUE.equals(report.get(BEATS_CHANCE))) {
+        LOG.warn("reward-model {}: held-out accuracy {} does not beat chance (z = {} < {} on {} pairs): a stage"
+            + " that selects by this reward model selects noise", ctx.stageId(),
+            after == null ? "unknown" : String.format("%.3f", (Double) after.get("accuracy")),
+            String.format("%.2f", (Double) report.get("chance_z")), CHANCE_Z, after == null ? 0 : after.get("pairs"));
+      }
+      if (after != null) {
         report.put("after", after);
         ctx.metrics().scalar("eval/accuracy", ((Number) after.get("accuracy")).doubleValue(), result.steps());
         if (after.get("by_rating") instanceof Map<?, ?> buckets) {
@@ -180,7 +217,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       meta.put("max_len", o.maxLen());
       meta.put("trained_by", "align4j reward-model stage");
       StageFiles.writeJson(ctx, out.resolve(StageFiles.REWARD_META), meta);
-      StageFiles.writeJson(ctx, out.resolve("reward_model_eval.json"), report);
+      StageFiles.writeJson(ctx, out.resolve(EVAL_FILE), report);
     }
     StageFiles.writeJson(ctx, ctx.output("eval"), report);
   }
@@ -227,6 +264,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("pairs", (long) all[0]);
     out.put("accuracy", all[0] == 0 ? Double.NaN : all[1] / all[0]);
+    out.put("se", all[0] == 0 ? Double.NaN : se(all[1] / all[0], all[0]));
     out.put("mean_margin", all[0] == 0 ? Double.NaN : all[2] / all[0]);
     Map<String, Object> ratings = new LinkedHashMap<>();
     byRating.forEach((key, v) -> {
@@ -244,6 +282,72 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
     return out;
   }
 
+  /** Standard error of an accuracy p measured on n pairs (binomial). */
+  private static double se(double p, double n) {
+    return Math.sqrt(p * (1 - p) / n);
+  }
+
+  /** Report key: whether held-out accuracy beats chance (read back by the stages that select with the model). */
+  static final String BEATS_CHANCE = "beats_chance";
+
+  /** One-sided binomial test against 0.5 by the normal approximation: accuracy more than 2 null s.e. above it. */
+  static final double CHANCE_Z = 2.0;
+
+  /**
+   * {@code beats_chance} and {@code chance_z} = (accuracy - 0.5) / sqrt(0.25 / n) for a held-out evaluation
+   * ({@link #evaluate}); no held-out pairs (null) never beats chance, since nothing shows that it does.
+   */
+  static Map<String, Object> chanceTest(Map<String, Object> heldOut) {
+    long n = heldOut == null ? 0 : ((Number) heldOut.get("pairs")).longValue();
+    double z = n == 0 ? 0.0 : (((Number) heldOut.get("accuracy")).doubleValue() - 0.5) / Math.sqrt(0.25 / n);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put(BEATS_CHANCE, z > CHANCE_Z);
+    out.put("chance_z", z);
+    return out;
+  }
+
+  /**
+   * The evaluation report that the stage wrote beside a reward model checkpoint, or null when there is none (a
+   * checkpoint trained elsewhere).
+   */
+  static Map<String, Object> heldOutReport(Path modelDir) throws java.io.IOException {
+    Path f = modelDir.resolve(EVAL_FILE);
+    return java.nio.file.Files.isRegularFile(f) ? StageFiles.readJson(f) : null;
+  }
+
+  static final String EVAL_FILE = "reward_model_eval.json";
+
+  /**
+   * Llama 2's mixing: the training pairs of {@code domains}, plus for each other domain d a uniform sample of its
+   * pairs making fraction mix[d] of the result (capped by what there is); counts per domain into {@code counts}.
+   */
+  static List<Preferences.Pair> mix(List<Preferences.Pair> pairs, List<String> domains, Map<String, Double> mix,
+      long seed, Map<String, Long> counts) {
+    List<Preferences.Pair> out = new ArrayList<>();
+    Map<String, List<Preferences.Pair>> others = new java.util.TreeMap<>();
+    for (Preferences.Pair p : pairs) {
+      if (domains.contains(p.domain())) {
+        out.add(p);
+      } else if (p.domain() != null && mix.containsKey(p.domain())) {
+        others.computeIfAbsent(p.domain(), d -> new ArrayList<>()).add(p);
+      }
+    }
+    int primary = out.size();
+    double rest = 1 - mix.values().stream().mapToDouble(Double::doubleValue).sum();
+    for (var e : others.entrySet()) {
+      long want = Math.round(primary * mix.get(e.getKey()) / rest);
+      List<Preferences.Pair> pool = new ArrayList<>(e.getValue());
+      java.util.Collections.shuffle(pool, new java.util.Random(seed ^ e.getKey().hashCode()));
+      List<Preferences.Pair> taken = pool.subList(0, (int) Math.min(want, pool.size()));
+      out.addAll(taken);
+      counts.put(e.getKey(), (long) taken.size());
+    }
+    counts.put("primary", (long) primary);
+    // keep the dataset's order: batches mix the domains as the rows did
+    out.sort(java.util.Comparator.comparingLong(Preferences.Pair::row));
+    return out;
+  }
+
   private static void add(double[] acc, double right, double margin) {
     acc[0]++;
     acc[1] += right;
@@ -254,6 +358,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("pairs", (long) v[0]);
     m.put("accuracy", v[1] / v[0]);
+    m.put("se", se(v[1] / v[0], v[0]));
     m.put("mean_margin", v[2] / v[0]);
     return m;
   }

@@ -155,7 +155,7 @@ class RewardModelStageTest {
     Path data = Fixtures.writePrefs(tmp.resolve("prefs.arrow"), rows);
     RunResult r = Align4j.create().stage("reward-model").id("rm3")
         .input("model", base).input("data", data)
-        .option("loss", Map.of("uses", "ranking-multi")).option("layout", "shared_prefix")
+        .option("loss", Map.of("uses", "ranking-multi")).option("layout", "shared_prefix").option("use_edited", true)
         .option("ratings", List.of("significantly_better", "better"))
         .option("optimizer", Map.of("lr", 3e-3)).option("epochs", 2).option("batch_size", 4)
         .option("eval_fraction", 0.25)
@@ -167,5 +167,95 @@ class RewardModelStageTest {
     assertEquals(Map.of("rating slightly_better", 12), eval.get("dropped"));
     assertTrue(((Map<?, ?>) eval.get("after")).containsKey("edited_over_chosen"), eval.toString());
     assertEquals("shared_prefix", eval.get("layout"));
+  }
+
+  /**
+   * A reward model trained on coin-flip pairs does not beat chance on its held-out pairs: the stage records it (and
+   * warns), and a rejection-sampling stage that selects with it, directly or inside llama2-piecewise, names it in its
+   * report. The same stages on a separable set record the opposite, so the check tells the two apart.
+   */
+  @Test
+  void rewardModelAtChanceIsFlaggedAndRejectionSamplingSaysSo(@TempDir Path tmp) throws Exception {
+    Path base = Fixtures.tinyModel(tmp.resolve("base"), 4);
+    var coinFlips = new ArrayList<Map<String, Object>>();
+    var separable = new ArrayList<Map<String, Object>>();
+    for (var row : Fixtures.separable(48, 3)) {
+      (row.get("rating").equals("negligibly_better") ? coinFlips : separable).add(row);
+    }
+    Path prompts = tmp.resolve("prompts.arrow");
+    try (var store = new org.align4j.core.data.ArrowDatasetStore()) {
+      var rows = new ArrayList<Map<String, Object>>();
+      for (String t : List.of("rivers", "cats")) {
+        rows.add(RejectionSamplingStageTest.conv(List.of(org.align4j.api.text.Message.user("Tell me about " + t + "."))
+            , null));
+      }
+      store.write(prompts, RejectionSamplingStage.KEPT, rows.iterator());
+    }
+    for (String set : List.of("coin-flips", "separable")) {
+      Path data = Fixtures.writePrefs(tmp.resolve(set + ".arrow"), set.equals("separable") ? separable : coinFlips);
+      Path run = tmp.resolve("run-" + set);
+      RunResult rm = Align4j.create().stage("reward-model").id("rm")
+          .input("model", base).input("data", data)
+          .option("loss", Map.of("uses", "ranking", "margin", "none"))
+          .option("optimizer", Map.of("lr", 3e-3, "warmup_steps", 2)).option("epochs", 4).option("batch_size", 8)
+          .option("eval_fraction", 0.5).option("checkpoint_every", 0)
+          .defaults(defaults()).runIn(run);
+      assertTrue(rm.ok(), rm.stages().toString());
+      Map<String, Object> eval = StageFiles.readJson(run.resolve("rm/eval"));
+      double acc = at(eval, "after", "accuracy");
+      double se = at(eval, "after", "se");
+      assertEquals(Math.sqrt(acc * (1 - acc) / 24), se, 1e-9, eval.toString());
+      boolean beats = set.equals("separable");
+      assertEquals(beats, eval.get(RewardModelStage.BEATS_CHANCE), eval.toString());
+      assertEquals(beats, (Double) eval.get("chance_z") > RewardModelStage.CHANCE_Z, eval.toString());
+      String model = run.resolve("rm/model").toString();
+      Map<String, Object> rmReward = Map.of("uses", "reward-model", "model", model);
+      RunResult rs = Align4j.create().stage("rejection-sampling").id("rs")
+          .input("model", base).input("prompts", prompts)
+          .option("reward", Map.of("uses", "llama2-piecewise", "safety", rmReward, "helpfulness", rmReward))
+          .option("samples_per_prompt", 2).option("max_new_tokens", 4).option("temperature", 1.0)
+          .defaults(defaults()).runIn(run);
+      assertTrue(rs.ok(), rs.stages().toString());
+      List<?> flagged = (List<?>) StageFiles.readJson(run.resolve("rs/report")).get("reward_models_at_chance");
+      assertEquals(beats ? 0 : 2, flagged.size(), set + ": " + flagged);
+    }
+  }
+
+  /**
+   * Llama 2's data mixing: all pairs of the RM's domain plus the other domain's pairs as the given fraction of the
+   * training set (capped by what there is); held-out pairs only of the RM's domain.
+   */
+  @Test
+  void mixAddsAFractionOfTheOtherDomainToTraining(@TempDir Path tmp) throws Exception {
+    var rows = new ArrayList<Map<String, Object>>();
+    for (int i = 0; i < 40; i++) {
+      String t = Fixtures.TOPICS[i % Fixtures.TOPICS.length] + i;
+      rows.add(Fixtures.pref("Is " + t + " safe?", "I cannot help with that.", "Sure.", null, "better", "safety"));
+      rows.add(Fixtures.pref("Tell me about " + t + ".", "About " + t + ".", "No.", null, "better", "helpfulness"));
+      rows.add(Fixtures.pref("Name " + t + ".", t + ".", "No.", null, "better", "helpfulness"));
+    }
+    Path data = Fixtures.writePrefs(tmp.resolve("prefs.arrow"), rows);
+    Path base = Fixtures.tinyModel(tmp.resolve("base"), 2);
+    for (var c : List.of(Map.of("domain", "safety", "other", "helpfulness", "fraction", 0.1),
+        Map.of("domain", "helpfulness", "other", "safety", "fraction", 0.2))) {
+      String id = "rm-" + c.get("domain");
+      RunResult r = Align4j.create().stage("reward-model").id(id)
+          .input("model", base).input("data", data)
+          .option("domains", List.of(c.get("domain"))).option("mix", Map.of(c.get("other"), c.get("fraction")))
+          .option("optimizer", Map.of("lr", 1e-3)).option("steps", 1).option("batch_size", 4).option("eval_fraction", 0.25)
+          .option("checkpoint_every", 0).option("eval_before", false)
+          .defaults(defaults()).runIn(tmp.resolve("run"));
+      assertTrue(r.ok(), r.stages().toString());
+      Map<String, Object> eval = StageFiles.readJson(tmp.resolve("run/" + id + "/eval"));
+      long primary = ((Number) at(eval, "mixed_in", "primary")).longValue();
+      long other = ((Number) at(eval, "mixed_in", (String) c.get("other"))).longValue();
+      double fraction = (Double) c.get("fraction");
+      // about 30 safety and 60 helpfulness pairs train: neither case asks for more of the other than there is
+      assertEquals(Math.round(primary * fraction / (1 - fraction)), other, eval.toString());
+      assertTrue(other > 0 && other < primary, eval.toString());
+      assertEquals(primary + other, ((Number) eval.get("train_pairs")).longValue(), eval.toString());
+      Map<String, Object> domains = at(eval, "after", "by_domain");
+      assertEquals(List.of(c.get("domain")), List.copyOf(domains.keySet()), "held out: the RM's domain only");
+    }
   }
 }
