@@ -27,13 +27,13 @@ class BundledSchemasTest {
 
   @Test
   void aRewardModelFedConversationsInsteadOfPreferencesIsAnErrorBeforeAnyWork() throws Exception {
-    var bad = PluginsCommandTest.run("validate", recipe("sft").toString());
+    var bad = CliResult.run("validate", recipe("sft").toString());
     assertEquals(2, bad.code(), bad.toString());
     assertTrue(bad.err().contains("r.yaml:8:20: input 'data' of stage 'rm' (reward-model) cannot read output 'sft' of stage"
         + " 'tasks' (tasks): no column 'prompt'"), bad.err());
     assertTrue(!Files.exists(dir.resolve("run")), "nothing ran");
 
-    var good = PluginsCommandTest.run("validate", recipe("preferences").toString());
+    var good = CliResult.run("validate", recipe("preferences").toString());
     assertEquals(0, good.code(), good.toString());
   }
 }
