@@ -29,6 +29,11 @@ import org.align4j.toolkit.data.Rows;
  * Scores samples with a reward (by default the task suite's programs: the true reward) and writes a table:
  * mean reward with its standard error per policy and per task, label rates (correct, refusal, unsafe, ...),
  * and, when a baseline is given, the gap between the two with its standard error and z-score.
+ *
+ * <p>Standard errors are clustered by prompt: a held-out set drawn from a small prompt space repeats prompts
+ * (the task suite's instruction domain has 16 distinct held-out prompts behind 75 rows), and greedy answers to a
+ * repeated prompt are one observation, not several. With every prompt distinct the clustered error equals the
+ * plain one; {@code se_rows} keeps the per-row error for comparison and {@code prompts} counts the clusters.
  */
 @ProviderInfo(id = "evaluate",
     description = "scores samples with a reward; mean, standard error, label rates per task; gap vs a baseline")
@@ -57,7 +62,7 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
     var summary = new LinkedHashMap<String, Object>();
     summary.put("reward", o.reward().uses());
     var table = new LinkedHashMap<String, Object>();
-    var csv = new StringBuilder("policy,group,n,mean,se,labels\n");
+    var csv = new StringBuilder("policy,group,n,prompts,mean,se,se_rows,labels\n");
     int step = 0;
     for (var e : policies.entrySet()) {
       var s = e.getValue();
@@ -85,10 +90,11 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
       if (main.values.size() == base.values.size()) {
         var diff = new Stats();
         for (int i = 0; i < main.values.size(); i++) {
-          diff.add(main.values.get(i) - base.values.get(i));
+          diff.add(main.values.get(i) - base.values.get(i), null, main.promptKeys.get(i));
         }
         cmp.put("paired_se", diff.se());
         cmp.put("paired_z", diff.se() > 0 ? diff.mean() / diff.se() : 0.0);
+        cmp.put("prompts", diff.clusters());
       }
       var byGroup = new TreeMap<String, Object>();
       for (var g : main.groups.entrySet()) {
@@ -129,7 +135,8 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
   private static String row(String policy, String group, Stats s) {
     var labels = new StringBuilder();
     s.labels.forEach((k, v) -> labels.append(labels.length() == 0 ? "" : ";").append(k).append('=').append(v));
-    return policy + "," + group + "," + s.n + "," + s.mean() + "," + s.se() + "," + labels + "\n";
+    return policy + "," + group + "," + s.n + "," + s.clusters() + "," + s.mean() + "," + s.se() + "," + s.seRows() + ","
+        + labels + "\n";
   }
 
   private Scored score(StageContext ctx, Reward reward, Path samples, String groupBy) throws Exception {
@@ -149,12 +156,22 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
       }
     }
     List<RewardResult> results = reward.scoreAll(prompts, responses, metas);
+    boolean hasStopped = !rows.isEmpty() && rows.get(0).containsKey(STOPPED);
     for (int i = 0; i < results.size(); i++) {
       var res = results.get(i);
+      String key = promptKey(prompts.get(i));
       scored.values.add(res.score());
-      scored.all.add(res.score(), res.label());
+      scored.promptKeys.add(key);
+      scored.all.add(res.score(), res.label(), key);
       String g = metas.get(i).getOrDefault(groupBy, "all");
-      scored.groups.computeIfAbsent(g, k -> new Stats()).add(res.score(), res.label());
+      Stats group = scored.groups.computeIfAbsent(g, k -> new Stats());
+      group.add(res.score(), res.label(), key);
+      if (hasStopped) {
+        boolean unterminated = !Boolean.TRUE.equals(rows.get(i).get(STOPPED));
+        boolean repeating = unterminated && repeatsAtTail(responses.get(i));
+        scored.all.termination(unterminated, repeating);
+        group.termination(unterminated, repeating);
+      }
       if (scored.examples.size() < EXAMPLES && scored.exampleGroups.add(g + "#" + (i % 3))) {
         var ex = new LinkedHashMap<String, Object>();
         ex.put("policy", scored.policy);
@@ -171,21 +188,74 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
 
   private static final int EXAMPLES = 8;
 
+  /** The generate stage's column: whether the sample ended with a stop token within its token limit. */
+  static final String STOPPED = "stopped";
+
+  /**
+   * Whether a response ends in a loop: its last words are one word n-gram (n = 1..3) repeated at least three times
+   * in a row (Llama 3's DPO failure mode "tail repetition", counted among responses that never terminated).
+   */
+  static boolean repeatsAtTail(String response) {
+    String[] w = response.strip().split("\\s+");
+    for (int n = 1; n <= 3; n++) {
+      if (w.length < 3 * n) {
+        continue;
+      }
+      boolean same = true;
+      for (int rep = 1; rep < 3 && same; rep++) {
+        for (int j = 0; j < n; j++) {
+          if (!w[w.length - 1 - j].equals(w[w.length - 1 - j - rep * n])) {
+            same = false;
+            break;
+          }
+        }
+      }
+      if (same) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The cluster of a sample: its whole prompt (every message, roles included). */
+  static String promptKey(List<Message> prompt) {
+    var sb = new StringBuilder();
+    for (Message m : prompt) {
+      sb.append(m.role()).append('\u0000').append(m.content()).append('\u0001');
+    }
+    return sb.toString();
+  }
+
   private static final class Scored {
     String policy = "samples";
     final List<Map<String, Object>> examples = new ArrayList<>();
     final java.util.Set<String> exampleGroups = new java.util.HashSet<>();
     final List<Double> values = new ArrayList<>();
+    final List<String> promptKeys = new ArrayList<>();
     final Stats all = new Stats();
     final Map<String, Stats> groups = new TreeMap<>();
   }
 
-  /** Running mean/variance (Welford) and label counts. */
+  /**
+   * Running mean/variance (Welford), label counts, and per-cluster sums for the cluster-robust standard error
+   * (Liang-Zeger with the G/(G-1) small-sample factor): se^2 = G/(G-1) * sum_c (sum_{i in c} (x_i - mean))^2 / n^2.
+   */
   static final class Stats {
     long n;
     double mean;
     double m2;
     final Map<String, Long> labels = new TreeMap<>();
+    private final Map<String, double[]> clusters = new java.util.HashMap<>(); // key -> {count, sum}
+    long terminationCounted;
+    long unterminated;
+    long unterminatedRepeating;
+
+    /** A sample's termination: it hit the token limit without a stop token, and whether its tail loops. */
+    void termination(boolean unterminated, boolean repeating) {
+      terminationCounted++;
+      this.unterminated += unterminated ? 1 : 0;
+      this.unterminatedRepeating += repeating ? 1 : 0;
+    }
 
     void add(double x) {
       n++;
@@ -195,10 +265,23 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
     }
 
     void add(double x, String label) {
+      add(x, label, null);
+    }
+
+    /** One sample in cluster {@code key} (null: a cluster of its own). */
+    void add(double x, String label, String key) {
       add(x);
       if (label != null) {
         labels.merge(label, 1L, Long::sum);
       }
+      double[] c = clusters.computeIfAbsent(key == null ? "\u0002row" + n : key, k -> new double[2]);
+      c[0]++;
+      c[1] += x;
+    }
+
+    /** Distinct clusters (prompts) among the samples. */
+    long clusters() {
+      return clusters.size();
     }
 
     double mean() {
@@ -209,8 +292,23 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
       return n > 1 ? Math.sqrt(m2 / (n - 1)) : 0.0;
     }
 
-    double se() {
+    /** Per-row standard error (samples taken as independent). */
+    double seRows() {
       return n > 0 ? sd() / Math.sqrt(n) : 0.0;
+    }
+
+    /** Standard error clustered by prompt; equals {@link #seRows} when every prompt occurs once. */
+    double se() {
+      long g = clusters.size();
+      if (g < 2) {
+        return seRows();
+      }
+      double ss = 0;
+      for (double[] c : clusters.values()) {
+        double r = c[1] - c[0] * mean;
+        ss += r * r;
+      }
+      return Math.sqrt((double) g / (g - 1) * ss) / n;
     }
 
     Map<String, Object> toMap() {
@@ -219,6 +317,12 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
       m.put("mean", mean());
       m.put("sd", sd());
       m.put("se", se());
+      m.put("se_rows", seRows());
+      m.put("prompts", clusters());
+      if (terminationCounted > 0) {
+        m.put("unterminated_rate", (double) unterminated / terminationCounted);
+        m.put("unterminated_repeating_rate", (double) unterminatedRepeating / terminationCounted);
+      }
       var rates = new LinkedHashMap<String, Object>();
       labels.forEach((k, v) -> rates.put(k, (double) v / n));
       m.put("label_rates", rates);

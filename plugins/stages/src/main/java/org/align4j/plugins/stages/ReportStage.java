@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
+import org.align4j.api.stage.Port;
 import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
@@ -26,10 +27,6 @@ import org.align4j.api.stage.StageContext;
  */
 @ProviderInfo(id = "report",
     description = "self-contained HTML run report: evaluation table and plots, training curves, timings, recipe")
-@StagePort(input = "evaluation", description = "an evaluate stage's output directory", required = false)
-@StagePort(input = "evaluation_2",
-    description = "a second evaluation (e.g. an ablation against the same baseline)", required = false)
-@StagePort(input = "evaluation_3", description = "a third evaluation", required = false)
 @StagePort(input = "ppo",
     description = "a ppo stage's report: rollout reward, KL and held-out reward by iteration", required = false)
 @StagePort(input = "ppo_2",
@@ -54,10 +51,20 @@ public final class ReportStage implements Stage<ReportStage.Options> {
         .append("pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}img{max-width:100%}</style></head><body>");
     html.append("<h1>").append(esc(title)).append("</h1><p>Written ").append(Instant.now()).append(" in <code>")
         .append(esc(run.toString())).append("</code>.</p>");
-    for (String port : List.of("evaluation", "evaluation_2", "evaluation_3")) {
+    var evaluations = new LinkedHashMap<String, JsonNode>();
+    for (String port : EVALUATION_PORTS) {
       var eval = ctx.optionalInput(port);
       if (eval.isPresent() && Files.isRegularFile(eval.get().resolve("summary.json"))) {
-        evaluation(html, JSON.readTree(eval.get().resolve("summary.json").toFile()));
+        evaluations.put(port, JSON.readTree(eval.get().resolve("summary.json").toFile()));
+      }
+    }
+    if (evaluations.size() > 1) {
+      versions(html, evaluations.values());
+    }
+    for (String port : EVALUATION_PORTS) {
+      var eval = ctx.optionalInput(port);
+      if (evaluations.containsKey(port)) {
+        evaluation(html, evaluations.get(port));
         Path ex = eval.get().resolve("examples.jsonl");
         if (Files.isRegularFile(ex) && port.equals("evaluation")) {
           examples(html, Files.readAllLines(ex));
@@ -85,6 +92,65 @@ public final class ReportStage implements Stage<ReportStage.Options> {
     Files.writeString(ctx.output("report"), html.toString());
   }
 
+  /** evaluation, evaluation_2 .. evaluation_12: a pipeline's versions, each an evaluate stage's output. */
+  static final List<String> EVALUATION_PORTS = java.util.stream.IntStream.rangeClosed(1, 12)
+      .mapToObj(i -> i == 1 ? "evaluation" : "evaluation_" + i).toList();
+
+  @Override
+  public List<Port> inputs() {
+    var ports = new ArrayList<Port>();
+    for (String name : EVALUATION_PORTS) {
+      ports.add(Port.optional(name, name.equals("evaluation")
+          ? "an evaluate stage's output directory (its examples are shown)"
+          : "another evaluation (a pipeline version or an ablation), shown in the versions table and below"));
+    }
+    ports.addAll(Stage.super.inputs()); // the ppo reports
+    return ports;
+  }
+
+  /**
+   * One line per comparison (every version against its baseline), so a pipeline's versions read as one table:
+   * gap with its prompt-clustered s.e., the paired z, and the gap per group.
+   */
+  private static void versions(StringBuilder html, Iterable<JsonNode> evaluations) {
+    var groups = new java.util.TreeSet<String>();
+    for (JsonNode s : evaluations) {
+      s.path("comparison").path("by_group").fieldNames().forEachRemaining(groups::add);
+    }
+    html.append("<h2>Versions against their baselines (held-out true reward)</h2><table><tr><th>policy</th>"
+        + "<th>baseline</th><th>policy mean</th><th>gap &plusmn; s.e.</th><th>paired z</th><th>prompts</th>"
+        + "<th>unterminated (looping)</th>");
+    for (String g : groups) {
+      html.append("<th>").append(esc(g)).append(" gap</th>");
+    }
+    html.append("</tr>");
+    for (JsonNode s : evaluations) {
+      JsonNode cmp = s.path("comparison");
+      if (cmp.isMissingNode()) {
+        continue;
+      }
+      double pz = cmp.path("paired_z").asDouble(cmp.path("z").asDouble());
+      String policy = cmp.path("policy").asText();
+      html.append(String.format("<tr><td>%s</td><td>%s</td><td>%.3f</td><td>%+.3f &plusmn; %.3f</td>"
+              + "<td class='%s'>%+.1f</td><td>%s</td>", esc(policy), esc(cmp.path("baseline").asText()),
+          s.path("policies").path(policy).path("all").path("mean").asDouble(), cmp.path("gap").asDouble(),
+          cmp.path("se").asDouble(), pz > 3 ? "good" : (pz < -3 ? "bad" : ""), pz,
+          cmp.has("prompts") ? cmp.path("prompts").asText() : ""));
+      JsonNode all = s.path("policies").path(policy).path("all");
+      html.append(all.has("unterminated_rate") ? String.format("<td>%.1f%% (%.1f%%)</td>",
+          100 * all.path("unterminated_rate").asDouble(), 100 * all.path("unterminated_repeating_rate").asDouble())
+          : "<td></td>");
+      for (String g : groups) {
+        JsonNode bg = cmp.path("by_group").path(g);
+        html.append(bg.isMissingNode() ? "<td></td>"
+            : String.format("<td>%+.3f &plusmn; %.3f</td>", bg.path("gap").asDouble(), bg.path("se").asDouble()));
+      }
+      html.append("</tr>");
+    }
+    html.append("</table><p>Standard errors are clustered by prompt (a repeated held-out prompt is one observation);"
+        + " <i>prompts</i> counts the distinct ones.</p>");
+  }
+
   private static void evaluation(StringBuilder html, JsonNode s) throws IOException {
     html.append("<h2>Evaluation (reward: ").append(esc(s.path("reward").asText())).append(")</h2>");
     JsonNode cmp = s.path("comparison");
@@ -101,7 +167,8 @@ public final class ReportStage implements Stage<ReportStage.Options> {
     }
     var groups = new ArrayList<String>();
     var bars = new LinkedHashMap<String, double[][]>();
-    html.append("<table><tr><th>policy</th><th>group</th><th>n</th><th>mean reward</th><th>&plusmn; s.e.</th><th>labels</th></tr>");
+    html.append("<table><tr><th>policy</th><th>group</th><th>n</th><th>prompts</th><th>mean reward</th><th>&plusmn; s.e.</th>"
+        + "<th>labels</th></tr>");
     for (var pol = s.path("policies").fields(); pol.hasNext(); ) {
       var p = pol.next();
       for (var g = p.getValue().fields(); g.hasNext(); ) {
@@ -123,9 +190,9 @@ public final class ReportStage implements Stage<ReportStage.Options> {
           var le = l.next();
           labels.append(String.format("%s %.0f%% ", esc(le.getKey()), 100 * le.getValue().asDouble()));
         }
-        html.append(String.format("<tr><td>%s</td><td>%s</td><td>%d</td><td>%.3f</td><td>%.3f</td><td>%s</td></tr>",
-            esc(p.getKey()), esc(e.getKey()), st.path("n").asLong(), st.path("mean").asDouble(), st.path("se").asDouble(),
-            labels));
+        html.append(String.format("<tr><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%.3f</td><td>%.3f</td><td>%s</td></tr>",
+            esc(p.getKey()), esc(e.getKey()), st.path("n").asLong(), st.path("prompts").asText(""),
+            st.path("mean").asDouble(), st.path("se").asDouble(), labels));
       }
       bars.put(p.getKey(), v);
     }

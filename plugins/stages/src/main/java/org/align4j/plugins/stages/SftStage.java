@@ -39,6 +39,9 @@ public final class SftStage implements Stage<SftStage.Options> {
 
   public record Options(
       @Doc("chat format id (default: defaults.chat_format)") String chatFormat,
+      @Doc("with the mix input: conversations drawn from it per conversation of data (Llama 3 fine-tunes on"
+          + " rejection-sampled data mixed with the task data); a seeded sample without replacement, capped by what"
+          + " mix holds") @Default("1.0") double mixRatio,
       @Doc("which tokens train: assistant, assistant_content, last_assistant (GAtt), all") @Default("assistant")
           MaskPolicy mask,
       @Doc("tokens per packed row") @Default("256") int seqLen,
@@ -56,11 +59,16 @@ public final class SftStage implements Stage<SftStage.Options> {
       @Doc("steps between metric reports") @Default("5") int logEvery) {
     public Options {
       LmTraining.checkRanges(seqLen, batchSize, accumulation, epochs, steps, checkpointEvery, logEvery);
+      if (!(mixRatio >= 0) || Double.isInfinite(mixRatio)) {
+        throw new IllegalArgumentException("mix_ratio must be a finite number >= 0, got " + mixRatio);
+      }
       if (limit < 0) {
         throw new IllegalArgumentException("limit must be >= 0 (0: all), got " + limit);
       }
     }
   }
+
+  private static final long MIX_SEED = 0x6D69785FL; // "mix_": the mix sample differs from the packing shuffle
 
   @Inject Models models;
   @Inject Trainer trainer;
@@ -70,6 +78,8 @@ public final class SftStage implements Stage<SftStage.Options> {
     return List.of(Port.required("model", "checkpoint directory to start from"),
         Port.required("data", "conversations dataset (messages ending with the assistant's answer)")
             .withSchema(Schemas.MESSAGES_ONLY),
+        Port.optional("mix", "conversations mixed into data (mix_ratio per data conversation), e.g. the task SFT"
+            + " data beside rejection-sampled answers").withSchema(Schemas.MESSAGES_ONLY),
         Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
   }
 
@@ -86,6 +96,20 @@ public final class SftStage implements Stage<SftStage.Options> {
       RenderedChat r = format.render(StageSupport.conversation(rowsIn.get(i), data, i), tok, o.mask());
       ids.add(r.ids());
       masks.add(r.lossMask());
+    }
+    var mixPath = ctx.optionalInput("mix");
+    if (mixPath.isPresent()) {
+      var mixRows = StageSupport.readAll(ctx, mixPath.get(), 0);
+      int want = (int) Math.min(mixRows.size(), Math.round(o.mixRatio() * rowsIn.size()));
+      int[] order = org.align4j.toolkit.data.Permutations.shuffled(mixRows.size(), new java.util.Random(ctx.seed() ^ MIX_SEED));
+      for (int k = 0; k < want; k++) {
+        int i = order[k];
+        RenderedChat r = format.render(StageSupport.conversation(mixRows.get(i), mixPath.get(), i), tok, o.mask());
+        ids.add(r.ids());
+        masks.add(r.lossMask());
+      }
+      LOG.info("sft: {} conversations of data + {} of {} drawn from mix (mix_ratio {})", rowsIn.size(), want,
+          mixRows.size(), o.mixRatio());
     }
     int pad = tok.eosId();
     LmRows rows = LmRows.packed(ids, masks, o.seqLen(), pad, ctx.seed(), o.packing());

@@ -72,4 +72,39 @@ class LmRowsTest {
     assertEquals(0.25, s.se(), 1e-12);
     assertEquals(3L, s.labels.get("correct"));
   }
+
+  @Test
+  void repeatedPromptsCountAsOneObservationInTheStandardError() {
+    // prompts a, a, a (scores 1, 1, 1) and b (score 0): mean 0.75, two clusters.
+    // cluster residual sums: a: 3 - 3 * 0.75 = 0.75; b: 0 - 0.75 = -0.75
+    // se^2 = G/(G-1) * (0.75^2 + 0.75^2) / n^2 = 2 * 1.125 / 16 = 0.140625 -> se = 0.375 (per-row: 0.25)
+    var s = new EvaluateStage.Stats();
+    s.add(1, "correct", "a");
+    s.add(1, "correct", "a");
+    s.add(0, "wrong", "b");
+    s.add(1, "correct", "a");
+    assertEquals(0.75, s.mean(), 1e-12);
+    assertEquals(2, s.clusters());
+    assertEquals(0.25, s.seRows(), 1e-12);
+    assertEquals(0.375, s.se(), 1e-12);
+    // distinct prompts: the clustered error is the per-row one
+    var d = new EvaluateStage.Stats();
+    String[] keys = {"a", "b", "c", "d"};
+    double[] xs = {1, 0, 1, 1};
+    for (int i = 0; i < 4; i++) {
+      d.add(xs[i], null, keys[i]);
+    }
+    assertEquals(d.seRows(), d.se(), 1e-12);
+    assertEquals(0.25, d.se(), 1e-12);
+  }
+
+  @Test
+  void aLoopAtTheTailIsRecognised() {
+    assertTrue(EvaluateStage.repeatsAtTail("The cat is here. bye bye bye"));
+    assertTrue(EvaluateStage.repeatsAtTail("I see a b c a b c a b c"));
+    assertTrue(EvaluateStage.repeatsAtTail("7 7 7"));
+    assertTrue(!EvaluateStage.repeatsAtTail("cat dog cat dog"), "two repeats are not a loop");
+    assertTrue(!EvaluateStage.repeatsAtTail("I like the lamp."));
+    assertTrue(!EvaluateStage.repeatsAtTail(""));
+  }
 }

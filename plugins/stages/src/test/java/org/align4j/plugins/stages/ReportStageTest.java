@@ -1,0 +1,48 @@
+package org.align4j.plugins.stages;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.align4j.testkit.FakeStageContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportStageTest {
+  @TempDir Path dir;
+
+  private Path evaluation(String name, String policy, double mean, double gap, double se, double pairedZ)
+      throws Exception {
+    Path d = Files.createDirectories(dir.resolve(name));
+    Files.writeString(d.resolve("summary.json"), """
+        {"reward": "task-suite",
+         "policies": {"%1$s": {"all": {"n": 300, "prompts": 143, "mean": %2$s, "se": 0.03, "label_rates": {}}},
+                      "sft": {"all": {"n": 300, "prompts": 143, "mean": 0.5, "se": 0.03, "label_rates": {}}}},
+         "comparison": {"policy": "%1$s", "baseline": "sft", "gap": %3$s, "se": %4$s, "z": 1.0,
+                        "paired_se": 0.02, "paired_z": %5$s, "prompts": 143,
+                        "by_group": {"arithmetic": {"gap": 0.125, "se": 0.05}, "instruction": {"gap": -0.25, "se": 0.1}}}}
+        """.formatted(policy, mean, gap, se, pairedZ));
+    return d;
+  }
+
+  @Test
+  void everyVersionGetsOneRowAgainstItsBaseline() throws Exception {
+    var ctx = new FakeStageContext(dir, Set.of("report"), Map.of(
+        "evaluation", evaluation("e1", "dpo-1", 0.6, 0.1, 0.025, 4.2),
+        "evaluation_12", evaluation("e12", "rs-2", 0.4, -0.1, 0.025, -3.5)));
+    new ReportStage().run(ctx, new ReportStage.Options("t", List.of()));
+    String html = Files.readString(dir.resolve("report"));
+    assertTrue(html.contains("Versions against their baselines"), html);
+    assertTrue(html.contains("<td>dpo-1</td><td>sft</td><td>0.600</td><td>+0.100 &plusmn; 0.025</td>"
+        + "<td class='good'>+4.2</td><td>143</td><td></td><td>+0.125 &plusmn; 0.050</td><td>-0.250 &plusmn; 0.100</td>"), html);
+    assertTrue(html.contains("<td>rs-2</td><td>sft</td><td>0.400</td><td>-0.100 &plusmn; 0.025</td>"
+        + "<td class='bad'>-3.5</td>"), html);
+    assertTrue(html.contains("<th>prompts</th>"), "the per-policy tables count distinct prompts");
+    var ports = new ReportStage().inputs().stream().map(org.align4j.api.stage.Port::name).toList();
+    assertTrue(ports.containsAll(List.of("evaluation", "evaluation_2", "evaluation_12", "ppo", "ppo_2")), ports.toString());
+    assertTrue(ports.stream().noneMatch(p -> p.equals("evaluation_1") || p.equals("evaluation_13")), ports.toString());
+  }
+}
