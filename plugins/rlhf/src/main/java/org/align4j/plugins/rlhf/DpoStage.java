@@ -34,6 +34,7 @@ import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.Tokenizer;
 import org.align4j.toolkit.loss.Tensors;
+import org.align4j.toolkit.stage.Ports;
 import org.bytedeco.pytorch.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,7 +104,7 @@ public final class DpoStage implements Stage<DpoStage.Options> {
   public List<Port> inputs() {
     return List.of(Port.required("model", "policy checkpoint to start from (the SFT model)"), PreferenceTraining.DATA,
         Port.optional("reference", "frozen reference checkpoint (default: the model input)"),
-        PreferenceTraining.EVAL_DATA, PreferenceTraining.TOKENIZER);
+        PreferenceTraining.EVAL_DATA, Ports.TOKENIZER);
   }
 
   @Override

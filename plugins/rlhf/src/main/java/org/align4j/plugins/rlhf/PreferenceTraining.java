@@ -37,8 +37,6 @@ final class PreferenceTraining {
   static final Port EVAL_DATA = Port.optional("eval_data", "held-out preferences (default: eval_fraction of data)")
       .withSchema(Schemas.PREFERENCE_PAIRS);
 
-  static final Port TOKENIZER = Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)");
-
   /**
    * The encoded pairs of a stage.
    *

@@ -23,6 +23,7 @@ import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.RenderedChat;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.stage.Ports;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +68,7 @@ public final class SftStage implements Stage<SftStage.Options> {
     return List.of(Port.required("model", "checkpoint directory to start from"),
         Port.required("data", "conversations dataset (messages ending with the assistant's answer)")
             .withSchema(Schemas.MESSAGES_ONLY),
-        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
+        Ports.TOKENIZER);
   }
 
   @Override
