@@ -17,6 +17,7 @@ import java.util.Optional;
 import org.align4j.api.ComponentKind;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.Default;
+import org.align4j.api.Flat;
 import org.align4j.api.Provider;
 import org.align4j.core.plugin.PluginRegistry;
 import org.align4j.core.plugin.ProviderEntry;
@@ -32,6 +33,10 @@ import org.align4j.core.plugin.ProviderKinds;
  * nested record's own {@code @Default}s, then the keys of the {@code @Default} block on the component (a stage's paper
  * settings, which may name only some keys), then the keys the recipe gives. So {@code optimizer: {lr: 3e-5}} keeps
  * the stage's schedule.
+ *
+ * <p>A nested record marked {@link Flat} (a stage's {@code TrainingLoopOptions}) is bound the same way, from the
+ * enclosing block's own keys: {@code epochs:} and {@code log_every:} stand directly under {@code options:} and are
+ * named so in messages, and its range checks are reported at the block, as the stage record's own are.
  */
 public final class OptionsBinder {
   static final ObjectMapper MAPPER = JsonMapper.builder()
@@ -81,12 +86,10 @@ public final class OptionsBinder {
       return null;
     }
     RecordComponent[] comps = type.getRecordComponents();
-    var byName = new LinkedHashMap<String, RecordComponent>();
-    for (RecordComponent c : comps) {
-      byName.put(snake(c.getName()), c);
-    }
+    Map<String, RecordComponent> byName = keys(type);
     int before = problems.size();
     var given = new LinkedHashMap<String, YNode>();
+    var flatGiven = new LinkedHashMap<RecordComponent, YNode.YMap>(); // a @Flat component's keys, as written here
     for (var e : map.values().entrySet()) {
       String key = snake(e.getKey());
       if (!byName.containsKey(key)) {
@@ -94,7 +97,13 @@ public final class OptionsBinder {
             + unknownKeyHint(e.getKey(), byName, prefix)));
         continue;
       }
-      given.put(key, e.getValue());
+      RecordComponent flat = flatOwner(comps, key);
+      if (flat == null) {
+        given.put(key, e.getValue());
+      } else {
+        flatGiven.computeIfAbsent(flat, f -> new YNode.YMap(blockLoc)).put(e.getKey(), map.keyLoc(e.getKey()),
+            e.getValue());
+      }
     }
     Object[] args = new Object[comps.length];
     for (int i = 0; i < comps.length; i++) {
@@ -105,8 +114,12 @@ public final class OptionsBinder {
       Default d = c.getAnnotation(Default.class);
       YNode def = d == null ? null
           : YamlTree.parseValue(d.value(), new Location("@Default of " + type.getSimpleName() + "." + c.getName(), 0, 0));
+      if (isFlat(c)) {
+        args[i] = bindNested(c, flatGiven.get(c), def, what, key, prefix, blockLoc, problems);
+        continue;
+      }
       if (isNestedRecord(c.getType())) {
-        args[i] = bindNested(c, v, def, what, prefix + key, blockLoc, problems);
+        args[i] = bindNested(c, v, def, what, prefix + key, prefix + key + ".", blockLoc, problems);
         continue;
       }
       if (v == null) {
@@ -144,6 +157,42 @@ public final class OptionsBinder {
   }
 
   /**
+   * The keys a block of {@code type} accepts, each with the component that reads it: the record's own components and,
+   * for a {@link Flat} one, the keys of its record (recursively), which the block names without a prefix.
+   */
+  static Map<String, RecordComponent> keys(Class<?> type) {
+    var out = new LinkedHashMap<String, RecordComponent>();
+    for (RecordComponent c : type.getRecordComponents()) {
+      if (isFlat(c)) {
+        keys(c.getType()).forEach(out::putIfAbsent);
+      } else {
+        out.putIfAbsent(snake(c.getName()), c);
+      }
+    }
+    return out;
+  }
+
+  /** The {@link Flat} component among {@code comps} that reads {@code key}, or null when the key is a plain one. */
+  private static RecordComponent flatOwner(RecordComponent[] comps, String key) {
+    for (RecordComponent c : comps) {
+      if (!isFlat(c) && snake(c.getName()).equals(key)) {
+        return null;
+      }
+    }
+    for (RecordComponent c : comps) {
+      if (isFlat(c) && keys(c.getType()).containsKey(key)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /** A nested options record bound from the enclosing block's own keys. */
+  static boolean isFlat(RecordComponent c) {
+    return c.isAnnotationPresent(Flat.class) && isNestedRecord(c.getType());
+  }
+
+  /**
    * "Did you mean" for an unknown key: the nearest key of this block, prefixed as the messages name them; a key that
    * belongs inside a nested record ({@code lr} of a stage whose {@code lr} is in {@code optimizer}) names where it goes.
    */
@@ -177,10 +226,14 @@ public final class OptionsBinder {
   /**
    * A nested record: the recipe's keys over the component's {@code @Default} block, bound with the record's own
    * defaults for the rest. An absent or null value takes the defaults alone.
+   *
+   * @param key the component as messages name it ({@code optimizer})
+   * @param innerPrefix how its keys are named: {@code optimizer.}, or the enclosing block's prefix for a {@link Flat}
+   *     one
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private Object bindNested(RecordComponent c, YNode given, YNode def, String what, String key, Location blockLoc,
-      List<Problem> problems) {
+  private Object bindNested(RecordComponent c, YNode given, YNode def, String what, String key, String innerPrefix,
+      Location blockLoc, List<Problem> problems) {
     Location at = given != null ? given.loc() : blockLoc;
     var merged = new YNode.YMap(at);
     for (YNode layer : new YNode[] {def, given}) {
@@ -198,7 +251,7 @@ public final class OptionsBinder {
         merged.put(k, m.keyLoc(e.getKey()), e.getValue());
       }
     }
-    return bind((Class) c.getType(), merged, what, key + ".", problems);
+    return bind((Class) c.getType(), merged, what, innerPrefix, problems);
   }
 
   private Object convert(RecordComponent c, YNode v, String what, Location at, List<Problem> problems) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.Default;
+import org.align4j.api.Flat;
 import org.align4j.api.Doc;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
@@ -76,28 +77,12 @@ final class PluginsCommand implements Callable<Integer> {
   /**
    * The options as a table: name, type and description columns sized to this provider, descriptions wrapped. A
    * nested options record ({@code optimizer}) gets its own line, then one line per key named {@code optimizer.lr}
-   * with the default that applies: the provider's block for that key where it gives one, else the record's.
+   * with the default that applies: the provider's block for that key where it gives one, else the record's. A
+   * {@code @Flat} record's keys are listed as the provider's own ({@code epochs}), with defaults found the same way.
    */
   static void options(PrintWriter out, RecordComponent[] components) {
     var rows = new ArrayList<Row>();
-    for (RecordComponent c : components) {
-      Default def = c.getAnnotation(Default.class);
-      String name = OptionsBinder.snake(c.getName());
-      if (c.getType().isRecord() && c.getType() != ComponentRef.class) {
-        rows.add(new Row(name, c.getType().getSimpleName(), doc(c)));
-        YNode block = def == null ? null : YamlTree.parseValue(def.value(), new Location("@Default", 0, 0));
-        for (RecordComponent inner : c.getType().getRecordComponents()) {
-          String key = OptionsBinder.snake(inner.getName());
-          Default innerDef = inner.getAnnotation(Default.class);
-          String value = block instanceof YNode.YMap m && m.get(key) != null ? flow(m.get(key).toPlain())
-              : innerDef != null ? innerDef.value() : null;
-          rows.add(new Row(name + "." + key, inner.getType().getSimpleName(),
-              (value != null ? "default " + value + ". " : "") + doc(inner)));
-        }
-        continue;
-      }
-      rows.add(new Row(name, c.getType().getSimpleName(), (def != null ? "default " + def.value() + ". " : "") + doc(c)));
-    }
+    rows(rows, components, "", null);
     int nameWidth = 20;
     int typeWidth = 14;
     for (Row r : rows) {
@@ -123,6 +108,31 @@ final class PluginsCommand implements Callable<Integer> {
         first = false;
       }
       out.println(line.toString().stripTrailing());
+    }
+  }
+
+  /**
+   * The rows of one block's keys, named with {@code prefix}; {@code block} is the provider's {@code @Default} block for
+   * them (null at the top), whose keys win over the record's own defaults. A {@link Flat} record's keys are the
+   * block's own and take its prefix.
+   */
+  private static void rows(List<Row> rows, RecordComponent[] components, String prefix, YNode block) {
+    for (RecordComponent c : components) {
+      Default def = c.getAnnotation(Default.class);
+      String name = OptionsBinder.snake(c.getName());
+      String value = block instanceof YNode.YMap m && m.get(name) != null ? flow(m.get(name).toPlain())
+          : def != null ? def.value() : null;
+      if (c.getType().isRecord() && c.getType() != ComponentRef.class) {
+        YNode inner = def == null ? null : YamlTree.parseValue(def.value(), new Location("@Default", 0, 0));
+        boolean flat = c.isAnnotationPresent(Flat.class);
+        if (!flat) {
+          rows.add(new Row(prefix + name, c.getType().getSimpleName(), doc(c)));
+        }
+        rows(rows, c.getType().getRecordComponents(), flat ? prefix : prefix + name + ".", inner);
+        continue;
+      }
+      rows.add(new Row(prefix + name, c.getType().getSimpleName(), (value != null ? "default " + value + ". " : "")
+          + doc(c)));
     }
   }
 

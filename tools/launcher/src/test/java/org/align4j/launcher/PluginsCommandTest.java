@@ -116,6 +116,12 @@ class PluginsCommandTest {
         String.join("\n", byStage.get("ppo")));
     assertTrue(byStage.get("reward-model").stream()
         .anyMatch(l -> l.startsWith("optimizer.betas List default [0.9, 0.95].")));
+    // a @Flat record's keys are the stage's own, each with the stage's default where it gives one
+    assertTrue(byStage.get("sft").stream().anyMatch(l -> l.startsWith("epochs int default 2. passes over")),
+        String.join("\n", byStage.get("sft")));
+    assertTrue(byStage.get("pretrain").stream().anyMatch(l -> l.startsWith("log_every int default 10.")));
+    assertTrue(byStage.get("dpo").stream().anyMatch(l -> l.startsWith("accumulation int default 1.")));
+    assertTrue(byStage.get("sft").stream().noneMatch(l -> l.startsWith("loop")), "the component itself is no key");
   }
 
   /** A truncated plugin jar is reported once (not by the registry's log and again by the launcher). */

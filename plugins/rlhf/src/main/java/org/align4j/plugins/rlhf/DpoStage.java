@@ -11,12 +11,14 @@ import org.align4j.api.ComponentKind;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
+import org.align4j.api.engine.TrainingLoopOptions;
 import org.align4j.api.loss.LossResult;
 import org.align4j.api.loss.PreferenceBatch;
 import org.align4j.api.loss.PreferenceLoss;
@@ -32,6 +34,7 @@ import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.Tokenizer;
 import org.align4j.toolkit.loss.Tensors;
+import org.align4j.toolkit.stage.Ports;
 import org.bytedeco.pytorch.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,16 +72,12 @@ public final class DpoStage implements Stage<DpoStage.Options> {
       @Doc("fraction of the rows held out for evaluation, split by the recipe seed so stages on one dataset hold"
           + " out the same rows (ignored when the eval_data input is given)")
           @Default("0.1") double evalFraction,
-      @Doc("preference pairs per micro-batch") @Default("4") int batchSize,
-      @Doc("micro-batches per optimiser step") @Default("1") int accumulation,
       @Doc("AdamW and its schedule (Llama 3: lr 1e-5, cosine); keys not given keep these defaults")
           @Default("{lr: 1.0e-5, schedule: cosine, warmup_ratio: 0.03, warmup_steps: 0, min_lr_ratio: 0.1,"
               + " weight_decay: 0.1, grad_clip: 1.0}") OptimizerOptions optimizer,
-      @Doc("passes over the pairs") @Default("1") int epochs,
-      @Doc("optimiser steps (0: from epochs)") @Default("0") long steps,
-      @Doc("use at most this many rows (0: all)") @Default("0") int limit,
-      @Doc("steps between checkpoints (resume points)") @Default("25") int checkpointEvery,
-      @Doc("steps between metric reports") @Default("5") int logEvery) {
+      @Doc("batch_size (preference pairs), accumulation, epochs (over the pairs), steps, checkpoint_every, log_every")
+          @Default("{batch_size: 4}") @Flat TrainingLoopOptions loop,
+      @Doc("use at most this many rows (0: all)") @Default("0") int limit) {
     public Options {
       if (loss == null) {
         throw new IllegalArgumentException("loss is required, e.g. {uses: dpo, beta: 0.1}");
@@ -90,8 +89,7 @@ public final class DpoStage implements Stage<DpoStage.Options> {
         throw new IllegalArgumentException("mask must be assistant_content, assistant or last_assistant: with all,"
             + " prompt tokens would count");
       }
-      PreferenceTraining.checkRanges(maxLen, evalFraction, batchSize, accumulation, epochs, steps, limit,
-          checkpointEvery, logEvery);
+      PreferenceTraining.checkRanges(maxLen, evalFraction, limit);
       ratings = ratings == null ? List.of() : List.copyOf(ratings);
       domains = domains == null ? List.of() : List.copyOf(domains);
       Preferences.ratings(ratings);
@@ -106,7 +104,7 @@ public final class DpoStage implements Stage<DpoStage.Options> {
   public List<Port> inputs() {
     return List.of(Port.required("model", "policy checkpoint to start from (the SFT model)"), PreferenceTraining.DATA,
         Port.optional("reference", "frozen reference checkpoint (default: the model input)"),
-        PreferenceTraining.EVAL_DATA, PreferenceTraining.TOKENIZER);
+        PreferenceTraining.EVAL_DATA, Ports.TOKENIZER);
   }
 
   @Override
@@ -155,10 +153,9 @@ public final class DpoStage implements Stage<DpoStage.Options> {
       java.util.function.IntFunction<double[]> refOf = i -> onTheFly ? SequenceScoring.pair(ref, all.get(i))
           : cachedRefs[i];
       if (!eval.isEmpty()) {
-        report.put("before", evaluate(policy, eval, train.size(), refOf, needsRef, o.batchSize()));
+        report.put("before", evaluate(policy, eval, train.size(), refOf, needsRef, o.loop().batchSize()));
       }
-      TrainerOptions topts = new TrainerOptions(o.optimizer(), o.batchSize(), o.accumulation(), o.epochs(), o.steps(),
-          ctx.seed(), o.checkpointEvery(), o.logEvery());
+      TrainerOptions topts = o.loop().trainerOptions(o.optimizer(), ctx.seed());
       Trainer.StepFunction step = s -> {
         int n = s.indices().length;
         List<Preferences.Encoded> batch = new ArrayList<>(n);
@@ -189,7 +186,7 @@ public final class DpoStage implements Stage<DpoStage.Options> {
       report.put("resumed_from", result.resumedFrom());
       report.put("losses", result.losses());
       if (!eval.isEmpty()) {
-        Map<String, Object> after = evaluate(policy, eval, train.size(), refOf, needsRef, o.batchSize());
+        Map<String, Object> after = evaluate(policy, eval, train.size(), refOf, needsRef, o.loop().batchSize());
         report.put("after", after);
         for (var e : after.entrySet()) {
           if (e.getValue() instanceof Number v) {

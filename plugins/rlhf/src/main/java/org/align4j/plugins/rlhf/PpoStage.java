@@ -36,6 +36,7 @@ import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.stage.Ports;
 import org.bytedeco.javacpp.PointerScope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -176,13 +177,12 @@ public final class PpoStage implements Stage<PpoStage.Options> {
   @Override
   public List<Port> inputs() {
     return List.of(Port.required("model", "the policy to start from (e.g. the last rejection-sampling model)"),
-        Port.required("prompts", "conversations (messages or prompt column; a trailing assistant turn is dropped)")
-            .withSchema(Schemas.MESSAGES_ONLY, Schemas.PROMPT_ONLY),
+        Ports.PROMPTS,
         Port.optional("reference", "the frozen reference policy of the KL penalty (default: the starting policy)"),
         Port.optional("value_model", "value model checkpoint (default: the reward's reward model, else the policy"
             + " with a fresh scalar head)"),
         Port.optional("eval_prompts", "held-out prompts for evaluation and early stopping"),
-        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
+        Ports.TOKENIZER);
   }
 
   @Override

@@ -37,8 +37,6 @@ final class PreferenceTraining {
   static final Port EVAL_DATA = Port.optional("eval_data", "held-out preferences (default: eval_fraction of data)")
       .withSchema(Schemas.PREFERENCE_PAIRS);
 
-  static final Port TOKENIZER = Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)");
-
   /**
    * The encoded pairs of a stage.
    *
@@ -112,24 +110,16 @@ final class PreferenceTraining {
     return out;
   }
 
-  /** The ranges of the options both stages have; the optimizer block checks its own. */
-  static void checkRanges(int maxLen, double evalFraction, int batchSize, int accumulation, int epochs, long steps,
-      int limit, int checkpointEvery, int logEvery) {
+  /** The ranges of the options both stages have; the optimizer and loop blocks check their own. */
+  static void checkRanges(int maxLen, double evalFraction, int limit) {
     if (maxLen < 8) {
       throw new IllegalArgumentException("max_len must be >= 8, got " + maxLen);
     }
     if (!(evalFraction >= 0 && evalFraction < 1)) {
       throw new IllegalArgumentException("eval_fraction must be in [0, 1), got " + evalFraction);
     }
-    if (batchSize < 1 || accumulation < 1) {
-      throw new IllegalArgumentException("batch_size and accumulation must be >= 1, got " + batchSize + ", "
-          + accumulation);
-    }
-    if (epochs < 1 && steps <= 0) {
-      throw new IllegalArgumentException("give epochs >= 1 or steps >= 1");
-    }
-    if (steps < 0 || limit < 0 || checkpointEvery < 0 || logEvery < 1) {
-      throw new IllegalArgumentException("steps, limit and checkpoint_every must be >= 0 and log_every >= 1");
+    if (limit < 0) {
+      throw new IllegalArgumentException("limit must be >= 0 (0: all), got " + limit);
     }
   }
 

@@ -34,6 +34,7 @@ import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.Message;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.stage.Ports;
 import org.align4j.toolkit.data.Rows;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
@@ -110,10 +111,9 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
   @Override
   public List<Port> inputs() {
     return List.of(Port.required("model", "the policy checkpoint to sample from"),
-        Port.required("prompts", "conversations (messages or prompt column); a trailing assistant turn is dropped")
-            .withSchema(Schemas.MESSAGES_ONLY, Schemas.PROMPT_ONLY),
+        Ports.PROMPTS,
         Port.optional("previous", "kept conversations of earlier rounds (this stage's data output)"),
-        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
+        Ports.TOKENIZER);
   }
 
   /** A prompt with the row fields a program reward needs. */

@@ -11,12 +11,14 @@ import org.align4j.api.ComponentKind;
 import org.align4j.api.ComponentRef;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.engine.TrainerOptions;
+import org.align4j.api.engine.TrainingLoopOptions;
 import org.align4j.api.loss.LossResult;
 import org.align4j.api.loss.RankingBatch;
 import org.align4j.api.loss.Rating;
@@ -32,6 +34,7 @@ import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.Tokenizer;
 import org.align4j.toolkit.loss.Tensors;
+import org.align4j.toolkit.stage.Ports;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -79,23 +82,19 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
           + " out the same rows (ignored when the eval_data input is given)")
           @Default("0.1") double evalFraction,
       @Doc("evaluate the initial model on the held-out pairs too") @Default("true") boolean evalBefore,
-      @Doc("preference pairs per micro-batch (Llama 2: 512 pairs per batch)") @Default("8") int batchSize,
-      @Doc("micro-batches per optimiser step") @Default("1") int accumulation,
       @Doc("AdamW and its schedule (Llama 2: lr 1e-5, 5e-6 for 70B; cosine to 10% of lr; warm-up 3% of the steps,"
           + " at least 5); keys not given keep these defaults")
           @Default("{lr: 1.0e-5, schedule: cosine, warmup_ratio: 0.03, warmup_steps: 5, min_lr_ratio: 0.1,"
               + " weight_decay: 0.1, grad_clip: 1.0}") OptimizerOptions optimizer,
-      @Doc("passes over the pairs (Llama 2: 1; longer over-fits)") @Default("1") int epochs,
-      @Doc("optimiser steps (0: from epochs)") @Default("0") long steps,
-      @Doc("use at most this many rows (0: all)") @Default("0") int limit,
-      @Doc("steps between checkpoints (resume points)") @Default("25") int checkpointEvery,
-      @Doc("steps between metric reports") @Default("5") int logEvery) {
+      @Doc("batch_size (preference pairs; Llama 2: 512 per batch), accumulation, epochs (over the pairs; Llama 2: 1,"
+          + " longer over-fits), steps, checkpoint_every, log_every")
+          @Default("{batch_size: 8}") @Flat TrainingLoopOptions loop,
+      @Doc("use at most this many rows (0: all)") @Default("0") int limit) {
     public Options {
       if (loss == null) {
         throw new IllegalArgumentException("loss is required, e.g. {uses: ranking, margin: small}");
       }
-      PreferenceTraining.checkRanges(maxLen, evalFraction, batchSize, accumulation, epochs, steps, limit,
-          checkpointEvery, logEvery);
+      PreferenceTraining.checkRanges(maxLen, evalFraction, limit);
       ratings = ratings == null ? List.of() : List.copyOf(ratings);
       domains = domains == null ? List.of() : List.copyOf(domains);
       mix = mix == null ? Map.of() : Map.copyOf(mix);
@@ -125,7 +124,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
   @Override
   public List<Port> inputs() {
     return List.of(Port.required("model", "chat (SFT) checkpoint to initialise from"), PreferenceTraining.DATA,
-        PreferenceTraining.EVAL_DATA, PreferenceTraining.TOKENIZER);
+        PreferenceTraining.EVAL_DATA, Ports.TOKENIZER);
   }
 
   @Override
@@ -168,8 +167,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       if (o.evalBefore() && !eval.isEmpty()) {
         report.put("before", evaluate(model, eval, o));
       }
-      TrainerOptions topts = new TrainerOptions(o.optimizer(), o.batchSize(), o.accumulation(), o.epochs(), o.steps(),
-          ctx.seed(), o.checkpointEvery(), o.logEvery());
+      TrainerOptions topts = o.loop().trainerOptions(o.optimizer(), ctx.seed());
       boolean ratings = loss.needsRatings();
       Trainer.StepFunction step = s -> {
         List<Preferences.Encoded> batch = new ArrayList<>(s.indices().length);
@@ -234,7 +232,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
     Map<String, double[]> byDomain = new LinkedHashMap<>();
     double[] all = new double[3];
     double[] edited = new double[3];
-    int bs = Math.max(1, o.batchSize());
+    int bs = Math.max(1, o.loop().batchSize());
     for (int from = 0; from < eval.size(); from += bs) {
       List<Preferences.Encoded> batch = eval.subList(from, Math.min(eval.size(), from + bs));
       double[] scores;

@@ -141,7 +141,7 @@ class OptionsValidationTest {
     var o = (RewardModelStage.Options) r.stages().get(0).options();
     assertEquals("ranking", o.loss().uses());
     assertEquals("small", o.loss().options().get("margin"));
-    assertEquals(1, o.epochs());
+    assertEquals(1, o.loop().epochs());
     assertEquals(1e-5, o.optimizer().lr());
     assertEquals("cosine", o.optimizer().schedule());
     assertEquals(0.1, o.optimizer().minLrRatio());

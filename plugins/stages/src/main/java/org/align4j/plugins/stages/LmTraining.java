@@ -74,28 +74,12 @@ final class LmTraining {
   static final int MAX_SEQ_LEN = 131_072;
 
   /**
-   * The valid ranges of the loop options shared by pretrain and sft, checked in their options records (the
-   * optimizer block checks its own).
+   * The valid range of seq_len, checked in the options records of pretrain and sft (their loop and optimizer blocks
+   * check their own).
    */
-  static void checkRanges(int seqLen, int batchSize, int accumulation, int epochs, long steps, int checkpointEvery,
-      int logEvery) {
-    var bad = new java.util.ArrayList<String>();
+  static void checkSeqLen(int seqLen) {
     if (seqLen < 8 || seqLen > MAX_SEQ_LEN) {
-      bad.add("seq_len must be in [8, " + MAX_SEQ_LEN + "], got " + seqLen);
-    }
-    if (batchSize < 1 || accumulation < 1) {
-      bad.add("batch_size and accumulation must be >= 1, got " + batchSize + ", " + accumulation);
-    }
-    if (steps < 0 || epochs < 0) {
-      bad.add("steps and epochs must be >= 0, got " + steps + ", " + epochs);
-    } else if (epochs < 1 && steps == 0) {
-      bad.add("give epochs >= 1 or steps >= 1");
-    }
-    if (checkpointEvery < 0 || logEvery < 1) {
-      bad.add("checkpoint_every must be >= 0 and log_every >= 1, got " + checkpointEvery + ", " + logEvery);
-    }
-    if (!bad.isEmpty()) {
-      throw new IllegalArgumentException(String.join("; ", bad));
+      throw new IllegalArgumentException("seq_len must be in [8, " + MAX_SEQ_LEN + "], got " + seqLen);
     }
   }
 

@@ -12,6 +12,7 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
@@ -19,7 +20,7 @@ import org.align4j.api.data.Schemas;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
-import org.align4j.api.engine.TrainerOptions;
+import org.align4j.api.engine.TrainingLoopOptions;
 import org.align4j.api.model.AttentionVariant;
 import org.align4j.api.model.ModelConfig;
 import org.align4j.api.stage.StagePort;
@@ -48,15 +49,11 @@ public final class PretrainStage implements Stage<PretrainStage.Options> {
       @Doc("RoPE theta (Llama 2: 10000, Llama 3: 500000)") @Default("500000.0") double ropeTheta,
       @Doc("tie LM head and embeddings") @Default("false") boolean tieEmbeddings,
       @Doc("tokens per training row") @Default("128") int seqLen,
-      @Doc("rows per micro-batch") @Default("16") int batchSize,
-      @Doc("micro-batches per step") @Default("1") int accumulation,
       @Doc("AdamW and its schedule; keys not given keep these defaults")
           @Default("{lr: 3.0e-3, schedule: cosine, warmup_ratio: 0.05, min_lr_ratio: 0.1, weight_decay: 0.1,"
               + " grad_clip: 1.0}") OptimizerOptions optimizer,
-      @Doc("passes over the corpus (when steps is 0)") @Default("1") int epochs,
-      @Doc("optimiser steps (0: from epochs)") @Default("0") long steps,
-      @Doc("steps between checkpoints (resume points)") @Default("50") int checkpointEvery,
-      @Doc("steps between metric reports") @Default("10") int logEvery) {
+      @Doc("batch_size (rows), accumulation, epochs (over the corpus), steps, checkpoint_every, log_every")
+          @Default("{batch_size: 16, epochs: 1, checkpoint_every: 50, log_every: 10}") @Flat TrainingLoopOptions loop) {
     public Options {
       if (heads > 0 && hiddenSize % heads != 0) {
         throw new IllegalArgumentException("hidden_size (" + hiddenSize + ") must be a multiple of heads (" + heads + ")");
@@ -67,7 +64,7 @@ public final class PretrainStage implements Stage<PretrainStage.Options> {
       if (!(ropeTheta > 0) || Double.isInfinite(ropeTheta)) {
         throw new IllegalArgumentException("rope_theta must be a finite number > 0, got " + ropeTheta);
       }
-      LmTraining.checkRanges(seqLen, batchSize, accumulation, epochs, steps, checkpointEvery, logEvery);
+      LmTraining.checkSeqLen(seqLen);
     }
   }
 
@@ -83,7 +80,7 @@ public final class PretrainStage implements Stage<PretrainStage.Options> {
     List<String> texts = readCorpus(ctx, ctx.input("corpus"));
     List<int[]> docs = new ArrayList<>(tok.encodeBatch(texts, true, true));
     LmRows rows = LmRows.chunks(docs, o.seqLen());
-    if (rows.size() < o.batchSize()) {
+    if (rows.size() < o.loop().batchSize()) {
       throw new org.align4j.api.Align4jException("stage '" + ctx.stageId() + "': the corpus gives only " + rows.size()
           + " rows of " + o.seqLen() + " tokens; lower seq_len or batch_size, or give a larger corpus");
     }
@@ -103,9 +100,8 @@ public final class PretrainStage implements Stage<PretrainStage.Options> {
       org.slf4j.LoggerFactory.getLogger(PretrainStage.class).info(
           "pretrain: {} parameters ({} layers, d={}, {} heads, {} kv heads), {} documents -> {} rows of {} tokens",
           model.parameterCount(), o.layers(), o.hiddenSize(), o.heads(), kv, docs.size(), rows.size(), o.seqLen());
-      var opts = new TrainerOptions(o.optimizer(), o.batchSize(), o.accumulation(), o.epochs(), o.steps(), ctx.seed(),
-          o.checkpointEvery(), o.logEvery());
-      Trainer.TrainResult r = LmTraining.train(ctx, trainer, model, rows, opts, "pretrain");
+      Trainer.TrainResult r = LmTraining.train(ctx, trainer, model, rows, o.loop().trainerOptions(o.optimizer(),
+          ctx.seed()), "pretrain");
       Path out = ctx.output("model");
       models.save(model, out);
       StageSupport.copyTokenizer(tokPath, out);

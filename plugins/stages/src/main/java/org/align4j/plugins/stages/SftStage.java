@@ -9,11 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
-import org.align4j.api.engine.TrainerOptions;
+import org.align4j.api.engine.TrainingLoopOptions;
 import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
@@ -22,6 +23,7 @@ import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.RenderedChat;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.stage.Ports;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,19 +48,15 @@ public final class SftStage implements Stage<SftStage.Options> {
           MaskPolicy mask,
       @Doc("tokens per packed row") @Default("256") int seqLen,
       @Doc("pack several conversations per row (segment ids keep them apart)") @Default("true") boolean packing,
-      @Doc("rows per micro-batch") @Default("8") int batchSize,
-      @Doc("micro-batches per step") @Default("1") int accumulation,
       @Doc("AdamW and its schedule (Llama 2: lr 2e-5 at 7B+, cosine, weight decay 0.1; tiny models need a larger lr);"
           + " keys not given keep these defaults")
           @Default("{lr: 2.0e-5, schedule: cosine, warmup_ratio: 0.03, min_lr_ratio: 0.0, weight_decay: 0.1,"
               + " grad_clip: 1.0}") OptimizerOptions optimizer,
-      @Doc("passes over the data (when steps is 0)") @Default("2") int epochs,
-      @Doc("optimiser steps (0: from epochs)") @Default("0") long steps,
-      @Doc("use at most this many conversations (0: all)") @Default("0") int limit,
-      @Doc("steps between checkpoints (resume points)") @Default("25") int checkpointEvery,
-      @Doc("steps between metric reports") @Default("5") int logEvery) {
+      @Doc("batch_size (rows), accumulation, epochs, steps, checkpoint_every, log_every")
+          @Default("{batch_size: 8, epochs: 2}") @Flat TrainingLoopOptions loop,
+      @Doc("use at most this many conversations (0: all)") @Default("0") int limit) {
     public Options {
-      LmTraining.checkRanges(seqLen, batchSize, accumulation, epochs, steps, checkpointEvery, logEvery);
+      LmTraining.checkSeqLen(seqLen);
       if (!(mixRatio >= 0) || Double.isInfinite(mixRatio)) {
         throw new IllegalArgumentException("mix_ratio must be a finite number >= 0, got " + mixRatio);
       }
@@ -80,7 +78,7 @@ public final class SftStage implements Stage<SftStage.Options> {
             .withSchema(Schemas.MESSAGES_ONLY),
         Port.optional("mix", "conversations mixed into data (mix_ratio per data conversation), e.g. the task SFT"
             + " data beside rejection-sampled answers").withSchema(Schemas.MESSAGES_ONLY),
-        Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)"));
+        Ports.TOKENIZER);
   }
 
   @Override
@@ -117,9 +115,8 @@ public final class SftStage implements Stage<SftStage.Options> {
         o.seqLen(), rows.truncated, rows.lossTokens);
     try (var model = models.load(modelDir)) {
       LmTraining.checkSeqLen(o.seqLen(), model.config(), modelDir);
-      var opts = new TrainerOptions(o.optimizer(), o.batchSize(), o.accumulation(), o.epochs(), o.steps(), ctx.seed(),
-          o.checkpointEvery(), o.logEvery());
-      Trainer.TrainResult r = LmTraining.train(ctx, trainer, model, rows, opts, "sft");
+      Trainer.TrainResult r = LmTraining.train(ctx, trainer, model, rows, o.loop().trainerOptions(o.optimizer(),
+          ctx.seed()), "sft");
       Path out = ctx.output("model");
       models.save(model, out);
       StageSupport.copyTokenizer(StageSupport.tokenizerPath(ctx, modelDir), out);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import org.align4j.api.engine.OptimizerOptions;
+import org.align4j.api.engine.TrainingLoopOptions;
 import org.align4j.core.plugin.PluginRegistry;
 import org.align4j.core.recipe.OptionsBinder;
 import org.align4j.core.recipe.RecipeException;
@@ -77,6 +78,19 @@ class StageOptionRangesTest {
     e = assertThrows(RecipeException.class,
         () -> binder.bindPlain(SftStage.Options.class, Map.of("optimizer", "adamw"), "stage"));
     assertTrue(e.getMessage().contains("'optimizer': expected a mapping"), e.getMessage());
+  }
+
+  /** Issue 12: the loop keys stand flat under options: and bind into each stage's TrainingLoopOptions. */
+  @Test
+  void loopKeysBindFlatOverEachStagesDefaults() {
+    assertEquals(new TrainingLoopOptions(8, 1, 2, 0, 25, 5), binder.bindPlain(SftStage.Options.class, Map.of(), "stage")
+        .loop());
+    assertEquals(new TrainingLoopOptions(16, 1, 1, 0, 50, 10), binder.bindPlain(PretrainStage.Options.class, Map.of(),
+        "stage").loop());
+    var sft = binder.bindPlain(SftStage.Options.class, Map.of("steps", 12, "batch_size", 2, "limit", 3), "stage");
+    assertEquals(new TrainingLoopOptions(2, 1, 2, 12, 25, 5), sft.loop());
+    assertEquals(3, sft.limit());
+    refused(SftStage.Options.class, "epoch", 1, "did you mean 'epochs'?");
   }
 
   @Test

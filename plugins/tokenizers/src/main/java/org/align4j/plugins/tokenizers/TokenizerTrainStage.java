@@ -1,8 +1,8 @@
 package org.align4j.plugins.tokenizers;
 
 import java.util.List;
-import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.stage.StagePort;
@@ -22,40 +22,13 @@ import org.align4j.api.stage.StageContext;
 @StagePort(output = "tokenizer",
     description = "directory with tokenizer.json or tokenizer.model, and tokenizer_config.json")
 public final class TokenizerTrainStage implements Stage<TokenizerTrainStage.Options> {
-  /** Options of {@code tokenizer-train}. */
-  public record Options(
-      @Doc("llama3 (byte-level BPE, tokenizer.json, Llama 3 special tokens) or llama2 (SentencePiece BPE tokenizer.model, <s> </s>)")
-      @Default("llama3") String format,
-      @Doc("total ids, including the 256 byte tokens and the special tokens") @Default("4096") int vocabSize,
-      @Doc("pairs seen fewer times are not merged") @Default("2") int minFrequency,
-      @Doc("llama3: special tokens after the base vocabulary (Llama 3 has 256)") @Default("256") int reservedSpecialTokens,
-      @Doc("llama2: share of character occurrences that get a piece; the rest falls back to bytes") @Default("0.99995") double characterCoverage,
-      @Doc("JSONL corpus: the field holding the text; empty: every string of a record") @Default("''") String field,
-      @Doc("read at most this many characters of the corpus (0: all)") @Default("0") long maxBytes,
-      @Doc("llama3: also write tokenizer.tiktoken (base64 token + rank)") @Default("false") boolean tiktoken) {
-    public Options {
-      if (format == null) {
-        format = "llama3";
-      }
-      if (field == null) {
-        field = "";
-      }
-      config(format, vocabSize, minFrequency, reservedSpecialTokens, characterCoverage, field, maxBytes, tiktoken);
-    }
-
-    TokenizerTrainer.Config toConfig() {
-      return config(format, vocabSize, minFrequency, reservedSpecialTokens, characterCoverage, field, maxBytes, tiktoken);
-    }
-
-    private static TokenizerTrainer.Config config(String format, int vocabSize, int minFrequency, int reserved, double coverage,
-        String field, long maxBytes, boolean tiktoken) {
-      return new TokenizerTrainer.Config(format, vocabSize, minFrequency, reserved, coverage, field, maxBytes, tiktoken);
-    }
-  }
+  /** Options of {@code tokenizer-train}: the trainer's settings, written directly under {@code options:}. */
+  public record Options(@Doc("format, vocab_size, min_frequency, reserved_special_tokens, character_coverage, field,"
+      + " max_bytes, tiktoken") @Flat TokenizerTrainer.Config trainer) {}
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
-    TokenizerTrainer.Summary s = TokenizerTrainer.train(List.of(ctx.input("corpus")), ctx.output("tokenizer"), o.toConfig(),
+    TokenizerTrainer.Summary s = TokenizerTrainer.train(List.of(ctx.input("corpus")), ctx.output("tokenizer"), o.trainer(),
         p -> ctx.service(DatasetStore.class).rows(p), (file, content) -> ctx.writeAtomically(file, out -> out.write(content)));
     ctx.metrics().scalar("tokenizer/vocab_size", s.vocabSize(), 0);
     ctx.metrics().scalar("tokenizer/merges", s.merges(), 0);

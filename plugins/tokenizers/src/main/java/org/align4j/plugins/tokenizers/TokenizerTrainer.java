@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.align4j.api.Align4jException;
+import org.align4j.api.Default;
+import org.align4j.api.Doc;
 import org.align4j.api.stage.StageContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,9 +46,20 @@ public final class TokenizerTrainer {
    * @param maxBytes stop reading the corpus after this many bytes (0: all)
    * @param tiktoken llama3: also write {@code tokenizer.tiktoken} (base64 token + rank)
    */
-  public record Config(String format, int vocabSize, int minFrequency, int reservedSpecialTokens, double characterCoverage,
-      String field, long maxBytes, boolean tiktoken) {
+  public record Config(
+      @Doc("llama3 (byte-level BPE, tokenizer.json, Llama 3 special tokens) or llama2 (SentencePiece BPE tokenizer.model, <s> </s>)")
+      @Default("llama3") String format,
+      @Doc("total ids, including the 256 byte tokens and the special tokens") @Default("4096") int vocabSize,
+      @Doc("pairs seen fewer times are not merged") @Default("2") int minFrequency,
+      @Doc("llama3: special tokens after the base vocabulary (Llama 3 has 256)") @Default("256") int reservedSpecialTokens,
+      @Doc("llama2: share of character occurrences that get a piece; the rest falls back to bytes") @Default("0.99995") double characterCoverage,
+      @Doc("JSONL corpus: the field holding the text; empty: every string of a record") @Default("''") String field,
+      @Doc("read at most this many characters of the corpus (0: all)") @Default("0") long maxBytes,
+      @Doc("llama3: also write tokenizer.tiktoken (base64 token + rank)") @Default("false") boolean tiktoken) {
     public Config {
+      if (format == null) {
+        format = "llama3";
+      }
       if (!"llama3".equals(format) && !"llama2".equals(format)) {
         throw new IllegalArgumentException("format must be llama3 or llama2, got '" + format + "'");
       }

@@ -7,6 +7,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Random;
+import org.align4j.api.Default;
+import org.align4j.api.Doc;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.text.Message;
 import org.align4j.toolkit.data.Rows;
@@ -74,7 +76,8 @@ public final class TaskSuite {
               Schemas.field(Schemas.REJECTED_REWARD, Schemas.FLOAT32)));
 
   /**
-   * Suite configuration.
+   * Suite configuration; the {@code tasks} stage and the {@code task-suite} source nest it as a
+   * {@link org.align4j.api.Flat @Flat} options component, so a recipe writes its keys directly under {@code options:}.
    *
    * @param domains which domains to draw from (equal weights)
    * @param maxOperand largest operand of additions, subtractions and word problems
@@ -84,8 +87,14 @@ public final class TaskSuite {
    * @param kinds task kinds to keep (see {@link #KINDS}); a domain none of whose kinds is listed keeps all of
    *     them; dialogues ask only listed arithmetic/instruction kinds when any is listed. Empty: everything.
    */
-  public record Config(List<String> domains, int maxOperand, int maxTurns, int evalMaxTurns, double holdoutFraction,
-      List<String> kinds) {
+  public record Config(
+      @Default("[arithmetic, instruction, dialogue, safety]") @Doc("task domains, equally weighted") List<String> domains,
+      @Default("10") @Doc("largest operand of sums and word problems") int maxOperand,
+      @Default("3") @Doc("most user turns of training dialogues") int maxTurns,
+      @Default("6") @Doc("most user turns of held-out dialogue prompts") int evalMaxTurns,
+      @Default("0.1") @Doc("fraction of the prompt space held out for evaluation") double holdoutFraction,
+      @Default("[]") @Doc("task kinds to keep, e.g. [add, sub, unsafe, safe]; a domain with none listed keeps all")
+          List<String> kinds) {
     public Config(List<String> domains, int maxOperand, int maxTurns, int evalMaxTurns, double holdoutFraction) {
       this(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction, List.of());
     }
@@ -97,7 +106,7 @@ public final class TaskSuite {
           throw new IllegalArgumentException("unknown task kind '" + k + "'; valid: " + KINDS);
         }
       }
-      domains = List.copyOf(domains);
+      domains = domains == null ? DOMAINS : List.copyOf(domains);
       if (domains.isEmpty()) {
         throw new IllegalArgumentException("domains must name at least one of " + DOMAINS);
       }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DataSourceProvider;
 import org.align4j.api.data.Schemas;
@@ -24,13 +25,8 @@ public final class TaskSuiteSource implements DataSourceProvider<TaskSuiteSource
       @Default("sft") @Doc("sft | prompts | eval_prompts | gatt | preferences | corpus") String split,
       @Default("1000") @Doc("number of rows") long rows,
       @Default("17") @Doc("generator seed") long seed,
-      @Default("[arithmetic, instruction, dialogue, safety]") @Doc("task domains") List<String> domains,
-      @Default("10") @Doc("largest operand of sums and word problems") int maxOperand,
-      @Default("3") @Doc("most user turns of training dialogues") int maxTurns,
-      @Default("6") @Doc("most user turns of held-out dialogue prompts") int evalMaxTurns,
-      @Default("0.1") @Doc("fraction of the prompt space held out for evaluation") double holdoutFraction,
-      @Default("256") @Doc("rows per batch") int batchSize,
-      @Default("[]") @Doc("task kinds to keep (see the tasks stage)") List<String> kinds) {
+      @Doc("domains, max_operand, max_turns, eval_max_turns, holdout_fraction, kinds") @Flat TaskSuite.Config suite,
+      @Default("256") @Doc("rows per batch") int batchSize) {
     public Options {
       if (split == null || !SPLITS.contains(split)) {
         throw new IllegalArgumentException("split must be one of " + SPLITS + ", got '" + split + "'");
@@ -41,15 +37,9 @@ public final class TaskSuiteSource implements DataSourceProvider<TaskSuiteSource
       if (batchSize < 1) {
         throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
       }
-      if (domains == null) {
-        domains = TaskSuite.DOMAINS;
+      if (suite == null) {
+        throw new IllegalArgumentException("the task suite's options are required");
       }
-      kinds = kinds == null ? List.of() : kinds;
-      new TaskSuite.Config(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction, kinds);
-    }
-
-    TaskSuite.Config config() {
-      return new TaskSuite.Config(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction, kinds);
     }
   }
 
@@ -77,7 +67,7 @@ public final class TaskSuiteSource implements DataSourceProvider<TaskSuiteSource
 
   @Override
   public ArrowReader open(Path file, Options o, BufferAllocator allocator) {
-    TaskSuite suite = new TaskSuite(o.config());
+    TaskSuite suite = new TaskSuite(o.suite());
     return new RowReader(allocator, schema(o.split()), rows(suite, o.split(), o.seed(), o.rows()), o.batchSize());
   }
 }

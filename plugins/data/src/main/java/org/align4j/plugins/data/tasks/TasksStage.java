@@ -10,6 +10,7 @@ import java.util.Map;
 import org.align4j.api.Align4jException;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.Schemas;
@@ -51,15 +52,10 @@ public final class TasksStage implements Stage<TasksStage.Options> {
       @Default("500") @Doc("GAtt dialogues") long gattDialogues,
       @Default("2000") @Doc("synthetic preference pairs") long preferencePairs,
       @Default("20000") @Doc("pretraining corpus documents") long corpusDocuments,
-      @Default("[arithmetic, instruction, dialogue, safety]") @Doc("task domains, equally weighted") List<String> domains,
-      @Default("10") @Doc("largest operand of sums and word problems") int maxOperand,
-      @Default("3") @Doc("most user turns of training dialogues") int maxTurns,
-      @Default("6") @Doc("most user turns of held-out dialogue prompts") int evalMaxTurns,
-      @Default("0.1") @Doc("fraction of the prompt space held out for evaluation") double holdoutFraction,
+      @Doc("domains, max_operand, max_turns, eval_max_turns, holdout_fraction, kinds") @Flat TaskSuite.Config suite,
       @Default("0.1") @Doc("annotator noise: std of the Gaussian added to each true reward") double annotatorNoise,
       @Default("1.0") @Doc("probability that the annotator edits an imperfect chosen answer (Llama 3)") double editProbability,
-      @Doc("generator seed; default: the stage seed") Long seed,
-      @Default("[]") @Doc("task kinds to keep, e.g. [add, sub, unsafe, safe]; a domain with none listed keeps all") List<String> kinds) {
+      @Doc("generator seed; default: the stage seed") Long seed) {
     public Options {
       for (var e : Map.of("sft_examples", sftExamples, "train_prompts", trainPrompts, "eval_prompts", evalPrompts,
           "gatt_dialogues", gattDialogues, "preference_pairs", preferencePairs, "corpus_documents", corpusDocuments)
@@ -68,20 +64,15 @@ public final class TasksStage implements Stage<TasksStage.Options> {
           throw new IllegalArgumentException(e.getKey() + " must be >= 0, got " + e.getValue());
         }
       }
-      if (domains == null) {
-        domains = TaskSuite.DOMAINS;
+      if (suite == null) {
+        throw new IllegalArgumentException("the task suite's options are required");
       }
-      kinds = kinds == null ? List.of() : kinds;
-      new TaskSuite.Config(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction, kinds);
       new Annotator(0, annotatorNoise, editProbability, new double[] {0.5, 0.25, 0.1});
     }
 
     public static Options defaults() {
-      return new Options(4000, 1000, 400, 500, 2000, 20000, TaskSuite.DOMAINS, 10, 3, 6, 0.1, 0.1, 1.0, null, List.of());
-    }
-
-    TaskSuite.Config config() {
-      return new TaskSuite.Config(domains, maxOperand, maxTurns, evalMaxTurns, holdoutFraction, kinds);
+      return new Options(4000, 1000, 400, 500, 2000, 20000, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1),
+          0.1, 1.0, null);
     }
   }
 
@@ -103,7 +94,7 @@ public final class TasksStage implements Stage<TasksStage.Options> {
   public void run(StageContext context, Options o) throws Exception {
     DatasetStore ds = context.service(DatasetStore.class);
     long seed = o.seed() != null ? o.seed() : context.seed();
-    TaskSuite suite = new TaskSuite(o.config());
+    TaskSuite suite = new TaskSuite(o.suite());
     Annotator annotator = new Annotator(seed + 5, o.annotatorNoise(), o.editProbability(), new double[] {0.5, 0.25, 0.1});
     writeIfWanted(context, ds, "sft", TaskSuite.TASK_SCHEMA, o.sftExamples(), () -> suite.rows(seed + 1, false, true, o.sftExamples()));
     writeIfWanted(context, ds, "prompts", TaskSuite.TASK_SCHEMA, o.trainPrompts(), () -> suite.rows(seed + 2, false, false, o.trainPrompts()));

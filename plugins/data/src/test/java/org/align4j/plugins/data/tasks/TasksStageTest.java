@@ -28,7 +28,8 @@ class TasksStageTest {
   void writesDeclaredOutputsThatReadBackAndScore(@TempDir Path dir) throws Exception {
     var ctx = new FakeStageContext(dir, Set.of("sft", "eval_prompts", "preferences", "corpus_text", "gatt"), Map.of())
         .with(DatasetStore.class, STORE.get());
-    var o = new TasksStage.Options(300, 100, 120, 20, 50, 40, TaskSuite.DOMAINS, 10, 3, 6, 0.1, 0.1, 1.0, 5L, List.of());
+    var o = new TasksStage.Options(300, 100, 120, 20, 50, 40, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1), 0.1, 1.0,
+        5L);
     new TasksStage().run(ctx, o);
     assertFalse(Files.exists(dir.resolve("corpus")), "undeclared output written");
     assertFalse(Files.exists(dir.resolve("prompts")));
@@ -74,7 +75,7 @@ class TasksStageTest {
 
   @Test
   void sameSeedSameBytes(@TempDir Path dir) throws Exception {
-    var o = new TasksStage.Options(50, 0, 10, 0, 0, 0, TaskSuite.DOMAINS, 10, 3, 6, 0.1, 0.1, 1.0, null, List.of());
+    var o = new TasksStage.Options(50, 0, 10, 0, 0, 0, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1), 0.1, 1.0, null);
     for (String sub : List.of("a", "b")) {
       var ctx = new FakeStageContext(dir.resolve(sub), Set.of("sft"), Map.of()).with(DatasetStore.class, STORE.get());
       new TasksStage().run(ctx, o);
