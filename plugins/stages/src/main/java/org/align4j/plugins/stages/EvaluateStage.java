@@ -87,10 +87,14 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
       cmp.put("gap", gap);
       cmp.put("se", se);
       cmp.put("z", se > 0 ? gap / se : (gap == 0 ? 0.0 : Double.POSITIVE_INFINITY));
-      if (main.values.size() == base.values.size()) {
+      boolean paired = main.values.size() == base.values.size();
+      var groupDiffs = new TreeMap<String, Stats>();
+      if (paired) {
         var diff = new Stats();
         for (int i = 0; i < main.values.size(); i++) {
-          diff.add(main.values.get(i) - base.values.get(i), null, main.promptKeys.get(i));
+          double d = main.values.get(i) - base.values.get(i);
+          diff.add(d, null, main.promptKeys.get(i));
+          groupDiffs.computeIfAbsent(main.groupKeys.get(i), k -> new Stats()).add(d, null, main.promptKeys.get(i));
         }
         cmp.put("paired_se", diff.se());
         cmp.put("paired_z", diff.se() > 0 ? diff.mean() / diff.se() : 0.0);
@@ -102,7 +106,16 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
         if (b != null) {
           double gg = g.getValue().mean() - b.mean();
           double gs = Math.sqrt(g.getValue().se() * g.getValue().se() + b.se() * b.se());
-          byGroup.put(g.getKey(), Map.of("gap", gg, "se", gs));
+          var m = new LinkedHashMap<String, Object>();
+          m.put("gap", gg);
+          m.put("se", gs);
+          Stats d = groupDiffs.get(g.getKey());
+          if (d != null) {
+            m.put("paired_se", d.se());
+            m.put("paired_z", d.se() > 0 ? d.mean() / d.se() : 0.0);
+            m.put("prompts", d.clusters());
+          }
+          byGroup.put(g.getKey(), m);
         }
       }
       cmp.put("by_group", byGroup);
@@ -164,6 +177,7 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
       scored.promptKeys.add(key);
       scored.all.add(res.score(), res.label(), key);
       String g = metas.get(i).getOrDefault(groupBy, "all");
+      scored.groupKeys.add(g);
       Stats group = scored.groups.computeIfAbsent(g, k -> new Stats());
       group.add(res.score(), res.label(), key);
       if (hasStopped) {
@@ -232,6 +246,7 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
     final java.util.Set<String> exampleGroups = new java.util.HashSet<>();
     final List<Double> values = new ArrayList<>();
     final List<String> promptKeys = new ArrayList<>();
+    final List<String> groupKeys = new ArrayList<>();
     final Stats all = new Stats();
     final Map<String, Stats> groups = new TreeMap<>();
   }

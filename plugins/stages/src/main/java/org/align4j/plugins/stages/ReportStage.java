@@ -143,12 +143,13 @@ public final class ReportStage implements Stage<ReportStage.Options> {
       for (String g : groups) {
         JsonNode bg = cmp.path("by_group").path(g);
         html.append(bg.isMissingNode() ? "<td></td>"
-            : String.format("<td>%+.3f &plusmn; %.3f</td>", bg.path("gap").asDouble(), bg.path("se").asDouble()));
+            : String.format("<td>%+.3f &plusmn; %.3f</td>", bg.path("gap").asDouble(),
+                bg.path("paired_se").asDouble(bg.path("se").asDouble())));
       }
       html.append("</tr>");
     }
-    html.append("</table><p>Standard errors are clustered by prompt (a repeated held-out prompt is one observation);"
-        + " <i>prompts</i> counts the distinct ones.</p>");
+    html.append("</table><p>Standard errors are clustered by prompt (a repeated held-out prompt is one observation)"
+        + " and paired where both policies answered the same prompts; <i>prompts</i> counts the distinct ones.</p>");
   }
 
   private static void evaluation(StringBuilder html, JsonNode s) throws IOException {
