@@ -10,7 +10,8 @@ import org.align4j.api.Doc;
  * it as a {@link org.align4j.api.Flat @Flat} component, so a recipe writes {@code temperature: 1.0, top_p: 0.9}
  * directly under the stage's {@code options:}, and states its own defaults with a partial
  * {@code @Default("{samples_per_prompt: 8, max_new_tokens: 128}")} on that component. Checks that only one stage
- * needs (PPO's temperature above 0, a bound on the length) stay in that stage's options.
+ * needs (PPO's temperature above 0, a bound on the length) stay in that stage's options, and so does
+ * {@code samples_per_prompt >= 1}: a stage refuses a missing required option (a reward) before it.
  *
  * @param samplesPerPrompt answers sampled per prompt (K)
  * @param temperature sampling temperature; 0: greedy
@@ -27,9 +28,6 @@ public record SamplingOptions(
   /** Checks every range at once, so a recipe learns all its bad values in one validation. */
   public SamplingOptions {
     var bad = new ArrayList<String>();
-    if (samplesPerPrompt < 1) {
-      bad.add("samples_per_prompt must be >= 1, got " + samplesPerPrompt);
-    }
     if (!(temperature >= 0) || Double.isInfinite(temperature)) {
       bad.add("temperature must be a finite number >= 0 (0: greedy), got " + temperature);
     }

@@ -35,7 +35,6 @@ import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.Tokenizer;
 import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.loss.Tensors;
-import org.align4j.toolkit.stage.Ports;
 import org.bytedeco.pytorch.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,9 +102,8 @@ public final class DpoStage implements Stage<DpoStage.Options> {
 
   @Override
   public List<Port> inputs() {
-    return List.of(Port.required("model", "policy checkpoint to start from (the SFT model)"), PreferenceTraining.DATA,
-        Port.optional("reference", "frozen reference checkpoint (default: the model input)"),
-        PreferenceTraining.EVAL_DATA, Ports.TOKENIZER);
+    return PreferenceTraining.inputs("policy checkpoint to start from (the SFT model)",
+        Port.optional("reference", "frozen reference checkpoint (default: the model input)"));
   }
 
   @Override

@@ -122,6 +122,9 @@ public final class PpoStage implements Stage<PpoStage.Options> {
         throw new IllegalArgumentException("iterations, batch_size, mini_batch_size and ppo_epochs must be >= 1");
       }
       int samplesPerPrompt = sampling.samplesPerPrompt();
+      if (samplesPerPrompt < 1) {
+        throw new IllegalArgumentException("samples_per_prompt must be >= 1, got " + samplesPerPrompt);
+      }
       if (miniBatchSize > batchSize * samplesPerPrompt) {
         throw new IllegalArgumentException("mini_batch_size (" + miniBatchSize + ") must be <= batch_size x"
             + " samples_per_prompt (" + batchSize * samplesPerPrompt + ")");

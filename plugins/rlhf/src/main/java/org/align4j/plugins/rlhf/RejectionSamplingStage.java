@@ -84,6 +84,9 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
       if (reward == null) {
         throw new IllegalArgumentException("reward is required, e.g. {uses: reward-model, model: ${stages.rm.outputs.model}}");
       }
+      if (sampling.samplesPerPrompt() < 1) {
+        throw new IllegalArgumentException("samples_per_prompt must be >= 1, got " + sampling.samplesPerPrompt());
+      }
       if (maxPromptLen < 1 || promptsPerChunk < 1 || generationBatch < 1 || limit < 0) {
         throw new IllegalArgumentException("max_prompt_len, prompts_per_chunk and generation_batch must be >= 1 and"
             + " limit >= 0");
@@ -113,7 +116,6 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
     ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
-    Path modelDir = chat.modelDir();
     Tokenizer tok = chat.tokenizer();
     ChatFormat format = chat.format();
     String policy = o.policyName() != null ? o.policyName() : ctx.stageId();
@@ -138,7 +140,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     long skipped = 0;
     long belowMin = 0;
     Path samplesOut = ctx.output("samples");
-    try (LanguageModel model = models.load(modelDir, Models.LoadOptions.frozen());
+    try (LanguageModel model = models.load(chat.modelDir(), Models.LoadOptions.frozen());
         DatasetWriter samples = store.create(samplesOut, Schemas.SAMPLES);
         Progress progress = ctx.progress("rejection-sampling", prompts.size(), "prompts")) {
       for (int from = 0; from < prompts.size(); from += o.promptsPerChunk()) {

@@ -35,7 +35,6 @@ import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.Tokenizer;
 import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.loss.Tensors;
-import org.align4j.toolkit.stage.Ports;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -124,8 +123,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
 
   @Override
   public List<Port> inputs() {
-    return List.of(Port.required("model", "chat (SFT) checkpoint to initialise from"), PreferenceTraining.DATA,
-        PreferenceTraining.EVAL_DATA, Ports.TOKENIZER);
+    return PreferenceTraining.inputs("chat (SFT) checkpoint to initialise from");
   }
 
   @Override

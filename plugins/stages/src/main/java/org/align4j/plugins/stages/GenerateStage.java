@@ -66,8 +66,8 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
       if (maxToolCalls < 0 || maxToolCalls > 16) {
         throw new IllegalArgumentException("max_tool_calls must be in [0, 16], got " + maxToolCalls);
       }
-      if (batchSize < 1) {
-        throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
+      if (sampling.samplesPerPrompt() < 1 || batchSize < 1) {
+        throw new IllegalArgumentException("samples_per_prompt and batch_size must be >= 1");
       }
       if (sampling.maxNewTokens() > LmTraining.MAX_SEQ_LEN) {
         throw new IllegalArgumentException("max_new_tokens must be <= " + LmTraining.MAX_SEQ_LEN

@@ -85,7 +85,6 @@ public final class SftStage implements Stage<SftStage.Options> {
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
     ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
-    Path modelDir = chat.modelDir();
     Tokenizer tok = chat.tokenizer();
     ChatFormat format = chat.format();
     Path data = ctx.input("data");
@@ -115,8 +114,8 @@ public final class SftStage implements Stage<SftStage.Options> {
     LmRows rows = LmRows.packed(ids, masks, o.seqLen(), pad, ctx.seed(), o.packing());
     LOG.info("sft: {} conversations -> {} rows of {} tokens ({} truncated), {} loss tokens", rowsIn.size(), rows.size(),
         o.seqLen(), rows.truncated, rows.lossTokens);
-    try (var model = models.load(modelDir)) {
-      LmTraining.checkSeqLen(o.seqLen(), model.config(), modelDir);
+    try (var model = models.load(chat.modelDir())) {
+      LmTraining.checkSeqLen(o.seqLen(), model.config(), chat.modelDir());
       Trainer.TrainResult r = LmTraining.train(ctx, trainer, model, rows, o.loop().trainerOptions(o.optimizer(),
           ctx.seed()), "sft");
       Path out = ctx.output("model");
