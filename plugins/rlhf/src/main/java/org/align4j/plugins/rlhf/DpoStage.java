@@ -33,8 +33,8 @@ import org.align4j.api.stage.StagePort;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.loss.Tensors;
-import org.align4j.toolkit.stage.Ports;
 import org.bytedeco.pytorch.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,19 +102,18 @@ public final class DpoStage implements Stage<DpoStage.Options> {
 
   @Override
   public List<Port> inputs() {
-    return List.of(Port.required("model", "policy checkpoint to start from (the SFT model)"), PreferenceTraining.DATA,
-        Port.optional("reference", "frozen reference checkpoint (default: the model input)"),
-        PreferenceTraining.EVAL_DATA, Ports.TOKENIZER);
+    return PreferenceTraining.inputs("policy checkpoint to start from (the SFT model)",
+        Port.optional("reference", "frozen reference checkpoint (default: the model input)"));
   }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
     PreferenceLoss loss = PreferenceLossProvider.resolve(ctx.components(), o.loss());
-    Path modelDir = ctx.input("model");
+    ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
+    Path modelDir = chat.modelDir();
     Path refDir = ctx.optionalInput("reference").orElse(modelDir);
-    Path tokPath = StageFiles.tokenizerPath(ctx, modelDir);
-    Tokenizer tok = StageFiles.tokenizer(ctx, modelDir);
-    ChatFormat format = StageFiles.chatFormat(ctx, o.chatFormat());
+    Tokenizer tok = chat.tokenizer();
+    ChatFormat format = chat.format();
 
     var filter = new Preferences.Filter(Preferences.ratings(o.ratings()), Set.copyOf(o.domains()), o.preferEdited(),
         false, o.limit());
@@ -196,7 +195,7 @@ public final class DpoStage implements Stage<DpoStage.Options> {
       }
       Path out = ctx.output("model");
       models.save(policy, out);
-      StageFiles.copyTokenizer(tokPath, out);
+      ChatInputs.copyTokenizer(chat.tokenizerPath(), out);
     }
     StageFiles.writeJson(ctx, ctx.output("eval"), report);
   }

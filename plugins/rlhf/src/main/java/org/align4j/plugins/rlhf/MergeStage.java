@@ -16,6 +16,7 @@ import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.stage.StagePort;
+import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.loss.Tensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -146,7 +147,7 @@ public final class MergeStage implements Stage<MergeStage.Options> {
       Path out = ctx.output("model");
       models.save(loaded.get(0), out, new Models.SaveOptions(o.dtype(), 0));
       if (StageFiles.hasTokenizer(dirs.get(0))) {
-        StageFiles.copyTokenizer(dirs.get(0), out);
+        ChatInputs.copyTokenizer(dirs.get(0), out);
       }
       if (java.nio.file.Files.isRegularFile(dirs.get(0).resolve(StageFiles.REWARD_META))) {
         java.nio.file.Files.copy(dirs.get(0).resolve(StageFiles.REWARD_META), out.resolve(StageFiles.REWARD_META));

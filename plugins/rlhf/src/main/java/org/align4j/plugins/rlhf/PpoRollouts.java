@@ -171,8 +171,7 @@ final class PpoRollouts {
   /** One response per row, sampled from the policy. */
   Batch generate(LanguageModel policy, List<Prompt> prompts, long seed) {
     List<int[]> ids = prompts.stream().map(Prompt::ids).toList();
-    var sampling = new Generator.Sampling(o.maxNewTokens(), o.temperature(), 0, o.topP(), stops, seed, true,
-        o.generationBatch());
+    var sampling = o.sampling().sampling(0, stops, seed, o.generationBatch());
     List<Generator.Generation> gens = generator.generate(policy, ids, sampling);
     List<String> responses = new ArrayList<>(gens.size());
     boolean[] stopped = new boolean[gens.size()];
@@ -244,9 +243,9 @@ final class PpoRollouts {
           Tensor idsB = idsT.narrow(0, from, n);
           Tensor indexB = indexT.narrow(0, from, n);
           Tensor maskB = maskT.narrow(0, from, n);
-          old.narrow(0, from, n).copy_(logProbs(policy, idsB, indexB, maskB, o.temperature(), false)[0]);
+          old.narrow(0, from, n).copy_(logProbs(policy, idsB, indexB, maskB, o.sampling().temperature(), false)[0]);
           if (reference != null) {
-            ref.narrow(0, from, n).copy_(logProbs(reference, idsB, indexB, maskB, o.temperature(), false)[0]);
+            ref.narrow(0, from, n).copy_(logProbs(reference, idsB, indexB, maskB, o.sampling().temperature(), false)[0]);
           }
           if (value != null) {
             Tensor v = value.scores(ModelInput.causal(idsB));
@@ -257,7 +256,7 @@ final class PpoRollouts {
       }
     }
     double mismatch = Double.NaN;
-    if (o.temperature() == 1.0) {
+    if (o.sampling().temperature() == 1.0) {
       double[] re = Tensors.toDoubles(old);
       mismatch = 0;
       for (int k = 0; k < re.length; k++) {
@@ -294,7 +293,7 @@ final class PpoRollouts {
     Tensor termT = Tensors.like(old, term, rows);
     long[] groups = new long[rows];
     for (int i = 0; i < rows; i++) {
-      groups[i] = i / o.samplesPerPrompt();
+      groups[i] = i / o.sampling().samplesPerPrompt();
     }
     Tensor groupsT = Masks.longs(groups, rows).to(device, torch.ScalarType.Long);
     Rollout rollout = new Rollout(old, ref, values, maskT, scoresT, termT, bootstrap ? boot : null, groupsT);
@@ -343,7 +342,7 @@ final class PpoRollouts {
           Tensor ids = s.ids().index_select(0, rowsT);
           Tensor index = s.index().index_select(0, rowsT);
           Tensor mask = s.mask().index_select(0, rowsT);
-          Tensor[] lp = logProbs(policy, ids, index, mask, o.temperature(), loss.needsEntropy());
+          Tensor[] lp = logProbs(policy, ids, index, mask, o.sampling().temperature(), loss.needsEntropy());
           Tensor values = null;
           if (value != null) {
             values = value.scores(ModelInput.causal(ids)).gather(1, index).mul(mask);
@@ -399,7 +398,7 @@ final class PpoRollouts {
    * Greedy answers to held-out prompts scored by {@code reward}: mean, standard error, truncation rate.
    */
   Map<String, Double> evaluate(LanguageModel policy, List<Prompt> prompts, Reward reward, long seed) {
-    var sampling = Generator.Sampling.greedy(o.maxNewTokens()).withStopTokens(stops)
+    var sampling = Generator.Sampling.greedy(o.sampling().maxNewTokens()).withStopTokens(stops)
         .withBatchSize(o.generationBatch());
     List<Generator.Generation> gens = generator.generate(policy, prompts.stream().map(Prompt::ids).toList(), sampling);
     List<String> responses = new ArrayList<>();

@@ -15,10 +15,12 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
+import org.align4j.api.engine.SamplingOptions;
 import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.loss.Advantages;
@@ -36,6 +38,7 @@ import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.stage.Ports;
 import org.bytedeco.javacpp.PointerScope;
 import org.slf4j.Logger;
@@ -78,8 +81,9 @@ public final class PpoStage implements Stage<PpoStage.Options> {
           @ComponentKind(RewardProvider.class) ComponentRef trueReward,
       @Doc("PPO iterations (Llama 2: 200-400)") @Default("100") int iterations,
       @Doc("prompts per iteration (Llama 2: 512)") @Default("64") int batchSize,
-      @Doc("responses sampled per prompt (Llama 2: 1); rows of one prompt form a group (Rollout.groups) for"
-          + " group-relative losses and score_baseline") @Default("1") int samplesPerPrompt,
+      @Doc("the rollouts' samples_per_prompt (Llama 2: 1; rows of one prompt form a group, Rollout.groups, for"
+          + " group-relative losses and score_baseline), temperature (> 0: the ratio and KL use the same tempered"
+          + " distribution), top_p, max_new_tokens") @Default("{samples_per_prompt: 1}") @Flat SamplingOptions sampling,
       @Doc("subtracted from each score before whitening: none (Llama 2) or leave_one_out (the mean score of the"
           + " prompt's other samples; needs samples_per_prompt >= 2)") @Default("none") String scoreBaseline,
       @Doc("responses per optimiser step (Llama 2: 64)") @Default("16") int miniBatchSize,
@@ -91,10 +95,6 @@ public final class PpoStage implements Stage<PpoStage.Options> {
           @Default("{lr: 1.0e-6, schedule: constant, warmup_ratio: 0.0, warmup_steps: 0, min_lr_ratio: 0.0,"
               + " betas: [0.9, 0.95], eps: 1.0e-5, weight_decay: 0.1, grad_clip: 1.0}") OptimizerOptions optimizer,
       @Doc("value model learning rate (default: optimizer.lr)") Double valueLr,
-      @Doc("sampling temperature of the rollouts; the ratio and KL use the same tempered distribution; > 0")
-          @Default("1.0") double temperature,
-      @Doc("nucleus sampling mass of the rollouts (1: off)") @Default("1.0") double topP,
-      @Doc("tokens generated per response at most") @Default("128") int maxNewTokens,
       @Doc("prompts longer than this many tokens are skipped and counted") @Default("1024") int maxPromptLen,
       @Doc("sequences per generator forward batch") @Default("16") int generationBatch,
       @Doc("whiten the scores over each iteration's whole batch (Llama 2: whiten(logit(R)))") @Default("true")
@@ -121,6 +121,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
       if (iterations < 1 || batchSize < 1 || miniBatchSize < 1 || ppoEpochs < 1) {
         throw new IllegalArgumentException("iterations, batch_size, mini_batch_size and ppo_epochs must be >= 1");
       }
+      int samplesPerPrompt = sampling.samplesPerPrompt();
       if (samplesPerPrompt < 1) {
         throw new IllegalArgumentException("samples_per_prompt must be >= 1, got " + samplesPerPrompt);
       }
@@ -137,15 +138,12 @@ public final class PpoStage implements Stage<PpoStage.Options> {
       if (valueLr != null && (!(valueLr > 0) || valueLr.isInfinite())) {
         throw new IllegalArgumentException("value_lr must be a finite number > 0, got " + valueLr);
       }
-      if (!(temperature > 0) || Double.isInfinite(temperature)) {
+      if (!(sampling.temperature() > 0)) {
         throw new IllegalArgumentException("temperature must be > 0 (PPO samples; greedy rollouts have no ratio to"
-            + " optimise), got " + temperature);
+            + " optimise), got " + sampling.temperature());
       }
-      if (!(topP > 0 && topP <= 1)) {
-        throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
-      }
-      if (maxNewTokens < 1 || maxPromptLen < 1 || generationBatch < 1) {
-        throw new IllegalArgumentException("max_new_tokens, max_prompt_len and generation_batch must be >= 1");
+      if (maxPromptLen < 1 || generationBatch < 1) {
+        throw new IllegalArgumentException("max_prompt_len and generation_batch must be >= 1");
       }
       if (!"penalty".equals(truncation) && !"bootstrap".equals(truncation)) {
         throw new IllegalArgumentException("truncation must be penalty or bootstrap, got '" + truncation + "'");
@@ -187,10 +185,11 @@ public final class PpoStage implements Stage<PpoStage.Options> {
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
-    Path policyDir = ctx.input("model");
+    ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
+    Path policyDir = chat.modelDir();
     Path referenceDir = ctx.optionalInput("reference").orElse(policyDir);
-    Tokenizer tok = StageFiles.tokenizer(ctx, policyDir);
-    ChatFormat format = StageFiles.chatFormat(ctx, o.chatFormat());
+    Tokenizer tok = chat.tokenizer();
+    ChatFormat format = chat.format();
     PolicyLoss loss = PolicyLossProvider.resolve(components, o.loss());
     ModelConfig policyConfig = models.readConfig(policyDir);
     Path valueDir = null;
@@ -278,7 +277,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
       } else {
         models.save(policy, out);
       }
-      StageFiles.copyTokenizer(StageFiles.tokenizerPath(ctx, policyDir), out);
+      ChatInputs.copyTokenizer(chat.tokenizerPath(), out);
       StageFiles.writeJson(ctx, ctx.output("report"), report(state, o, prompts.size()));
     } finally {
       close(reward);
@@ -316,7 +315,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
       Trainer.Optimizer valueOpt, PolicyLoss loss, Reward reward, Reward truth, Options o) {
     long t0 = System.nanoTime();
     List<PpoRollouts.Prompt> batch = PpoRollouts.repeat(PpoRollouts.batch(prompts, it, o.batchSize(), seed),
-        o.samplesPerPrompt());
+        o.sampling().samplesPerPrompt());
     PpoRollouts.Batch b = rollouts.generate(policy, batch, PpoRollouts.mix(seed, it));
     long t1 = System.nanoTime();
     List<RewardResult> scores = reward.scoreAll(b.messages(), b.responses(), b.metadata());
@@ -329,7 +328,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
       }
     }
     double[] used = "leave_one_out".equals(o.scoreBaseline())
-        ? PpoRollouts.leaveOneOut(raw, o.samplesPerPrompt()) : raw.clone();
+        ? PpoRollouts.leaveOneOut(raw, o.sampling().samplesPerPrompt()) : raw.clone();
     used = o.whitenScores() ? PpoRollouts.whiten(used) : used;
     if ("penalty".equals(o.truncation())) {
       for (int i = 0; i < used.length; i++) {

@@ -16,6 +16,7 @@ import org.align4j.api.loss.Rating;
 import org.align4j.api.metrics.Progress;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.StageContext;
+import org.align4j.toolkit.stage.Ports;
 import org.bytedeco.pytorch.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,17 @@ final class PreferenceTraining {
   /** The inputs both stages read besides their starting model. */
   static final Port DATA = Port.required("data",
       "preferences dataset (prompt, chosen, rejected, [edited], rating, domain)").withSchema(Schemas.PREFERENCE_PAIRS);
+
+  /**
+   * A preference-training stage's inputs: the {@code model} to start from ({@code modelDoc}), {@code data}, then
+   * {@code between} (DPO's reference), {@code eval_data} and {@code tokenizer}.
+   */
+  static List<Port> inputs(String modelDoc, Port... between) {
+    var ports = new ArrayList<Port>(List.of(Port.required("model", modelDoc), DATA));
+    ports.addAll(List.of(between));
+    ports.addAll(List.of(EVAL_DATA, Ports.TOKENIZER));
+    return List.copyOf(ports);
+  }
 
   static final Port EVAL_DATA = Port.optional("eval_data", "held-out preferences (default: eval_fraction of data)")
       .withSchema(Schemas.PREFERENCE_PAIRS);

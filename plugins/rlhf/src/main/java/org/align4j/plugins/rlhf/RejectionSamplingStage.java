@@ -15,6 +15,7 @@ import org.align4j.api.ComponentRef;
 import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
@@ -22,6 +23,7 @@ import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
+import org.align4j.api.engine.SamplingOptions;
 import org.align4j.api.metrics.Progress;
 import org.align4j.api.model.LanguageModel;
 import org.align4j.api.reward.Reward;
@@ -34,6 +36,7 @@ import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.Message;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.stage.Ports;
 import org.align4j.toolkit.data.Rows;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -65,11 +68,8 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
   public record Options(
       @Doc("scores each sample: {uses: reward-model, model: ...}, {uses: llama2-piecewise, ...}, {uses: task-suite}")
           @ComponentKind(RewardProvider.class) ComponentRef reward,
-      @Doc("K: samples per prompt (Llama 3: 10-30)") @Default("8") int samplesPerPrompt,
-      @Doc("sampling temperature (Llama 2: 1.2-1.3 for RLHF models at 10-100 samples)") @Default("1.0")
-          double temperature,
-      @Doc("nucleus sampling mass (1: off)") @Default("1.0") double topP,
-      @Doc("tokens generated per sample at most") @Default("128") int maxNewTokens,
+      @Doc("samples_per_prompt (K), temperature, top_p, max_new_tokens")
+          @Default("{samples_per_prompt: 8}") @Flat SamplingOptions sampling,
       @Doc("prompts longer than this many tokens are skipped and counted") @Default("1024") int maxPromptLen,
       @Doc("prompts whose samples are generated and scored together") @Default("8") int promptsPerChunk,
       @Doc("sequences per generator forward batch") @Default("16") int generationBatch,
@@ -84,18 +84,12 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
       if (reward == null) {
         throw new IllegalArgumentException("reward is required, e.g. {uses: reward-model, model: ${stages.rm.outputs.model}}");
       }
-      if (samplesPerPrompt < 1) {
-        throw new IllegalArgumentException("samples_per_prompt must be >= 1, got " + samplesPerPrompt);
+      if (sampling.samplesPerPrompt() < 1) {
+        throw new IllegalArgumentException("samples_per_prompt must be >= 1, got " + sampling.samplesPerPrompt());
       }
-      if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-        throw new IllegalArgumentException("temperature must be >= 0 (0 = greedy), got " + temperature);
-      }
-      if (!(topP > 0 && topP <= 1)) {
-        throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
-      }
-      if (maxNewTokens < 1 || maxPromptLen < 1 || promptsPerChunk < 1 || generationBatch < 1 || limit < 0) {
-        throw new IllegalArgumentException("max_new_tokens, max_prompt_len, prompts_per_chunk and generation_batch must"
-            + " be >= 1 and limit >= 0");
+      if (maxPromptLen < 1 || promptsPerChunk < 1 || generationBatch < 1 || limit < 0) {
+        throw new IllegalArgumentException("max_prompt_len, prompts_per_chunk and generation_batch must be >= 1 and"
+            + " limit >= 0");
       }
       if (!"best".equals(previous) && !"all".equals(previous)) {
         throw new IllegalArgumentException("previous must be best or all, got '" + previous + "'");
@@ -121,13 +115,13 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
-    Path modelDir = ctx.input("model");
-    Tokenizer tok = StageFiles.tokenizer(ctx, modelDir);
-    ChatFormat format = StageFiles.chatFormat(ctx, o.chatFormat());
+    ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
+    Tokenizer tok = chat.tokenizer();
+    ChatFormat format = chat.format();
     String policy = o.policyName() != null ? o.policyName() : ctx.stageId();
-    if (o.temperature() == 0 && o.samplesPerPrompt() > 1) {
+    if (o.sampling().temperature() == 0 && o.sampling().samplesPerPrompt() > 1) {
       LOG.warn("rejection-sampling: temperature 0 is greedy: the {} samples of a prompt are identical",
-          o.samplesPerPrompt());
+          o.sampling().samplesPerPrompt());
     }
     List<Map<String, Object>> atChance = rewardModelsAtChance(o.reward());
     for (Map<String, Object> m : atChance) {
@@ -140,13 +134,13 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     for (int s : format.stopTokens(tok)) {
       stops.add(s);
     }
-    int k = o.samplesPerPrompt();
+    int k = o.sampling().samplesPerPrompt();
     List<double[]> rewardsPerPrompt = new ArrayList<>();
     Map<String, Map<String, Object>> kept = new LinkedHashMap<>();
     long skipped = 0;
     long belowMin = 0;
     Path samplesOut = ctx.output("samples");
-    try (LanguageModel model = models.load(modelDir, Models.LoadOptions.frozen());
+    try (LanguageModel model = models.load(chat.modelDir(), Models.LoadOptions.frozen());
         DatasetWriter samples = store.create(samplesOut, Schemas.SAMPLES);
         Progress progress = ctx.progress("rejection-sampling", prompts.size(), "prompts")) {
       for (int from = 0; from < prompts.size(); from += o.promptsPerChunk()) {
@@ -165,8 +159,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
           }
         }
         if (!used.isEmpty()) {
-          var sampling = new Generator.Sampling(o.maxNewTokens(), o.temperature(), 0, o.topP(), stops,
-              mix(ctx.seed(), from), true, o.generationBatch());
+          var sampling = o.sampling().sampling(0, stops, mix(ctx.seed(), from), o.generationBatch());
           List<Generator.Generation> gens = generator.generate(model, ids, sampling);
           List<List<Message>> ps = new ArrayList<>();
           List<String> responses = new ArrayList<>();

@@ -33,8 +33,8 @@ import org.align4j.api.stage.StagePort;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.loss.Tensors;
-import org.align4j.toolkit.stage.Ports;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -123,18 +123,16 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
 
   @Override
   public List<Port> inputs() {
-    return List.of(Port.required("model", "chat (SFT) checkpoint to initialise from"), PreferenceTraining.DATA,
-        PreferenceTraining.EVAL_DATA, Ports.TOKENIZER);
+    return PreferenceTraining.inputs("chat (SFT) checkpoint to initialise from");
   }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
     RewardModelLoss loss = RewardModelLossProvider.resolve(ctx.components(), o.loss());
-    Path modelDir = ctx.input("model");
-    Path tokPath = StageFiles.tokenizerPath(ctx, modelDir);
-    Tokenizer tok = StageFiles.tokenizer(ctx, modelDir);
-    String formatId = StageFiles.chatFormatId(ctx, o.chatFormat());
-    ChatFormat format = StageFiles.chatFormat(ctx, o.chatFormat());
+    ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
+    Path modelDir = chat.modelDir();
+    Tokenizer tok = chat.tokenizer();
+    ChatFormat format = chat.format();
 
     Set<String> read = new java.util.HashSet<>(o.domains());
     read.addAll(o.mix().keySet());
@@ -209,9 +207,9 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       }
       Path out = ctx.output("model");
       models.save(model, out);
-      StageFiles.copyTokenizer(tokPath, out);
+      ChatInputs.copyTokenizer(chat.tokenizerPath(), out);
       Map<String, Object> meta = new LinkedHashMap<>();
-      meta.put("chat_format", formatId);
+      meta.put("chat_format", ChatInputs.chatFormatId(ctx, o.chatFormat()));
       meta.put("max_len", o.maxLen());
       meta.put("trained_by", "align4j reward-model stage");
       StageFiles.writeJson(ctx, out.resolve(StageFiles.REWARD_META), meta);

@@ -16,12 +16,9 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.align4j.api.Align4jException;
 import org.align4j.api.stage.StageContext;
-import org.align4j.api.text.ChatFormat;
-import org.align4j.api.text.ChatFormats;
-import org.align4j.api.text.Tokenizer;
 import org.align4j.api.text.Tokenizers;
 
-/** Finding tokenizers and chat formats, copying tokenizer files, writing JSON, hashing files. */
+/** Writing JSON, hashing model files, the split seed (tokenizers and chat formats: {@link org.align4j.toolkit.stage.ChatInputs}). */
 final class StageFiles {
   /** Written beside a trained reward model: how it rendered its inputs, so a {@code reward-model} reward scores alike. */
   static final String REWARD_META = "align4j_reward_model.json";
@@ -29,14 +26,6 @@ final class StageFiles {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private StageFiles() {}
-
-  /**
-   * The tokenizer: the stage's {@code tokenizer} input, else {@code defaults.tokenizer}, else the files beside the
-   * model (Hugging Face layout).
-   */
-  static Path tokenizerPath(StageContext ctx, Path modelDir) {
-    return ctx.tokenizerPath(modelDir);
-  }
 
   static boolean hasTokenizer(Path dir) {
     return Tokenizers.hasTokenizer(dir);
@@ -48,23 +37,6 @@ final class StageFiles {
    */
   static long splitSeed(StageContext ctx) {
     return ctx.defaults().seed();
-  }
-
-  static Tokenizer tokenizer(StageContext ctx, Path modelDir) {
-    return ctx.service(Tokenizers.class).load(tokenizerPath(ctx, modelDir));
-  }
-
-  static String chatFormatId(StageContext ctx, String option) {
-    return option != null ? option : ctx.defaults().chatFormat();
-  }
-
-  static ChatFormat chatFormat(StageContext ctx, String option) {
-    return ctx.service(ChatFormats.class).get(chatFormatId(ctx, option));
-  }
-
-  /** Copies the tokenizer files next to a saved model, so the directory is self-contained. */
-  static void copyTokenizer(Path tokenizer, Path modelDir) throws IOException {
-    Tokenizers.copyFiles(tokenizer, modelDir);
   }
 
   /** Writes {@code value} as pretty JSON to {@code file}, a file of the stage's, atomically (see {@link StageContext#writeAtomically}). */

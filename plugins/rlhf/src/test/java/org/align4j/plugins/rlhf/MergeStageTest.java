@@ -75,7 +75,7 @@ class MergeStageTest {
   void stageAveragesCheckpoints(@TempDir Path tmp) throws Exception {
     Path a = Fixtures.tinyModel(tmp.resolve("a"), 1);
     Path b = Fixtures.tinyModel(tmp.resolve("b"), 2);
-    StageFiles.copyTokenizer(Fixtures.tokenizerDir(), a);
+    org.align4j.toolkit.stage.ChatInputs.copyTokenizer(Fixtures.tokenizerDir(), a);
     RunResult r = Align4j.create().stage("merge").id("avg").input("model_1", a).input("model_2", b)
         .option("weights", List.of(1.0, 3.0)).defaults(Map.of("threads", 1)).runIn(tmp.resolve("run"));
     assertTrue(r.ok(), r.stages().toString());

@@ -9,12 +9,14 @@ import java.util.List;
 import java.util.Map;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
+import org.align4j.api.engine.SamplingOptions;
 import org.align4j.api.metrics.Progress;
 import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
@@ -22,6 +24,7 @@ import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.Message;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.data.Rows;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -44,11 +47,10 @@ import org.apache.arrow.vector.types.pojo.Schema;
 public final class GenerateStage implements Stage<GenerateStage.Options> {
   public record Options(
       @Doc("chat format id (default: defaults.chat_format)") String chatFormat,
-      @Doc("responses per prompt (K)") @Default("1") int samplesPerPrompt,
-      @Doc("0 = greedy") @Default("0.0") double temperature,
-      @Doc("nucleus mass (1 = off)") @Default("1.0") double topP,
+      @Doc("samples_per_prompt, temperature (0: greedy), top_p, max_new_tokens")
+          @Default("{samples_per_prompt: 1, temperature: 0.0, top_p: 1.0, max_new_tokens: 48}") @Flat
+          SamplingOptions sampling,
       @Doc("top-k (0 = off)") @Default("0") int topK,
-      @Doc("tokens to generate at most") @Default("48") int maxNewTokens,
       @Doc("prompts per forward batch") @Default("32") int batchSize,
       @Doc("use at most this many prompts (0: all)") @Default("0") int limit,
       @Doc("name written to the policy column (default: the stage id)") String policy,
@@ -64,21 +66,15 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
       if (maxToolCalls < 0 || maxToolCalls > 16) {
         throw new IllegalArgumentException("max_tool_calls must be in [0, 16], got " + maxToolCalls);
       }
-      if (samplesPerPrompt < 1 || maxNewTokens < 1 || batchSize < 1) {
-        throw new IllegalArgumentException("samples_per_prompt, max_new_tokens and batch_size must be >= 1");
+      if (sampling.samplesPerPrompt() < 1 || batchSize < 1) {
+        throw new IllegalArgumentException("samples_per_prompt and batch_size must be >= 1");
       }
-      if (maxNewTokens > LmTraining.MAX_SEQ_LEN) {
+      if (sampling.maxNewTokens() > LmTraining.MAX_SEQ_LEN) {
         throw new IllegalArgumentException("max_new_tokens must be <= " + LmTraining.MAX_SEQ_LEN
-            + " (and within the model's context), got " + maxNewTokens);
+            + " (and within the model's context), got " + sampling.maxNewTokens());
       }
       if (limit < 0 || topK < 0) {
         throw new IllegalArgumentException("limit and top_k must be >= 0 (0: off), got " + limit + ", " + topK);
-      }
-      if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-        throw new IllegalArgumentException("temperature must be a finite number >= 0 (0: greedy), got " + temperature);
-      }
-      if (!(topP > 0 && topP <= 1)) {
-        throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
       }
     }
   }
@@ -89,9 +85,9 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
-    Path modelDir = ctx.input("model");
-    Tokenizer tok = StageSupport.tokenizer(ctx, modelDir);
-    ChatFormat format = StageSupport.chatFormat(ctx, o.chatFormat());
+    ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
+    Tokenizer tok = chat.tokenizer();
+    ChatFormat format = chat.format();
     Path promptsPath = ctx.input("prompts");
     var prompts = StageSupport.readAll(ctx, promptsPath, o.limit());
     var stops = new HashSet<Integer>();
@@ -118,8 +114,8 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
       fields.add(Schemas.conversation(TRANSCRIPT));
     }
     String policy = o.policy() != null ? o.policy() : ctx.stageId();
-    int total = prompts.size() * o.samplesPerPrompt();
-    try (var model = models.load(modelDir, Models.LoadOptions.frozen());
+    int total = prompts.size() * o.sampling().samplesPerPrompt();
+    try (var model = models.load(chat.modelDir(), Models.LoadOptions.frozen());
         DatasetWriter w = store.create(ctx.output("samples"), new Schema(fields));
         Progress p = ctx.progress("generate", total, "samples")) {
       int chunk = o.batchSize() * 4;
@@ -128,7 +124,7 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
         var ids = new ArrayList<int[]>(end - start);
         var convs = new ArrayList<List<Message>>(end - start);
         for (int k = start; k < end; k++) {
-          int pi = k / o.samplesPerPrompt();
+          int pi = k / o.sampling().samplesPerPrompt();
           List<Message> conv = StageSupport.conversation(prompts.get(pi), promptsPath, pi);
           if (!conv.isEmpty() && conv.get(conv.size() - 1).role().equals("assistant")) {
             conv = conv.subList(0, conv.size() - 1); // a training conversation: generate its last answer anew
@@ -137,8 +133,7 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
           ids.add(format.renderPrompt(conv, tok));
         }
         // the seed depends on the chunk, so each (prompt, sample) draws its own numbers, reproducibly
-        var sampling = new Generator.Sampling(o.maxNewTokens(), o.temperature(), o.topK(), o.topP(), stops,
-            ctx.seed() * 31 + start, true, o.batchSize());
+        var sampling = o.sampling().sampling(o.topK(), stops, ctx.seed() * 31 + start, o.batchSize());
         var gens = generator.generate(model, ids, sampling);
         var withTools = tools == null ? null : tools.continueCalls(generator, model,
             model.config().maxPositionEmbeddings(), format, tok, convs, gens, sampling);
@@ -157,7 +152,7 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
           var row = new LinkedHashMap<String, Object>();
           row.put(Schemas.PROMPT, Rows.conversation(convs.get(k - start)));
           row.put(Schemas.RESPONSE, response);
-          row.put(Schemas.SAMPLE_INDEX, k % o.samplesPerPrompt());
+          row.put(Schemas.SAMPLE_INDEX, k % o.sampling().samplesPerPrompt());
           row.put(Schemas.POLICY, policy);
           row.put("logprob", (float) (withTools == null ? lp : withTools.get(k - start).logprob()));
           row.put("response_tokens", withTools == null ? toks.length : withTools.get(k - start).tokens());
@@ -169,7 +164,7 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
             row.put(TOOL_CALLS, r.calls());
             row.put(TRANSCRIPT, Rows.conversation(transcript));
           }
-          var src = prompts.get(k / o.samplesPerPrompt());
+          var src = prompts.get(k / o.sampling().samplesPerPrompt());
           for (String m : meta) {
             Object v = src.get(m);
             row.put(m, v == null ? null : v.toString());

@@ -27,6 +27,7 @@ import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.stage.ChatInputs;
 
 /**
  * Next-token pretraining of a Llama from scratch on a text corpus (the embedded tiny default: GQA, a few
@@ -75,8 +76,8 @@ public final class PretrainStage implements Stage<PretrainStage.Options> {
   @Override
   @SuppressWarnings({"unchecked", "rawtypes"})
   public void run(StageContext ctx, Options o) throws Exception {
-    Path tokPath = StageSupport.tokenizerPath(ctx, null);
-    Tokenizer tok = StageSupport.tokenizer(ctx, null);
+    Path tokPath = ctx.tokenizerPath(null);
+    Tokenizer tok = ChatInputs.tokenizer(ctx, null);
     List<String> texts = readCorpus(ctx, ctx.input("corpus"));
     List<int[]> docs = new ArrayList<>(tok.encodeBatch(texts, true, true));
     LmRows rows = LmRows.chunks(docs, o.seqLen());
@@ -104,7 +105,7 @@ public final class PretrainStage implements Stage<PretrainStage.Options> {
           ctx.seed()), "pretrain");
       Path out = ctx.output("model");
       models.save(model, out);
-      StageSupport.copyTokenizer(tokPath, out);
+      ChatInputs.copyTokenizer(tokPath, out);
       var summary = LmTraining.summary(r, rows);
       summary.put("parameters", model.parameterCount());
       Files.writeString(out.resolve("training_summary.json"), new ObjectMapper().writerWithDefaultPrettyPrinter()

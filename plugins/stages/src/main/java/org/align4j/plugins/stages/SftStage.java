@@ -23,6 +23,7 @@ import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.RenderedChat;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.stage.Ports;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,9 +84,9 @@ public final class SftStage implements Stage<SftStage.Options> {
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
-    Path modelDir = ctx.input("model");
-    Tokenizer tok = StageSupport.tokenizer(ctx, modelDir);
-    ChatFormat format = StageSupport.chatFormat(ctx, o.chatFormat());
+    ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
+    Tokenizer tok = chat.tokenizer();
+    ChatFormat format = chat.format();
     Path data = ctx.input("data");
     var rowsIn = StageSupport.readAll(ctx, data, o.limit());
     var ids = new ArrayList<int[]>(rowsIn.size());
@@ -113,13 +114,13 @@ public final class SftStage implements Stage<SftStage.Options> {
     LmRows rows = LmRows.packed(ids, masks, o.seqLen(), pad, ctx.seed(), o.packing());
     LOG.info("sft: {} conversations -> {} rows of {} tokens ({} truncated), {} loss tokens", rowsIn.size(), rows.size(),
         o.seqLen(), rows.truncated, rows.lossTokens);
-    try (var model = models.load(modelDir)) {
-      LmTraining.checkSeqLen(o.seqLen(), model.config(), modelDir);
+    try (var model = models.load(chat.modelDir())) {
+      LmTraining.checkSeqLen(o.seqLen(), model.config(), chat.modelDir());
       Trainer.TrainResult r = LmTraining.train(ctx, trainer, model, rows, o.loop().trainerOptions(o.optimizer(),
           ctx.seed()), "sft");
       Path out = ctx.output("model");
       models.save(model, out);
-      StageSupport.copyTokenizer(StageSupport.tokenizerPath(ctx, modelDir), out);
+      ChatInputs.copyTokenizer(chat.tokenizerPath(), out);
       Files.writeString(out.resolve("training_summary.json"), new ObjectMapper().writerWithDefaultPrettyPrinter()
           .writeValueAsString(LmTraining.summary(r, rows)));
     }

@@ -10,35 +10,12 @@ import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.stage.StageContext;
-import org.align4j.api.text.ChatFormat;
-import org.align4j.api.text.ChatFormats;
 import org.align4j.api.text.Message;
-import org.align4j.api.text.Tokenizer;
-import org.align4j.api.text.Tokenizers;
 import org.align4j.toolkit.data.Rows;
 
-/** What several stages share: finding the tokenizer and chat format, reading conversations, saving models. */
+/** What several stages share: reading conversations (the tokenizer and chat format: {@link org.align4j.toolkit.stage.ChatInputs}). */
 final class StageSupport {
   private StageSupport() {}
-
-  /** See {@link StageContext#tokenizerPath}. */
-  static Path tokenizerPath(StageContext ctx, Path modelDir) {
-    return ctx.tokenizerPath(modelDir);
-  }
-
-  static Tokenizer tokenizer(StageContext ctx, Path modelDir) {
-    return ctx.service(Tokenizers.class).load(tokenizerPath(ctx, modelDir));
-  }
-
-  static ChatFormat chatFormat(StageContext ctx, String option) {
-    String id = option != null ? option : ctx.defaults().chatFormat();
-    return ctx.service(ChatFormats.class).get(id);
-  }
-
-  /** Copies the tokenizer files next to a saved model, so the directory is self-contained. */
-  static void copyTokenizer(Path tokenizer, Path modelDir) throws IOException {
-    Tokenizers.copyFiles(tokenizer, modelDir);
-  }
 
   /** A conversation row: its {@code messages} (or {@code prompt}) column, with the {@code system} column folded in. */
   static List<Message> conversation(Map<String, Object> row, Path file, long index) {

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.align4j.api.engine.Generator;
+import org.align4j.api.engine.SamplingOptions;
 import org.align4j.api.model.LanguageModel;
 import org.align4j.api.text.Message;
 import org.align4j.api.text.Tokenizer;
@@ -62,8 +63,8 @@ class ToolUseTest {
     assertTrue(t.answer("37 * 24").startsWith("error: a call looks like calculator.call"));
     assertNull(ToolUse.of(List.of(), 3, tok), "no tools: no tool use");
     assertEquals("unknown tool 'shell'; available: [calculator]", ToolUse.problem(List.of("shell")));
-    var opts = assertThrows(IllegalArgumentException.class, () -> new GenerateStage.Options(null, 1, 0, 1, 0, 8, 1, 0,
-        null, List.of("shell"), 3));
+    var opts = assertThrows(IllegalArgumentException.class, () -> new GenerateStage.Options(null,
+        new SamplingOptions(1, 0, 1, 8), 0, 1, 0, null, List.of("shell"), 3));
     assertTrue(opts.getMessage().contains("unknown tool 'shell'"), opts.getMessage());
   }
 
