@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import org.align4j.api.Align4jException;
 import org.align4j.core.data.ArrowDatasetStore;
 import org.align4j.plugins.data.sources.ArrowSource;
+import org.align4j.plugins.data.sources.ColumnarOptions;
 import org.align4j.plugins.data.sources.JsonlSource;
 import org.align4j.plugins.data.sources.ParquetSource;
 import org.apache.arrow.memory.BufferAllocator;
@@ -33,13 +34,13 @@ final class DataIo {
     JsonlSource jsonl = new JsonlSource();
     String s = shape;
     if (parquet.recognizes(path)) {
-      return parquet.open(path, new ParquetSource.Options(s == null ? "raw" : s, onError, 1024), allocator);
+      return parquet.open(path, new ColumnarOptions(s == null ? "raw" : s, onError, 1024), allocator);
     }
     if (jsonl.recognizes(path)) {
       return jsonl.open(path, new JsonlSource.Options(s == null ? "auto" : s, onError, 1024, 1000), allocator);
     }
     if (arrow.recognizes(path)) {
-      return arrow.open(path, new ArrowSource.Options(s == null ? "raw" : s, onError, 1024), allocator);
+      return arrow.open(path, new ColumnarOptions(s == null ? "raw" : s, onError, 1024), allocator);
     }
     throw new Align4jException(path + ": unknown format; expected Arrow IPC (file or stream), Parquet, .jsonl or .jsonl.gz");
   }

@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import org.align4j.api.Align4jException;
-import org.align4j.api.Default;
-import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DataSourceProvider;
 import org.apache.arrow.memory.BufferAllocator;
@@ -23,22 +21,7 @@ import org.apache.arrow.vector.ipc.ArrowStreamReader;
  * Face {@code datasets} cache file ({@code data-00000-of-00001.arrow}, an IPC stream) opens directly.
  */
 @ProviderInfo(id = "arrow", description = "Arrow IPC files and streams (Hugging Face datasets cache files)")
-public final class ArrowSource implements DataSourceProvider<ArrowSource.Options> {
-  public record Options(
-      @Default("raw") @Doc("raw | auto | conversations | preferences") String shape,
-      @Default("fail") @Doc("fail | skip (for shapes)") String onError,
-      @Default("1024") @Doc("rows per batch when a shape maps rows") int batchSize) {
-    public Options {
-      shape = SourceRows.shapeOption(shape, "raw");
-      onError = SourceRows.onErrorOption(onError);
-      SourceRows.checkBatchSize(batchSize);
-    }
-
-    public static Options defaults() {
-      return new Options("raw", "fail", 1024);
-    }
-  }
-
+public final class ArrowSource implements DataSourceProvider<ColumnarOptions> {
   @Override
   public boolean recognizes(Path file) {
     String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -88,7 +71,7 @@ public final class ArrowSource implements DataSourceProvider<ArrowSource.Options
   }
 
   @Override
-  public ArrowReader open(Path file, Options o, BufferAllocator allocator) throws IOException {
+  public ArrowReader open(Path file, ColumnarOptions o, BufferAllocator allocator) throws IOException {
     return ColumnarSources.open(file, ArrowSource::openIpc, o.shape(), o.onError(), o.batchSize(), allocator, null);
   }
 }

@@ -212,11 +212,11 @@ public final class DataFiles {
   /** Opens any supported input file: Arrow IPC (file or stream, by content), Parquet, JSONL. */
   public static ArrowReader open(Path file, BufferAllocator allocator) throws IOException {
     if (Files.isRegularFile(file) && (ArrowSource.isIpcFile(file) || ArrowSource.isIpcStream(file))) {
-      return new ArrowSource().open(file, ArrowSource.Options.defaults(), allocator);
+      return new ArrowSource().open(file, ColumnarOptions.defaults(), allocator);
     }
     ParquetSource pq = new ParquetSource();
     if (pq.recognizes(file)) {
-      return pq.open(file, ParquetSource.Options.defaults(), allocator);
+      return pq.open(file, ColumnarOptions.defaults(), allocator);
     }
     JsonlSource js = new JsonlSource();
     if (js.recognizes(file)) {

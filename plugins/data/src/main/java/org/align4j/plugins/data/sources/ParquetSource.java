@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.align4j.api.Align4jException;
-import org.align4j.api.Default;
-import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DataSourceProvider;
 import org.apache.arrow.dataset.file.FileFormat;
@@ -23,22 +21,7 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * x86_64): every codec and page version Arrow C++ reads, streamed in batches.
  */
 @ProviderInfo(id = "parquet", description = "Parquet files (Arrow dataset API)")
-public final class ParquetSource implements DataSourceProvider<ParquetSource.Options> {
-  public record Options(
-      @Default("raw") @Doc("raw | auto | conversations | preferences") String shape,
-      @Default("fail") @Doc("fail | skip (for shapes)") String onError,
-      @Default("1024") @Doc("rows per batch") int batchSize) {
-    public Options {
-      shape = SourceRows.shapeOption(shape, "raw");
-      onError = SourceRows.onErrorOption(onError);
-      SourceRows.checkBatchSize(batchSize);
-    }
-
-    public static Options defaults() {
-      return new Options("raw", "fail", 1024);
-    }
-  }
-
+public final class ParquetSource implements DataSourceProvider<ColumnarOptions> {
   @Override
   public boolean recognizes(Path file) {
     String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -54,7 +37,7 @@ public final class ParquetSource implements DataSourceProvider<ParquetSource.Opt
   }
 
   @Override
-  public ArrowReader open(Path file, Options o, BufferAllocator allocator) throws IOException {
+  public ArrowReader open(Path file, ColumnarOptions o, BufferAllocator allocator) throws IOException {
     FileSystemDatasetFactory factory;
     try {
       factory = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(), FileFormat.PARQUET,

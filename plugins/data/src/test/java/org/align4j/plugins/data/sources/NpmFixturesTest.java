@@ -39,8 +39,8 @@ class NpmFixturesTest {
     try (BufferAllocator alloc = new RootAllocator()) {
       for (String f : List.of("table.arrow", "table.arrows", "table.parquet")) {
         try (ArrowReader r = new ArrowSource().recognizes(dir().resolve(f)) && !f.endsWith(".parquet")
-            ? new ArrowSource().open(dir().resolve(f), ArrowSource.Options.defaults(), alloc)
-            : new ParquetSource().open(dir().resolve(f), new ParquetSource.Options("raw", "fail", 32), alloc)) {
+            ? new ArrowSource().open(dir().resolve(f), ColumnarOptions.defaults(), alloc)
+            : new ParquetSource().open(dir().resolve(f), new ColumnarOptions("raw", "fail", 32), alloc)) {
           var source = r.getVectorSchemaRoot().getSchema().findField("source");
           assertTrue(source.getType() instanceof ArrowType.Utf8, f + ": dictionary column decoded: " + source);
           assertEquals(truth, read(r), f);

@@ -66,10 +66,10 @@ class SourcesTest {
     List<Object> truth = truth(fixtures().resolve("conversations.jsonl"));
     assertEquals(300, truth.size());
     List<Object> pq = read(new ParquetSource().open(fixtures().resolve("conversations.parquet"),
-        new ParquetSource.Options("raw", "fail", 64), alloc));
+        new ColumnarOptions("raw", "fail", 64), alloc));
     assertEquals(truth, pq);
     try (ArrowReader r = new ArrowSource().open(fixtures().resolve("conversations-datasets-cache.arrow"),
-        ArrowSource.Options.defaults(), alloc)) {
+        ColumnarOptions.defaults(), alloc)) {
       var md = r.getVectorSchemaRoot().getSchema().getCustomMetadata();
       assertTrue(md.containsKey("huggingface"), "datasets metadata kept: " + md.keySet());
       assertEquals(truth, read(r));
@@ -89,9 +89,9 @@ class SourcesTest {
     // shapes apply to columnar files too: the datasets cache and the Parquet file as conversations
     for (ArrowReader r : List.of(
         new ArrowSource().open(fixtures().resolve("conversations-datasets-cache.arrow"),
-            new ArrowSource.Options("auto", "fail", 128), alloc),
+            new ColumnarOptions("auto", "fail", 128), alloc),
         new ParquetSource().open(fixtures().resolve("conversations.parquet"),
-            new ParquetSource.Options("conversations", "fail", 128), alloc))) {
+            new ColumnarOptions("conversations", "fail", 128), alloc))) {
       try (r) {
         assertEquals(Schemas.CONVERSATIONS, r.getVectorSchemaRoot().getSchema());
         var rows = TestData.rows(r);

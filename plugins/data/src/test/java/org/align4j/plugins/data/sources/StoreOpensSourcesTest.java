@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 /** The store opens non-Arrow files through whichever data source recognises them. */
 class StoreOpensSourcesTest {
   static final Map<String, Record> DEFAULTS = Map.of(
-      "jsonl", JsonlSource.Options.defaults(), "parquet", ParquetSource.Options.defaults(),
-      "arrow", ArrowSource.Options.defaults());
+      "jsonl", JsonlSource.Options.defaults(), "parquet", ColumnarOptions.defaults(),
+      "arrow", ColumnarOptions.defaults());
 
   static final Components COMPONENTS = new Components() {
     @Override
