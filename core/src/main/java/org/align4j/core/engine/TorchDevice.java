@@ -56,22 +56,43 @@ public final class TorchDevice implements Device {
   }
 
   /**
-   * Runnable tasks other than this one, the least of five readings of {@code /proc/loadavg}'s running count 20 ms
-   * apart (an instant count, unlike the load average, which still remembers the build that just finished); 0 where
-   * the OS has no such file.
+   * Runnable tasks of other processes: the least of five readings 20 ms apart of {@code /proc/loadavg}'s instant
+   * running count minus this JVM's own running threads (its JIT and GC threads are busy at start-up); an instant
+   * count, unlike the load average, which still remembers the build that just finished. 0 where the OS has no such
+   * files.
    */
   static int otherRunnable() {
     int least = Integer.MAX_VALUE;
     try {
       for (int i = 0; i < 5; i++) {
         String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split("\\s+");
-        least = Math.min(least, Integer.parseInt(f[3].substring(0, f[3].indexOf('/'))) - 1);
+        int running = Integer.parseInt(f[3].substring(0, f[3].indexOf('/')));
+        least = Math.min(least, running - ownRunningThreads());
         Thread.sleep(20);
       }
     } catch (Exception e) { // not Linux, or an unexpected format: no evidence of other work
       return 0;
     }
     return Math.max(0, least);
+  }
+
+  /** Threads of this process in state R ({@code /proc/self/task/<tid>/stat}, the field after the name). */
+  private static int ownRunningThreads() throws java.io.IOException {
+    int n = 0;
+    try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+      for (var t : (Iterable<java.nio.file.Path>) tasks::iterator) {
+        try {
+          String stat = java.nio.file.Files.readString(t.resolve("stat"));
+          int close = stat.lastIndexOf(')');
+          if (close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) == 'R') {
+            n++;
+          }
+        } catch (java.io.IOException gone) { // the thread ended while we looked
+          // not running
+        }
+      }
+    }
+    return Math.max(1, n); // at least the reading thread
   }
 
   /**
