@@ -37,8 +37,16 @@ final class Preferences {
    * @param chosenIndex index of the annotated chosen response in {@code responses} (1 when edited is first)
    * @param rating how much better chosen is than rejected, or null when the row has none
    * @param domain helpfulness | safety | null
+   * @param task the task-suite task of the prompt, or null
+   * @param trueGap the true reward of chosen minus that of rejected where the rows carry them (the task suite's
+   *     annotator writes both), else NaN: lets evaluation score a reward model against the truth, not the labels
    */
-  record Pair(long row, List<Message> prompt, List<String> responses, int chosenIndex, Rating rating, String domain) {
+  record Pair(long row, List<Message> prompt, List<String> responses, int chosenIndex, Rating rating, String domain,
+      String task, double trueGap) {
+    Pair(long row, List<Message> prompt, List<String> responses, int chosenIndex, Rating rating, String domain) {
+      this(row, prompt, responses, chosenIndex, rating, domain, null, Double.NaN);
+    }
+
     String chosen() {
       return responses.get(chosenIndex);
     }
@@ -158,10 +166,16 @@ final class Preferences {
         }
         responses.add(chosen);
         responses.add(rejected);
-        out.add(new Pair(at, prompt, List.copyOf(responses), chosenIndex, rating, domain));
+        out.add(new Pair(at, prompt, List.copyOf(responses), chosenIndex, rating, domain,
+            text(row, Schemas.TASK, file, at, false), trueGap(row)));
       }
     }
     return new Loaded(out, dropped);
+  }
+
+  private static double trueGap(Map<String, Object> row) {
+    return row.get(Schemas.CHOSEN_REWARD) instanceof Number c && row.get(Schemas.REJECTED_REWARD) instanceof Number r
+        ? c.doubleValue() - r.doubleValue() : Double.NaN;
   }
 
   private static String text(Map<String, Object> row, String col, Path file, long at, boolean required) {

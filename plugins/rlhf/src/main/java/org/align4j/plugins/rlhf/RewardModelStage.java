@@ -228,7 +228,10 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       byRating.put(r.key(), new double[3]);
     }
     Map<String, double[]> byDomain = new LinkedHashMap<>();
+    Map<String, double[]> byTask = new java.util.TreeMap<>();
     double[] all = new double[3];
+    double[] truth = new double[3];
+    long trueTies = 0;
     double[] edited = new double[3];
     int bs = Math.max(1, o.loop().batchSize());
     for (int from = 0; from < eval.size(); from += bs) {
@@ -251,6 +254,16 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
         }
         String d = e.pair().domain() == null ? "none" : e.pair().domain();
         add(byDomain.computeIfAbsent(d, x -> new double[3]), right, c - r);
+        if (e.pair().task() != null) {
+          add(byTask.computeIfAbsent(e.pair().task(), x -> new double[3]), right, c - r);
+        }
+        double gap = e.pair().trueGap();
+        if (Math.abs(gap) > 1e-9) { // the true reward orders the pair: is the model's order the true one?
+          double towardTruth = Math.signum(gap) * (c - r);
+          add(truth, towardTruth > 0 ? 1 : 0, towardTruth);
+        } else if (gap == 0) {
+          trueTies++;
+        }
         if (e.chosen() == 1) {
           double ed = scores[(int) (b * k)];
           add(edited, ed > c ? 1 : 0, ed - c);
@@ -272,6 +285,17 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
     Map<String, Object> domains = new LinkedHashMap<>();
     byDomain.forEach((key, v) -> domains.put(key, bucket(v)));
     out.put("by_domain", domains);
+    if (!byTask.isEmpty()) {
+      Map<String, Object> tasks = new LinkedHashMap<>();
+      byTask.forEach((key, v) -> tasks.put(key, bucket(v)));
+      out.put("by_task", tasks);
+    }
+    if (truth[0] > 0 || trueTies > 0) {
+      // labels carry the annotator's noise; a selector is only as good as its order of the true rewards
+      Map<String, Object> t = truth[0] > 0 ? bucket(truth) : new LinkedHashMap<>();
+      t.put("true_ties", trueTies);
+      out.put("true_order", t);
+    }
     if (edited[0] > 0) {
       out.put("edited_over_chosen", bucket(edited));
     }

@@ -100,6 +100,45 @@ class RewardModelStageTest {
     ((AutoCloseable) reward).close();
   }
 
+  /**
+   * Held-out accuracy against the truth, not only the noisy labels: pairs whose true rewards differ count toward
+   * {@code true_order} (the model's order agrees with the true order, whichever response the annotator chose), equal
+   * true rewards count as ties, rows without true rewards count nowhere; {@code by_task} groups by the task column.
+   */
+  @Test
+  void evaluationScoresTheModelAgainstTrueRewardsAndByTask(@TempDir Path tmp) throws Exception {
+    Path base = Fixtures.tinyModel(tmp.resolve("base"), 1);
+    var prompt = List.of(org.align4j.api.text.Message.user("Tell me about owls."));
+    List<String> two = List.of("Sure! Here is a helpful answer about owls.", "No. I will not talk about owls.");
+    double[] gaps = {1.0, -0.5, 0.0, Double.NaN, 0.25};
+    String[] tasks = {"add", "add", "spell", null, "spell"};
+    List<Preferences.Encoded> eval = new ArrayList<>();
+    for (int i = 0; i < gaps.length; i++) {
+      List<String> rs = i % 2 == 0 ? two : List.of(two.get(1), two.get(0));
+      eval.add(Preferences.encode(new Preferences.Pair(i, prompt, rs, 0, null, "helpfulness", tasks[i], gaps[i]),
+          Fixtures.llama3(), Fixtures.tokenizer(), MaskPolicy.ASSISTANT));
+    }
+    var options = new org.align4j.core.recipe.OptionsBinder(org.align4j.core.plugin.PluginRegistry.classpath())
+        .bindPlain(RewardModelStage.Options.class, Map.of(), "reward-model");
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard();
+        LanguageModel m = Fixtures.MODELS.load(base, org.align4j.api.engine.Models.LoadOptions.withScoreHead(3))) {
+      double[] sc = Tensors.toDoubles(RewardScoring.score(m, eval, RewardModelStage.Layout.PAIRS, false)
+          .batch().scores());
+      // by hand: row i scores (chosen, rejected) = (sc[2i], sc[2i+1]); agreement with the true order where gap != 0
+      int agree = 0;
+      for (int i : new int[] {0, 1, 4}) {
+        agree += Math.signum(gaps[i]) * (sc[2 * i] - sc[2 * i + 1]) > 0 ? 1 : 0;
+      }
+      Map<String, Object> out = new RewardModelStage().evaluate(m, eval, options);
+      assertEquals(3L, (long) at(out, "true_order", "pairs"), out.toString());
+      assertEquals(1L, (long) at(out, "true_order", "true_ties"), out.toString());
+      assertEquals(agree / 3.0, (double) at(out, "true_order", "accuracy"), 1e-12, out.toString());
+      assertEquals(2L, (long) at(out, "by_task", "add", "pairs"));
+      assertEquals(2L, (long) at(out, "by_task", "spell", "pairs"));
+      assertEquals(5L, (long) at(out, "pairs"));
+    }
+  }
+
   /** Llama 3's rows (prompt once, then edited, chosen, rejected) score like one (prompt, response) row each. */
   @Test
   void sharedPrefixRowsScoreLikeSeparateRows(@TempDir Path tmp) throws Exception {
