@@ -9,15 +9,17 @@ import java.util.List;
 import org.align4j.testkit.Repo;
 import org.junit.jupiter.api.Test;
 
-/** Every recipe we ship validates against the bundled plugins (ids, options, references, order). */
+/** Every recipe we ship (and each experiment's recipe) validates against the bundled plugins (ids, options, references, order). */
 class RecipesTest {
   @Test
   void everyShippedRecipeValidates() throws Exception {
-    List<Path> recipes;
-    try (var s = Files.list(Repo.root().resolve("recipes"))) {
-      recipes = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+    List<Path> recipes = new java.util.ArrayList<>();
+    for (String dir : List.of("recipes", "tools/experiments")) {
+      try (var s = Files.list(Repo.root().resolve(dir))) {
+        recipes.addAll(s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList());
+      }
     }
-    assertTrue(recipes.size() >= 3, recipes.toString());
+    assertTrue(recipes.size() >= 4, recipes.toString());
     for (Path r : recipes) {
       var cli = Cli.run("validate", r.toString());
       assertEquals(0, cli.exit(), r + ":\n" + cli);

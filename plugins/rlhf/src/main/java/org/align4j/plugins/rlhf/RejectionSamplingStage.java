@@ -79,6 +79,9 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
       @Doc("earlier rounds' kept rows: best (one per prompt, the higher reward wins) or all") @Default("best")
           String previous,
       @Doc("name of the policy written into the outputs (default: the stage id)") String policyName,
+      @Doc("a program reward scored on every sample and never used to select (e.g. {uses: task-suite}): the report"
+          + " gives its best-of-N curve (max and median of the first N samples) and its value for the pick")
+          @ComponentKind(RewardProvider.class) ComponentRef trueReward,
       @Doc("use at most this many prompts (0: all)") @Default("0") int limit) {
     public Options {
       if (reward == null) {
@@ -129,6 +132,8 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
           + " ({}): the kept samples are picked by noise", ctx.stageId(), m.get("model"), m);
     }
     Reward reward = createReward(o.reward());
+    Reward truth = o.trueReward() == null ? null : createReward(o.trueReward());
+    List<double[]> truthPerPrompt = new ArrayList<>();
     List<PromptRow> prompts = readPrompts(ctx.input("prompts"), o);
     Set<Integer> stops = new HashSet<>();
     for (int s : format.stopTokens(tok)) {
@@ -171,6 +176,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
             meta.add(p.metadata());
           }
           List<RewardResult> scores = reward.scoreAll(ps, responses, meta);
+          List<RewardResult> truths = truth == null ? null : truth.scoreAll(ps, responses, meta);
           for (int u = 0; u < used.size(); u++) {
             PromptRow p = used.get(u);
             double[] r = new double[k];
@@ -190,6 +196,13 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
               samples.write(row);
             }
             rewardsPerPrompt.add(r);
+            if (truths != null) {
+              double[] t = new double[k];
+              for (int j = 0; j < k; j++) {
+                t[j] = truths.get(u * k + j).score();
+              }
+              truthPerPrompt.add(t);
+            }
             if (o.minReward() != null && r[best] < o.minReward()) {
               belowMin++;
               continue;
@@ -203,8 +216,10 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
       }
       samples.commit();
     } finally {
-      if (reward instanceof AutoCloseable c) {
-        c.close();
+      for (Reward r : java.util.Arrays.asList(reward, truth)) {
+        if (r instanceof AutoCloseable c) {
+          c.close();
+        }
       }
     }
     long fromPrevious = 0;
@@ -258,6 +273,9 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     report.put("previous_replaced_new", replaced);
     report.put("rows", out.size());
     report.put("reward_models_at_chance", atChance);
+    if (truth != null) {
+      report.put("true_reward", truthReport(truthPerPrompt, rewardsPerPrompt, k));
+    }
     StageFiles.writeJson(ctx, ctx.output("report"), report);
     for (var e : report.entrySet()) {
       if (e.getValue() instanceof Number v) {
@@ -358,6 +376,64 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
       }
     }
     out.put("best_of_n", curve);
+    return out;
+  }
+
+  /**
+   * The selection judged by a program reward: for N = 1, 2, 4, ..., K over the first N samples of each prompt, the
+   * mean over prompts of the max and of the median true reward (the paper's best-of-N finding: max - median grows
+   * with N), and of the true reward of the sample the selecting reward picks (how much of that headroom the selector
+   * takes; equal to the mean at N = 1). Ties in the selector go to the earlier sample, as in the selection itself.
+   */
+  static Map<String, Object> truthReport(List<double[]> truth, List<double[]> selector, int k) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    int n = truth.size();
+    out.put("prompts", n);
+    if (n == 0) {
+      return out;
+    }
+    Map<String, Double> max = new LinkedHashMap<>();
+    Map<String, Double> median = new LinkedHashMap<>();
+    Map<String, Double> picked = new LinkedHashMap<>();
+    for (int m = 1; ; m *= 2) {
+      int upTo = Math.min(m, k);
+      double sMax = 0;
+      double sMedian = 0;
+      double sPicked = 0;
+      for (int p = 0; p < n; p++) {
+        double[] t = Arrays.copyOf(truth.get(p), upTo);
+        double[] r = selector.get(p);
+        int best = 0;
+        for (int j = 1; j < upTo; j++) {
+          if (r[j] > r[best]) {
+            best = j;
+          }
+        }
+        sPicked += t[best];
+        Arrays.sort(t);
+        sMax += t[upTo - 1];
+        sMedian += upTo % 2 == 1 ? t[upTo / 2] : (t[upTo / 2 - 1] + t[upTo / 2]) / 2;
+      }
+      String key = String.valueOf(upTo);
+      max.put(key, sMax / n);
+      median.put(key, sMedian / n);
+      picked.put(key, sPicked / n);
+      if (upTo == k) {
+        break;
+      }
+    }
+    String all = String.valueOf(k);
+    double mean = truth.stream().mapToDouble(t -> Arrays.stream(t).average().orElse(0)).sum() / n; // a random pick
+    out.put("mean", mean);
+    out.put("picked", picked.get(all));
+    out.put("picked_minus_mean", picked.get(all) - mean);
+    out.put("max", max.get(all));
+    // the share of the best-of-K headroom over a random pick that the selector realises (1: an oracle, 0: chance)
+    double headroom = max.get(all) - mean;
+    out.put("headroom_taken", headroom > 1e-12 ? (picked.get(all) - mean) / headroom : Double.NaN);
+    out.put("best_of_n_max", max);
+    out.put("best_of_n_median", median);
+    out.put("best_of_n_picked", picked);
     return out;
   }
 

@@ -157,4 +157,20 @@ class RejectionSamplingStageTest {
     assertEquals(7.0, (double) five.get("mean_best"), 1e-12);
     assertEquals(5.5, (double) five.get("max_minus_median"), 1e-12);
   }
+
+  @Test
+  void trueRewardReportJudgesTheSelectionByHand() {
+    List<double[]> truth = List.of(new double[] {1, 0, 1, 0.5}, new double[] {0, 0, 1, 1});
+    List<double[]> selector = List.of(new double[] {0.2, 0.9, 0.1, 0.3}, new double[] {5, 1, 4, 6});
+    var rep = RejectionSamplingStage.truthReport(truth, selector, 4);
+    // first N samples: N=1 {1},{0}; N=2 {1,0},{0,0}; N=4 all. The selector picks index 0,0 / 1,0 / 1,3
+    assertEquals(Map.of("1", 0.5, "2", 0.5, "4", 1.0), rep.get("best_of_n_max"));
+    assertEquals(Map.of("1", 0.5, "2", 0.25, "4", 0.625), rep.get("best_of_n_median"));
+    assertEquals(Map.of("1", 0.5, "2", 0.0, "4", 0.5), rep.get("best_of_n_picked"));
+    assertEquals((2.5 / 4 + 0.5) / 2, (double) rep.get("mean"), 1e-12);
+    assertEquals(0.5 - 0.5625, (double) rep.get("picked_minus_mean"), 1e-12);
+    assertEquals((0.5 - 0.5625) / (1 - 0.5625), (double) rep.get("headroom_taken"), 1e-12);
+    // the selector being the truth itself takes all of the headroom
+    assertEquals(1.0, (double) RejectionSamplingStage.truthReport(truth, truth, 4).get("headroom_taken"), 1e-12);
+  }
 }
