@@ -71,6 +71,7 @@ class Llama2RecipeTest {
       double z = (acc - 0.5) / Math.sqrt(0.25 / n);
       assertEquals(z, eval.path("chance_z").asDouble(), 1e-9, rm);
       assertEquals(z > 2, eval.path("beats_chance").asBoolean(), rm);
+      assertTrue(eval.path("after").path("true_order").has("true_ties"), rm + ": scored against the true order: " + eval);
       if (!eval.path("beats_chance").asBoolean()) {
         atChance.add(run.resolve(rm + "/model").toString());
       }
@@ -80,6 +81,13 @@ class Llama2RecipeTest {
       json(run.resolve(rs + "/report")).path("reward_models_at_chance")
           .forEach(m -> named.add(Path.of(m.path("model").asText()).toString()));
       assertEquals(atChance, named, rs + " names the chance-level reward models it selected with");
+      // best-of-N by the true reward (not by the selecting RM, which grows by construction): max - median grows
+      JsonNode truth = json(run.resolve(rs + "/report")).path("true_reward");
+      double gap1 = truth.path("best_of_n_max").path("1").asDouble() - truth.path("best_of_n_median").path("1").asDouble();
+      double gap4 = truth.path("best_of_n_max").path("4").asDouble() - truth.path("best_of_n_median").path("4").asDouble();
+      assertEquals(0.0, gap1, 1e-12, rs + ": one sample: max = median: " + truth);
+      assertTrue(gap4 > 0, rs + ": max - median grows with N: " + truth);
+      assertTrue(truth.path("best_of_n_picked").has("4") && truth.has("headroom_taken"), rs + ": " + truth);
     }
 
     String report = Files.readString(run.resolve("report.html"));

@@ -37,7 +37,8 @@ class Llama3RecipeTest {
         "--set", "stages.pretrain.options.steps=150",
         "--set", "stages.sft.options.steps=100"));
     for (int round = 1; round <= 3; round++) {
-      a.addAll(List.of("--set", "stages.rs-" + round + ".options.samples_per_prompt=4",
+      a.addAll(List.of("--set", "stages.preference-prompts-" + round + ".options.train_prompts=240",
+          "--set", "stages.rs-" + round + ".options.samples_per_prompt=4",
           "--set", "stages.sft-" + round + ".options.steps=30"));
     }
     return a.toArray(String[]::new);
@@ -65,7 +66,20 @@ class Llama3RecipeTest {
     assertTrue(sft.path("se").asDouble() >= sft.path("se_rows").asDouble(), "clustering widens the error: " + sft);
     assertTrue(sft.has("unterminated_rate"), "termination failures are counted: " + sft);
 
+    long pairsBefore = 0;
     for (int round = 1; round <= 3; round++) {
+      JsonNode rm = json(run.resolve("rm-" + round + "/eval"));
+      long pairs = rm.path("train_pairs").asLong() + rm.path("eval_pairs").asLong();
+      assertTrue(pairs > pairsBefore, "round " + round + ": the RM trains on all preferences so far: " + pairs
+          + " pairs after " + pairsBefore);
+      pairsBefore = pairs;
+      // the selection judged by the true reward: best-of-N headroom grows with N, and the RM's pick is reported
+      JsonNode truth = json(run.resolve("rs-" + round + "/report")).path("true_reward");
+      double gap1 = truth.path("best_of_n_max").path("1").asDouble() - truth.path("best_of_n_median").path("1").asDouble();
+      double gap4 = truth.path("best_of_n_max").path("4").asDouble() - truth.path("best_of_n_median").path("4").asDouble();
+      assertEquals(0.0, gap1, 1e-12, "one sample: max = median: " + truth);
+      assertTrue(gap4 > 0, "round " + round + ": max - median grows with N: " + truth);
+      assertTrue(truth.path("best_of_n_picked").has("4") && truth.has("headroom_taken"), truth.toString());
       long kept = json(run.resolve("rs-" + round + "/report")).path("rows").asLong();
       long documents = json(run.resolve("sft-" + round + "/model/training_summary.json")).path("documents").asLong();
       assertEquals(kept + Math.min(1200, kept), documents, "round " + round + ": RS answers + as many task conversations");
