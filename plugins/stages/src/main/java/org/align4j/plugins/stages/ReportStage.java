@@ -78,6 +78,14 @@ public final class ReportStage implements Stage<ReportStage.Options> {
         ppoReports.put(r.get().getParent().getFileName().toString(), JSON.readTree(r.get().toFile()));
       }
     }
+    var rms = jsonInputs(ctx, REWARD_MODEL_PORTS);
+    if (!rms.isEmpty()) {
+      rewardModels(html, rms);
+    }
+    var rs = jsonInputs(ctx, REJECTION_SAMPLING_PORTS);
+    if (!rs.isEmpty()) {
+      rejectionSampling(html, rs);
+    }
     if (!ppoReports.isEmpty()) {
       ppo(html, ppoReports);
     }
@@ -96,6 +104,16 @@ public final class ReportStage implements Stage<ReportStage.Options> {
   static final List<String> EVALUATION_PORTS = java.util.stream.IntStream.rangeClosed(1, 12)
       .mapToObj(i -> i == 1 ? "evaluation" : "evaluation_" + i).toList();
 
+  /** reward_model, reward_model_2 .. reward_model_6: reward-model stages' eval outputs. */
+  static final List<String> REWARD_MODEL_PORTS = numbered("reward_model", 6);
+
+  /** rejection_sampling, rejection_sampling_2 .. rejection_sampling_6: rejection-sampling stages' reports. */
+  static final List<String> REJECTION_SAMPLING_PORTS = numbered("rejection_sampling", 6);
+
+  private static List<String> numbered(String name, int n) {
+    return java.util.stream.IntStream.rangeClosed(1, n).mapToObj(i -> i == 1 ? name : name + "_" + i).toList();
+  }
+
   @Override
   public List<Port> inputs() {
     var ports = new ArrayList<Port>();
@@ -103,6 +121,12 @@ public final class ReportStage implements Stage<ReportStage.Options> {
       ports.add(Port.optional(name, name.equals("evaluation")
           ? "an evaluate stage's output directory (its examples are shown)"
           : "another evaluation (a pipeline version or an ablation), shown in the versions table and below"));
+    }
+    for (String name : REWARD_MODEL_PORTS) {
+      ports.add(Port.optional(name, "a reward-model stage's eval output: held-out accuracy per rating level"));
+    }
+    for (String name : REJECTION_SAMPLING_PORTS) {
+      ports.add(Port.optional(name, "a rejection-sampling stage's report: best-of-N by the true reward"));
     }
     ports.addAll(Stage.super.inputs()); // the ppo reports
     return ports;
@@ -236,6 +260,94 @@ public final class ReportStage implements Stage<ReportStage.Options> {
     }
     img(html, Charts.lines("Rollout reward by iteration (mean of 5)", "iteration", "reward", score));
     img(html, Charts.lines("KL to the reference per token by iteration (mean of 5)", "iteration", "KL", kl));
+  }
+
+  /** The JSON files given on {@code ports}, by the name of the stage that wrote them (the file's directory). */
+  private static Map<String, JsonNode> jsonInputs(StageContext ctx, List<String> ports) throws IOException {
+    var out = new LinkedHashMap<String, JsonNode>();
+    for (String port : ports) {
+      var f = ctx.optionalInput(port);
+      if (f.isPresent() && Files.isRegularFile(f.get())) {
+        out.put(f.get().getParent().getFileName().toString(), JSON.readTree(f.get().toFile()));
+      }
+    }
+    return out;
+  }
+
+  private static final List<String> RATINGS = List.of("significantly_better", "better", "slightly_better",
+      "negligibly_better");
+
+  /**
+   * Reward models: held-out accuracy overall and per rating level (the paper's table: highest on significantly
+   * better pairs), against the true order where the pairs carry true rewards, and the chance test.
+   */
+  private static void rewardModels(StringBuilder html, Map<String, JsonNode> rms) {
+    html.append("<h2>Reward models (held-out pairs)</h2><table><tr><th>model</th><th>loss</th><th>train pairs</th>"
+        + "<th>held-out accuracy</th>");
+    for (String r : RATINGS) {
+      html.append("<th>").append(esc(r.replace('_', ' '))).append("</th>");
+    }
+    html.append("<th>true order (pairs)</th><th>chance z</th></tr>");
+    for (var e : rms.entrySet()) {
+      JsonNode r = e.getValue();
+      JsonNode after = r.path("after");
+      html.append(String.format("<tr><td>%s</td><td>%s</td><td>%d</td><td>%s</td>", esc(e.getKey()),
+          esc(r.path("loss").asText()), r.path("train_pairs").asLong(), accuracy(after)));
+      for (String level : RATINGS) {
+        html.append("<td>").append(accuracy(after.path("by_rating").path(level))).append("</td>");
+      }
+      JsonNode t = after.path("true_order");
+      html.append("<td>").append(accuracy(t)).append("</td>");
+      double z = r.path("chance_z").asDouble(Double.NaN);
+      html.append(String.format("<td class='%s'>%.1f</td></tr>", z > 2 ? "good" : "bad", z));
+    }
+    html.append("</table><p>Accuracy &plusmn; binomial s.e. (pairs) against the annotator's labels; <i>true order</i>"
+        + " scores the model against the task suite's true rewards on the pairs whose true rewards differ. A model"
+        + " whose chance z is at most 2 does not beat chance, and stages selecting with it warn.</p>");
+  }
+
+  private static String accuracy(JsonNode b) {
+    return b.isMissingNode() || !b.has("accuracy") ? "" : String.format("%.3f &plusmn; %.3f (%d)",
+        b.path("accuracy").asDouble(), b.path("se").asDouble(), b.path("pairs").asLong());
+  }
+
+  /**
+   * Rejection sampling judged by the true reward: per stage the mean of a random sample, the selector's pick and the
+   * best of K, and the best-of-N curves (max and median of the first N samples, and the pick among them).
+   */
+  private static void rejectionSampling(StringBuilder html, Map<String, JsonNode> reports) throws IOException {
+    html.append("<h2>Rejection sampling (true reward of the samples)</h2><table><tr><th>stage</th><th>prompts</th>"
+        + "<th>K</th><th>random sample</th><th>selector's pick</th><th>best of K</th><th>headroom taken</th>"
+        + "<th>kept rows</th></tr>");
+    var curves = new LinkedHashMap<String, double[][]>();
+    for (var e : reports.entrySet()) {
+      JsonNode r = e.getValue();
+      JsonNode t = r.path("true_reward");
+      if (t.isMissingNode()) {
+        continue;
+      }
+      html.append(String.format("<tr><td>%s</td><td>%d</td><td>%d</td><td>%.3f</td><td>%.3f</td><td>%.3f</td>"
+              + "<td>%.0f%%</td><td>%d</td></tr>", esc(e.getKey()), t.path("prompts").asLong(),
+          r.path("samples_per_prompt").asLong(), t.path("mean").asDouble(), t.path("picked").asDouble(),
+          t.path("max").asDouble(), 100 * t.path("headroom_taken").asDouble(), r.path("rows").asLong()));
+      for (String curve : List.of("max", "median", "picked")) {
+        JsonNode c = t.path("best_of_n_" + curve);
+        double[][] xy = new double[2][c.size()];
+        int i = 0;
+        for (var it = c.fields(); it.hasNext(); i++) {
+          var p = it.next();
+          xy[0][i] = Double.parseDouble(p.getKey());
+          xy[1][i] = p.getValue().asDouble();
+        }
+        curves.put(e.getKey() + " " + curve, xy);
+      }
+    }
+    html.append("</table><p><i>Headroom taken</i>: (pick &minus; random) / (best &minus; random), 100% for an oracle,"
+        + " 0% for a selector no better than chance. The paper's finding: max &minus; median grows with N.</p>");
+    if (!curves.isEmpty()) {
+      img(html, Charts.lines("Best of N by the true reward: max, median and the selector's pick", "N samples",
+          "true reward", curves));
+    }
   }
 
   private static double[][] series(JsonNode rows, String x, String y) {

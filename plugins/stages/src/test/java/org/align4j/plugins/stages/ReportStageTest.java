@@ -45,4 +45,32 @@ class ReportStageTest {
     assertTrue(ports.containsAll(List.of("evaluation", "evaluation_2", "evaluation_12", "ppo", "ppo_2")), ports.toString());
     assertTrue(ports.stream().noneMatch(p -> p.equals("evaluation_1") || p.equals("evaluation_13")), ports.toString());
   }
+
+  @Test
+  void rewardModelsAndRejectionSamplingGetTheirTables() throws Exception {
+    Path rm = Files.createDirectories(dir.resolve("rm-helpfulness")).resolve("eval");
+    Files.writeString(rm, """
+        {"loss": "ranking", "train_pairs": 6877, "chance_z": 4.1,
+         "after": {"pairs": 1214, "accuracy": 0.558, "se": 0.014,
+                   "by_rating": {"significantly_better": {"pairs": 260, "accuracy": 0.6, "se": 0.03}},
+                   "true_order": {"pairs": 671, "accuracy": 0.641, "se": 0.019, "true_ties": 543}}}
+        """);
+    Path rs = Files.createDirectories(dir.resolve("rs-v1")).resolve("report");
+    Files.writeString(rs, """
+        {"samples_per_prompt": 4, "rows": 600,
+         "true_reward": {"prompts": 600, "mean": 0.4, "picked": 0.5, "max": 0.8, "headroom_taken": 0.25,
+                         "best_of_n_max": {"1": 0.4, "2": 0.6, "4": 0.8},
+                         "best_of_n_median": {"1": 0.4, "2": 0.4, "4": 0.41},
+                         "best_of_n_picked": {"1": 0.4, "2": 0.45, "4": 0.5}}}
+        """);
+    var ctx = new FakeStageContext(dir, Set.of("report"), Map.of("reward_model", rm, "rejection_sampling_2", rs));
+    new ReportStage().run(ctx, new ReportStage.Options("t", List.of()));
+    String html = Files.readString(dir.resolve("report"));
+    assertTrue(html.contains("<td>rm-helpfulness</td><td>ranking</td><td>6877</td><td>0.558 &plusmn; 0.014 (1214)</td>"
+        + "<td>0.600 &plusmn; 0.030 (260)</td><td></td><td></td><td></td><td>0.641 &plusmn; 0.019 (671)</td>"
+        + "<td class='good'>4.1</td>"), html);
+    assertTrue(html.contains("<td>rs-v1</td><td>600</td><td>4</td><td>0.400</td><td>0.500</td><td>0.800</td>"
+        + "<td>25%</td><td>600</td>"), html);
+    assertTrue(html.indexOf("data:image/png", html.indexOf("Rejection sampling (true reward")) > 0, "the best-of-N plot");
+  }
 }
