@@ -37,7 +37,9 @@ class Llama2RecipeTest {
         "--set", "stages.preference-prompts.options.train_prompts=800",
         "--set", "stages.pretrain.options.steps=150",
         "--set", "stages.sft.options.steps=100",
-        "--set", "stages.gatt.options.steps=20"));
+        "--set", "stages.gatt.options.steps=20",
+        "--set", "stages.rlhf-v3.options.iterations=3",
+        "--set", "stages.rlhf-v3.options.batch_size=8"));
     for (int round = 1; round <= 2; round++) {
       a.addAll(List.of("--set", "stages.rs-v" + round + ".options.samples_per_prompt=4",
           "--set", "stages.rlhf-v" + round + ".options.steps=20"));
@@ -55,7 +57,8 @@ class Llama2RecipeTest {
     var cli = Cli.run(args(run));
     assertEquals(0, cli.exit(), cli.toString());
 
-    for (String[] e : new String[][] {{"eval-v1", "rlhf-v1"}, {"eval-v2", "rlhf-v2"}, {"eval", "llama2-chat"}}) {
+    for (String[] e : new String[][] {{"eval-v1", "rlhf-v1"}, {"eval-v2", "rlhf-v2"}, {"eval-gatt", "gatt"},
+        {"eval", "llama2-chat"}}) {
       JsonNode cmp = json(run.resolve(e[0] + "/evaluation/summary.json")).path("comparison");
       assertEquals(e[1], cmp.path("policy").asText());
       assertEquals("sft", cmp.path("baseline").asText());
@@ -90,7 +93,14 @@ class Llama2RecipeTest {
       assertTrue(truth.path("best_of_n_picked").has("4") && truth.has("headroom_taken"), rs + ": " + truth);
     }
 
+    // RLHF V3 by PPO with the reward models' piecewise reward, the true reward beside it by iteration
+    JsonNode ppo = json(run.resolve("rlhf-v3/report"));
+    assertEquals(3, ppo.path("iterations_run").asInt(), ppo.toString());
+    assertTrue(ppo.path("history").get(2).has("true_reward"), ppo.toString());
+
     String report = Files.readString(run.resolve("report.html"));
+    assertTrue(report.contains("<h2>PPO</h2>") && report.contains("Reward models (held-out pairs)")
+        && report.contains("Rejection sampling (true reward"), "PPO, RM and RS sections in the report");
     assertTrue(report.contains("Versions against their baselines"), "the versions table");
     for (String v : List.of("rlhf-v1", "rlhf-v2", "llama2-chat")) {
       assertTrue(report.contains("<td>" + v + "</td>"), v + " in the versions table");
