@@ -134,6 +134,8 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     Reward reward = createReward(o.reward());
     Reward truth = o.trueReward() == null ? null : createReward(o.trueReward());
     List<double[]> truthPerPrompt = new ArrayList<>();
+    Map<String, Long> labelsAll = new java.util.TreeMap<>();
+    Map<String, Long> labelsPicked = new java.util.TreeMap<>();
     List<PromptRow> prompts = readPrompts(ctx.input("prompts"), o);
     Set<Integer> stops = new HashSet<>();
     for (int s : format.stopTokens(tok)) {
@@ -196,6 +198,10 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
               samples.write(row);
             }
             rewardsPerPrompt.add(r);
+            for (int j = 0; j < k; j++) {
+              labelsAll.merge(String.valueOf(scores.get(u * k + j).label()), 1L, Long::sum);
+            }
+            labelsPicked.merge(String.valueOf(scores.get(u * k + best).label()), 1L, Long::sum);
             if (truths != null) {
               double[] t = new double[k];
               for (int j = 0; j < k; j++) {
@@ -273,6 +279,8 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     report.put("previous_replaced_new", replaced);
     report.put("rows", out.size());
     report.put("reward_models_at_chance", atChance);
+    // which part of a combined reward scored the samples (llama2-piecewise: safety or helpfulness)
+    report.put("selector_labels", Map.of("all", labelsAll, "picked", labelsPicked));
     if (truth != null) {
       report.put("true_reward", truthReport(truthPerPrompt, rewardsPerPrompt, k));
     }

@@ -84,9 +84,15 @@ public final class RewardModelRewardProvider implements RewardProvider<RewardMod
     }
     String formatId = o.chatFormat();
     Path meta = dir.resolve(StageFiles.REWARD_META);
-    if (formatId == null && Files.isRegularFile(meta)) {
-      Object f = StageFiles.readJson(meta).get("chat_format");
-      formatId = f == null ? null : String.valueOf(f);
+    double offset = 0;
+    if (Files.isRegularFile(meta)) {
+      Map<String, Object> m = StageFiles.readJson(meta);
+      if (formatId == null && m.get("chat_format") != null) {
+        formatId = String.valueOf(m.get("chat_format"));
+      }
+      if (m.get(RewardModelStage.SCORE_OFFSET) instanceof Number n) {
+        offset = n.doubleValue();
+      }
     }
     if (formatId == null) {
       formatId = RecipeDefaults.CHAT_FORMAT;
@@ -98,7 +104,7 @@ public final class RewardModelRewardProvider implements RewardProvider<RewardMod
     Tokenizer tok = tokenizers.load(tokPath);
     ChatFormat format = chatFormats.get(formatId);
     LanguageModel model = models.load(dir, Models.LoadOptions.frozen());
-    return new ModelReward(model, tok, format, o);
+    return new ModelReward(model, tok, format, o, offset);
   }
 
   /** The loaded reward model. Not thread-safe (one forward pass at a time). */
@@ -107,13 +113,16 @@ public final class RewardModelRewardProvider implements RewardProvider<RewardMod
     private final Tokenizer tok;
     private final ChatFormat format;
     private final Options o;
+    private final double offset;
     private boolean warned;
 
-    ModelReward(LanguageModel model, Tokenizer tok, ChatFormat format, Options o) {
+    /** @param offset subtracted from every raw score (the stage's score_offset: the training responses' mean) */
+    ModelReward(LanguageModel model, Tokenizer tok, ChatFormat format, Options o, double offset) {
       this.model = model;
       this.tok = tok;
       this.format = format;
       this.o = o;
+      this.offset = offset;
     }
 
     @Override
@@ -144,7 +153,7 @@ public final class RewardModelRewardProvider implements RewardProvider<RewardMod
       List<RewardResult> out = new ArrayList<>(rows.size());
       for (int from = 0; from < rows.size(); from += o.batchSize()) {
         for (double s : scoreRows(model, rows.subList(from, Math.min(rows.size(), from + o.batchSize())))) {
-          out.add(new RewardResult(s, o.label()));
+          out.add(new RewardResult(s - offset, o.label()));
         }
       }
       return out;

@@ -89,6 +89,10 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       @Doc("batch_size (preference pairs; Llama 2: 512 per batch), accumulation, epochs (over the pairs; Llama 2: 1,"
           + " longer over-fits), steps, checkpoint_every, log_every")
           @Default("{batch_size: 8}") @Flat TrainingLoopOptions loop,
+      @Doc("store the mean score of the training responses as score_offset beside the checkpoint; the reward-model"
+          + " reward subtracts it, so an average response scores 0 (sigmoid 0.5). A ranking loss leaves the level of"
+          + " the scores free, and Llama 2's safety gate sigmoid(safety) < 0.15 reads that level")
+          @Default("true") boolean centerScores,
       @Doc("use at most this many rows (0: all)") @Default("0") int limit) {
     public Options {
       if (loss == null) {
@@ -212,6 +216,11 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       meta.put("chat_format", ChatInputs.chatFormatId(ctx, o.chatFormat()));
       meta.put("max_len", o.maxLen());
       meta.put("trained_by", "align4j reward-model stage");
+      if (o.centerScores()) {
+        double offset = meanScore(model, train, o);
+        meta.put(SCORE_OFFSET, offset);
+        report.put(SCORE_OFFSET, offset);
+      }
       StageFiles.writeJson(ctx, out.resolve(StageFiles.REWARD_META), meta);
       StageFiles.writeJson(ctx, out.resolve(EVAL_FILE), report);
     }
@@ -300,6 +309,34 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       out.put("edited_over_chosen", bucket(edited));
     }
     return out;
+  }
+
+  /** Key of the offset the reward-model reward subtracts from the raw scores. */
+  static final String SCORE_OFFSET = "score_offset";
+
+  /** Pairs whose responses set the offset (an even spread over the training pairs; enough for a stable mean). */
+  static final int OFFSET_PAIRS = 1024;
+
+  /** The mean raw score over the responses of (an even spread of at most {@link #OFFSET_PAIRS}) training pairs. */
+  static double meanScore(LanguageModel model, List<Preferences.Encoded> train, Options o) {
+    int stride = Math.max(1, train.size() / OFFSET_PAIRS);
+    List<Preferences.Encoded> sample = new ArrayList<>();
+    for (int i = 0; i < train.size() && sample.size() < OFFSET_PAIRS; i += stride) {
+      sample.add(train.get(i));
+    }
+    double sum = 0;
+    long n = 0;
+    int bs = Math.max(1, o.loop().batchSize());
+    for (int from = 0; from < sample.size(); from += bs) {
+      List<Preferences.Encoded> batch = sample.subList(from, Math.min(sample.size(), from + bs));
+      try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        for (double v : Tensors.toDoubles(RewardScoring.score(model, batch, o.layout(), false).batch().scores())) {
+          sum += v;
+          n++;
+        }
+      }
+    }
+    return n == 0 ? 0.0 : sum / n;
   }
 
   /** Standard error of an accuracy p measured on n pairs (binomial). */

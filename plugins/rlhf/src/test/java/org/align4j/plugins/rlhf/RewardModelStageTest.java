@@ -94,8 +94,10 @@ class RewardModelStageTest {
         LanguageModel m = Fixtures.MODELS.load(model, org.align4j.api.engine.Models.LoadOptions.frozen())) {
       double[] stage = Tensors.toDoubles(RewardScoring.score(m, List.of(pair), RewardModelStage.Layout.PAIRS, false)
           .batch().scores());
-      assertEquals(stage[0], results.get(0).score(), 1e-5);
-      assertEquals(stage[1], results.get(1).score(), 1e-5);
+      // the reward subtracts the stage's score_offset: the mean raw score of the training responses
+      double offset = ((Number) eval.get("score_offset")).doubleValue();
+      assertEquals(stage[0] - offset, results.get(0).score(), 1e-5);
+      assertEquals(stage[1] - offset, results.get(1).score(), 1e-5);
     }
     ((AutoCloseable) reward).close();
   }
@@ -137,6 +139,45 @@ class RewardModelStageTest {
       assertEquals(2L, (long) at(out, "by_task", "spell", "pairs"));
       assertEquals(5L, (long) at(out, "pairs"));
     }
+  }
+
+  /**
+   * With nothing held out, every pair trains, and the stored offset is the mean raw score of all their responses,
+   * computed here from the saved checkpoint: the centred reward averages zero over the training responses.
+   */
+  @Test
+  void scoreOffsetIsTheMeanRawScoreOfTheTrainingResponses(@TempDir Path tmp) throws Exception {
+    Path base = Fixtures.tinyModel(tmp.resolve("base"), 1);
+    List<Map<String, Object>> rows = Fixtures.separable(6, 3);
+    Path data = Fixtures.writePrefs(tmp.resolve("prefs.arrow"), rows);
+    RunResult r = Align4j.create().stage("reward-model").id("rm")
+        .input("model", base).input("data", data)
+        .option("optimizer", Map.of("lr", 3e-3, "warmup_steps", 1)).option("batch_size", 4)
+        .option("eval_fraction", 0.0).option("checkpoint_every", 0)
+        .defaults(defaults()).runIn(tmp.resolve("run"));
+    assertTrue(r.ok(), r.stages().toString());
+    Path model = tmp.resolve("run/rm/model");
+    double offset = ((Number) StageFiles.readJson(model.resolve(StageFiles.REWARD_META)).get("score_offset"))
+        .doubleValue();
+    double sum = 0;
+    int n = 0;
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard();
+        LanguageModel m = Fixtures.MODELS.load(model, org.align4j.api.engine.Models.LoadOptions.frozen())) {
+      for (Map<String, Object> row : rows) {
+        @SuppressWarnings("unchecked")
+        var prompt = (List<org.align4j.api.text.Message>) row.get("prompt");
+        var pair = Preferences.encode(new Preferences.Pair(0, prompt, List.of((String) row.get("chosen"),
+            (String) row.get("rejected")), 0, null, null), Fixtures.llama3(), Fixtures.tokenizer(), MaskPolicy.ASSISTANT);
+        for (double v : Tensors.toDoubles(RewardScoring.score(m, List.of(pair), RewardModelStage.Layout.PAIRS, false)
+            .batch().scores())) {
+          sum += v;
+          n++;
+        }
+      }
+    }
+    assertEquals(24, n);
+    assertTrue(Math.abs(offset) > 1e-3, "an untrained level is not zero by chance: " + offset);
+    assertEquals(sum / n, offset, 1e-4, "offset = mean raw score of the training responses");
   }
 
   /** Llama 3's rows (prompt once, then edited, chosen, rejected) score like one (prompt, response) row each. */
