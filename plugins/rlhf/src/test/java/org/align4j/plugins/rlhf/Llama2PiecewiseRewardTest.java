@@ -115,6 +115,20 @@ class Llama2PiecewiseRewardTest {
     assertEquals(List.of("safety", "safety", "helpfulness"), out.stream().map(RewardResult::label).toList());
   }
 
+  /** Threshold 0: the tag alone sends a prompt to the safety score, however low an untagged safety score is. */
+  @Test
+  void thresholdZeroLeavesTheChoiceToTheTag() throws Exception {
+    var p = new Llama2PiecewiseRewardProvider();
+    p.setComponents(new FakeComponents());
+    Reward r = p.create(new Llama2PiecewiseOptions(ComponentRef.of("s"), ComponentRef.of("h"), 0.0, null, false, null,
+        null));
+    List<RewardResult> out = r.scoreAll(new ArrayList<>(List.of(PROMPT, PROMPT)), List.of("a", "b"),
+        List.of(row(-30.0, 0.5, null), row(2.0, 1.0, "safety")));
+    assertEquals(List.of("helpfulness", "safety"), out.stream().map(RewardResult::label).toList());
+    assertEquals(0.5, out.get(0).score(), 1e-12);
+    assertEquals(2.0, out.get(1).score(), 1e-12);
+  }
+
   @Test
   void badOptionsAreRefused() {
     var missing = assertThrows(IllegalArgumentException.class,
@@ -122,7 +136,9 @@ class Llama2PiecewiseRewardTest {
     assertTrue(missing.getMessage().contains("helpfulness"), missing.getMessage());
     var threshold = assertThrows(IllegalArgumentException.class,
         () -> new Llama2PiecewiseOptions(ComponentRef.of("s"), ComponentRef.of("h"), 1.5, null, true, null, null));
-    assertTrue(threshold.getMessage().contains("(0, 1)"), threshold.getMessage());
+    assertTrue(threshold.getMessage().contains("[0, 1)"), threshold.getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> new Llama2PiecewiseOptions(ComponentRef.of("s"), ComponentRef.of("h"), -0.1, null, true, null, null));
     assertThrows(IllegalArgumentException.class,
         () -> new Llama2PiecewiseOptions(ComponentRef.of("s"), ComponentRef.of("h"), 0.15, "percent", true, null, null));
   }
