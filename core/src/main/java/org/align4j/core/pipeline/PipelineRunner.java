@@ -252,7 +252,7 @@ public final class PipelineRunner {
     } catch (Exception | Error e) {
       // every other Error too (an AssertionError, a plugin's NoClassDefFoundError): the stage failed, the JVM is fine
       Duration d = Duration.ofNanos(System.nanoTime() - t0);
-      String msg = e instanceof Align4jException ? e.getMessage() : e.toString();
+      String msg = failureMessage(e);
       LOG.error("stage {} ({}) failed after {}s: {}", s.id(), s.uses(), d.toSeconds(), msg, e);
       return new StageOutcome(s.id(), s.uses(), StageOutcome.Status.FAILED, d, fp, msg, Map.of());
     }
@@ -297,6 +297,21 @@ public final class PipelineRunner {
     AtomicFiles.writeString(meta.resolve("stages").resolve(s.id() + ".json"), JSON.writeValueAsString(marker));
     LOG.info("stage {} ({}): done in {}", s.id(), s.uses(), String.format("%.1fs", d.toMillis() / 1000.0));
     return new StageOutcome(s.id(), s.uses(), StageOutcome.Status.RAN, d, fp, "ok", produced);
+  }
+
+  /**
+   * A stage failure in one line: the cause inside Guice's and reflection's wrappers (a device the injector could not
+   * provide is the device's message, not a Guice report), its message when it is align4j's own.
+   */
+  static String failureMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t && (t.getClass().getName().startsWith("com.google.inject.")
+        || t instanceof java.lang.reflect.InvocationTargetException || t instanceof java.io.UncheckedIOException)) {
+      t = t.getCause();
+    }
+    // libtorch's errors carry its C++ stack after the first line; that goes to the log with the Java trace
+    String m = t instanceof Align4jException ? t.getMessage() : t.toString();
+    return m == null ? t.getClass().getName() : m.lines().findFirst().orElse(m);
   }
 
   private static StageOutcome failed(ResolvedStage s, Duration d, String fp, String msg) {

@@ -573,8 +573,16 @@ public final class RecipeLoader {
   private static void checkDefaults(Map<String, Object> d, YNode node, List<Problem> problems) {
     Location at = node == null ? Location.UNKNOWN : node.loc();
     Object dev = d.get("device");
-    if (dev != null && !String.valueOf(dev).matches("cpu|cuda(:\\d+)?")) {
-      problems.add(new Problem(at, "defaults.device must be cpu, cuda or cuda:<n>, got '" + dev + "'"));
+    Location devAt = node instanceof YNode.YMap dm && dm.get("device") != null ? dm.get("device").loc() : at;
+    if (dev != null && !String.valueOf(dev).matches("cpu|cuda(:\\d{1,3})?")) {
+      problems.add(new Problem(devAt, "defaults.device must be cpu, cuda or cuda:<n>, got '" + dev + "'"));
+    } else if (dev != null) {
+      // a device this build or machine cannot use is refused here, not by the first stage that asks for it
+      String why = org.align4j.core.engine.TorchDevice.unavailable(String.valueOf(dev));
+      if (why != null) {
+        problems.add(new Problem(devAt, "device '" + dev + "' cannot be used: " + why
+            + "; or set defaults.device: cpu (--set defaults.device=cpu)"));
+      }
     }
     for (String k : List.of("seed", "threads")) {
       Object v = d.get(k);

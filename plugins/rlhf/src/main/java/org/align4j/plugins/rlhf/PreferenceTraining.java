@@ -79,6 +79,8 @@ final class PreferenceTraining {
       java.util.function.UnaryOperator<List<List<Preferences.Pair>>> select) throws java.io.IOException {
     Path data = ctx.input("data");
     Preferences.Loaded loaded = Preferences.read(store, data, filter);
+    org.align4j.toolkit.stage.Ports.requireRows(ctx, "data", data, loaded.pairs().size() + loaded.dropped().values()
+        .stream().mapToLong(Long::longValue).sum(), "preference pairs");
     List<Preferences.Pair> trainPairs;
     List<Preferences.Pair> evalPairs;
     var evalInput = ctx.optionalInput("eval_data");

@@ -89,6 +89,7 @@ public final class SftStage implements Stage<SftStage.Options> {
     ChatFormat format = chat.format();
     Path data = ctx.input("data");
     var rowsIn = StageSupport.readAll(ctx, data, o.limit());
+    Ports.requireRows(ctx, "data", data, rowsIn.size(), "conversations");
     var ids = new ArrayList<int[]>(rowsIn.size());
     var masks = new ArrayList<byte[]>(rowsIn.size());
     for (int i = 0; i < rowsIn.size(); i++) {
@@ -116,6 +117,7 @@ public final class SftStage implements Stage<SftStage.Options> {
         o.seqLen(), rows.truncated, rows.lossTokens);
     try (var model = models.load(chat.modelDir())) {
       LmTraining.checkSeqLen(o.seqLen(), model.config(), chat.modelDir());
+      chat.checkVocab(model.config());
       Trainer.TrainResult r = LmTraining.train(ctx, trainer, model, rows, o.loop().trainerOptions(o.optimizer(),
           ctx.seed()), "sft");
       Path out = ctx.output("model");
