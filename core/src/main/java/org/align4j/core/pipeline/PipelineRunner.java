@@ -132,6 +132,7 @@ public final class PipelineRunner {
   private RunResult runLocked(ResolvedRecipe recipe, Set<String> force) {
     Path runDir = recipe.runDir();
     Instant started = Instant.now();
+    recoverInterruptedWrites(recipe);
     String resolvedRecipe = recordResolvedRecipe(recipe);
     var outcomes = new ArrayList<StageOutcome>();
     var fps = new HashMap<String, String>();
@@ -297,6 +298,26 @@ public final class PipelineRunner {
     AtomicFiles.writeString(meta.resolve("stages").resolve(s.id() + ".json"), JSON.writeValueAsString(marker));
     LOG.info("stage {} ({}): done in {}", s.id(), s.uses(), String.format("%.1fs", d.toMillis() / 1000.0));
     return new StageOutcome(s.id(), s.uses(), StageOutcome.Status.RAN, d, fp, "ok", produced);
+  }
+
+  /**
+   * What a run killed in the middle of a write or of replacing an output left ({@link AtomicFiles#recover}): before
+   * the finished stages are looked up, so an output renamed aside and not yet replaced is back in place.
+   */
+  private static void recoverInterruptedWrites(ResolvedRecipe recipe) {
+    Path runDir = recipe.runDir();
+    var dirs = new java.util.LinkedHashSet<Path>(List.of(runDir, runDir.resolve(RunLayout.META),
+        runDir.resolve(RunLayout.META).resolve("stages"), RunLayout.history(runDir)));
+    for (var s : recipe.stages()) {
+      s.outputs().values().forEach(p -> dirs.add(p.toAbsolutePath().getParent()));
+    }
+    for (Path d : dirs) {
+      try {
+        AtomicFiles.recoverAll(d);
+      } catch (IOException e) {
+        throw new Align4jException(e.getMessage() + "; remove or restore it by hand", e);
+      }
+    }
   }
 
   /**

@@ -83,6 +83,50 @@ class PipelineRunnerTest {
     assertEquals(4, Files.readAllLines(dir.resolve("runs/p/runs.jsonl")).size());
   }
 
+  /**
+   * The state a {@code kill -9} leaves in the middle of replacing outputs (the old output renamed aside, the new one
+   * beside it, a temporary sibling of a run file): the next run restores the old output, so the finished stage is
+   * skipped, and deletes the rest, naming each in a warning. Before: the stage re-ran and the leftovers stayed.
+   */
+  @Test
+  void leftoversOfAKilledReplaceAreRestoredOrRemovedOnTheNextRun() throws Exception {
+    assertTrue(new PipelineRunner(registry).run(load(RECIPE)).ok());
+    Path runDir = dir.resolve("runs/p");
+    Path aText = runDir.resolve("a/text");
+    long dead = deadPid();
+    Path aside = runDir.resolve("a/.text.old-" + dead + "-1f2e3d.tmp");
+    Files.move(aText, aside);
+    Path incoming = Files.writeString(runDir.resolve("a/.text.new-" + dead + "-4c5b6a.tmp"), "half");
+    Path tmpRunJson = Files.writeString(runDir.resolve(".run.json." + dead + "-123456789.tmp"), "{");
+    Path olderStyle = Files.writeString(runDir.resolve(".recipe.resolved.yaml.8123456789012345.tmp"), "x");
+    Path notOurs = Files.writeString(runDir.resolve("a/.text.old-notapid.tmp"), "keep");
+    int before = WriteTextStage.RUNS.get();
+
+    var r = new PipelineRunner(registry).run(load(RECIPE));
+    assertEquals(2, r.count(StageOutcome.Status.SKIPPED), r.toString());
+    assertEquals(before, WriteTextStage.RUNS.get());
+    assertEquals("A", Files.readString(aText));
+    for (Path p : List.of(aside, incoming, tmpRunJson, olderStyle)) {
+      assertFalse(Files.exists(p), p + " is still there");
+    }
+    assertTrue(Files.exists(notOurs));
+
+    // a leftover beside an output that is there: deleted on the next run, which re-runs b
+    Files.writeString(runDir.resolve("b/.text.old-" + dead + "-77.tmp"), "stale");
+    assertTrue(new PipelineRunner(registry).run(load(RECIPE, "stages.b.options.text=C")).ok());
+    assertEquals("AC", Files.readString(runDir.resolve("b/text")));
+    try (var s = Files.list(runDir.resolve("b"))) {
+      assertEquals(List.of("text"), s.map(p -> p.getFileName().toString()).toList());
+    }
+  }
+
+  /** The id of a process that has ended. */
+  static long deadPid() throws Exception {
+    Process p = new ProcessBuilder("true").start();
+    p.waitFor();
+    return p.pid();
+  }
+
   @Test
   void aFailedStageLeavesNoOutputAndStopsTheRun() {
     var r = new PipelineRunner(registry).run(load("""
