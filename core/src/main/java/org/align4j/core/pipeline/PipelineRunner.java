@@ -274,7 +274,7 @@ public final class PipelineRunner {
     }
     for (var out : produced.entrySet()) {
       // checked at load too; again here because a ResolvedRecipe can be built by hand and replacing is recursive
-      String bad = RunLayout.outputProblem(runDir, out.getValue());
+      String bad = RunLayout.outputProblem(runDir, recipe.outputRoots(), out.getValue());
       if (bad != null) {
         return failed(s, d, fp, "refusing to publish output '" + out.getKey() + "': it " + bad);
       }

@@ -120,6 +120,55 @@ class PipelineRunnerTest {
     }
   }
 
+  /**
+   * Outputs outside the run directory only with the recipe's explicit output_roots, and even then never a root
+   * itself, a parent of the run directory, an input, or inside another run directory (issue 15).
+   */
+  @Test
+  void outputsOutsideTheRunDirectoryOnlyInsideDeclaredOutputRoots() throws Exception {
+    Path shared = Files.createDirectories(dir.resolve("shared"));
+    String yaml = """
+        name: p
+        %s
+        stages:
+          - {id: a, uses: write-text, outputs: {text: %s}, options: {text: A}}
+          - {id: b, uses: write-text, inputs: {prefix: "${stages.a.outputs.text}"}, options: {text: B}}
+        """;
+    var refused = assertThrows(RecipeException.class, () -> load(yaml.formatted("", shared.resolve("a.txt"))));
+    assertTrue(refused.getMessage().contains("outside the run directory") && refused.getMessage().contains("output_roots: ["
+        + shared + "]"), refused.getMessage());
+
+    var r = load(yaml.formatted("output_roots: [" + shared + "]", shared.resolve("a.txt")));
+    assertEquals(List.of(shared), r.outputRoots());
+    assertTrue(new PipelineRunner(registry).run(r).ok());
+    assertEquals("A", Files.readString(shared.resolve("a.txt")));
+    assertEquals("AB", Files.readString(dir.resolve("runs/p/b/text")));
+    assertEquals(2, new PipelineRunner(registry).run(r).count(StageOutcome.Status.SKIPPED));
+
+    Files.createDirectories(shared.resolve("other-run/.align4j"));
+    Path input = Files.writeString(shared.resolve("in.txt"), "x");
+    for (String[] c : new String[][] {
+        {"output_roots: [" + shared + "]", shared.toString(), "an output root itself"},
+        {"output_roots: [" + dir + "]", shared.resolve("a.txt").toString(), "contains the run directory"},
+        {"output_roots: [" + dir.resolve("runs/p/x") + "]", "a/text", "inside the run directory"},
+        {"output_roots: [" + shared + "]", shared.resolve("other-run/m").toString(), "another align4j run directory"},
+        {"output_roots: [" + shared + "]", shared.resolve("other-run/.align4j/m").toString(), "keeps for itself"},
+        {"output_roots: [" + shared + "]", dir.toString(), "contains the run directory"},
+        {"output_roots: " + shared, shared.resolve("a.txt").toString(), "must be a list"}}) {
+      var e = assertThrows(RecipeException.class, () -> load(yaml.formatted(c[0], c[1])), String.join(" ", c));
+      assertTrue(e.getMessage().contains(c[2]), c[2] + " not in " + e.getMessage());
+    }
+    var asInput = assertThrows(RecipeException.class, () -> load("""
+        name: p
+        output_roots: [%s]
+        stages:
+          - {id: a, uses: write-text, outputs: {text: %s}}
+          - {id: b, uses: write-text, inputs: {prefix: %s}}
+        """.formatted(shared, input, input)));
+    assertTrue(asInput.getMessage().contains("input 'prefix' of stage 'b'"), asInput.getMessage());
+    assertEquals("x", Files.readString(input));
+  }
+
   /** The id of a process that has ended. */
   static long deadPid() throws Exception {
     Process p = new ProcessBuilder("true").start();
