@@ -58,6 +58,10 @@ public final class SftStage implements Stage<SftStage.Options> {
       @Doc("use at most this many conversations (0: all)") @Default("0") int limit) {
     public Options {
       LmTraining.checkSeqLen(seqLen);
+      if (packing && loop != null) {
+        // packed rows train with a dense [batch, 1, seq_len, seq_len] mask: refused here when it cannot be built
+        org.align4j.toolkit.model.Masks.denseEntries(loop.batchSize(), seqLen);
+      }
       if (!(mixRatio >= 0) || Double.isInfinite(mixRatio)) {
         throw new IllegalArgumentException("mix_ratio must be a finite number >= 0, got " + mixRatio);
       }
