@@ -160,11 +160,27 @@ public final class FileFormats {
         : "corrupt Arrow IPC " + what + ": cannot read " + part + ": " + why) + "; write or copy it again", e);
   }
 
+  /** Loads one record batch; {@code batch[0]} counts those loaded. */
+  private interface BatchLoad {
+    boolean load() throws IOException;
+  }
+
+  /** A batch load whose failure names the file, the byte where it ends or the record batch, and the fix. */
+  private static boolean load(Path file, String what, long size, int[] batch, BatchLoad load) throws IOException {
+    try {
+      boolean more = load.load();
+      batch[0]++;
+      return more;
+    } catch (IOException | RuntimeException e) {
+      throw problem(file, what, size, "record batch " + (batch[0] + 1), e);
+    }
+  }
+
   /** An IPC stream reader whose failures name the file and the record batch. */
   private static final class CheckedStreamReader extends ArrowStreamReader {
     private final Path file;
     private final long size;
-    private int batch;
+    private final int[] batch = {0};
 
     CheckedStreamReader(Path file, long size, FileChannel ch, BufferAllocator allocator) {
       super(Channels.newInputStream(ch), allocator);
@@ -174,13 +190,7 @@ public final class FileFormats {
 
     @Override
     public boolean loadNextBatch() throws IOException {
-      try {
-        boolean more = super.loadNextBatch();
-        batch++;
-        return more;
-      } catch (IOException | RuntimeException e) {
-        throw problem(file, "stream", size, "record batch " + (batch + 1), e);
-      }
+      return load(file, "stream", size, batch, super::loadNextBatch);
     }
   }
 
@@ -188,7 +198,7 @@ public final class FileFormats {
   private static final class CheckedFileReader extends ArrowFileReader {
     private final Path file;
     private final long size;
-    private int batch;
+    private final int[] batch = {0};
 
     CheckedFileReader(Path file, FileChannel ch, BufferAllocator allocator) throws IOException {
       super(ch, allocator);
@@ -198,13 +208,7 @@ public final class FileFormats {
 
     @Override
     public boolean loadNextBatch() throws IOException {
-      try {
-        boolean more = super.loadNextBatch();
-        batch++;
-        return more;
-      } catch (IOException | RuntimeException e) {
-        throw problem(file, "file", size, "record batch " + (batch + 1), e);
-      }
+      return load(file, "file", size, batch, super::loadNextBatch);
     }
   }
 }
