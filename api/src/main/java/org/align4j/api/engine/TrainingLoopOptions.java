@@ -25,11 +25,19 @@ public record TrainingLoopOptions(
     @Doc("steps between checkpoints (resume points); 0: only at the end") @Default("25") int checkpointEvery,
     @Doc("steps between metric reports") @Default("5") int logEvery) {
 
+  /** The largest micro-batch: 2 x 4096 x 131,072 tokens still fit a Java array. */
+  public static final int MAX_BATCH_SIZE = 4096;
+
   /** Checks every range at once, so a recipe learns all its bad values in one validation. */
   public TrainingLoopOptions {
     var bad = new ArrayList<String>();
     if (batchSize < 1 || accumulation < 1) {
       bad.add("batch_size and accumulation must be >= 1, got " + batchSize + ", " + accumulation);
+    } else if (batchSize > MAX_BATCH_SIZE) {
+      // batches are built as flat arrays of 2 x batch_size x tokens (chosen and rejected): within an array's size at
+      // any sequence length a stage accepts (131,072)
+      bad.add("batch_size must be <= " + MAX_BATCH_SIZE + " examples per micro-batch, got " + batchSize
+          + "; for a larger batch raise accumulation");
     }
     if (steps < 0 || epochs < 0) {
       bad.add("steps and epochs must be >= 0, got " + steps + ", " + epochs);

@@ -2,12 +2,9 @@ package org.align4j.core.data;
 
 import jakarta.inject.Singleton;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -20,14 +17,13 @@ import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.RowStream;
 import org.align4j.toolkit.data.BatchSequenceReader;
+import org.align4j.toolkit.data.FileFormats;
 import org.align4j.toolkit.data.RowStreams;
 import org.align4j.toolkit.data.Rows;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowReader;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +37,6 @@ import org.slf4j.LoggerFactory;
 @Singleton
 public class ArrowDatasetStore implements DatasetStore, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ArrowDatasetStore.class);
-  private static final byte[] FILE_MAGIC = {'A', 'R', 'R', 'O', 'W', '1'};
 
   private final BufferAllocator root;
   private Components components;
@@ -69,29 +64,6 @@ public class ArrowDatasetStore implements DatasetStore, AutoCloseable {
   @Override
   public BufferAllocator allocator() {
     return root;
-  }
-
-  /** What a file holds, decided by its first bytes (then its extension). */
-  enum Kind { IPC_FILE, IPC_STREAM, OTHER }
-
-  static Kind kind(Path file) throws IOException {
-    byte[] head = new byte[8];
-    int n;
-    try (InputStream in = Files.newInputStream(file)) {
-      n = in.readNBytes(head, 0, 8);
-    }
-    if (n >= 6 && java.util.Arrays.equals(java.util.Arrays.copyOf(head, 6), FILE_MAGIC)) {
-      return Kind.IPC_FILE;
-    }
-    // An IPC stream starts with a continuation marker 0xFFFFFFFF then a length (or, pre-1.0, a length).
-    if (n >= 8 && head[0] == (byte) 0xFF && head[1] == (byte) 0xFF && head[2] == (byte) 0xFF && head[3] == (byte) 0xFF) {
-      return Kind.IPC_STREAM;
-    }
-    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    if (name.endsWith(".arrows") || name.endsWith(".arrow_stream")) {
-      return Kind.IPC_STREAM;
-    }
-    return Kind.OTHER;
   }
 
   /** The files of a dataset: the path itself, or a directory's data files in name order. */
@@ -130,33 +102,13 @@ public class ArrowDatasetStore implements DatasetStore, AutoCloseable {
   }
 
   private ArrowReader openOne(Path file, BufferAllocator allocator) throws IOException {
-    switch (kind(file)) {
-      case IPC_FILE -> {
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
-        try {
-          ArrowFileReader r = new ArrowFileReader(ch, allocator);
-          r.getVectorSchemaRoot();
-          return r;
-        } catch (RuntimeException | IOException e) {
-          ch.close();
-          throw new Align4jException(file + ": not a readable Arrow IPC file: " + e.getMessage(), e);
-        }
-      }
-      case IPC_STREAM -> {
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
-        try {
-          ArrowStreamReader r = new ArrowStreamReader(Channels.newInputStream(ch), allocator);
-          r.getVectorSchemaRoot();
-          return r;
-        } catch (RuntimeException | IOException e) {
-          ch.close();
-          throw new Align4jException(file + ": not a readable Arrow IPC stream: " + e.getMessage(), e);
-        }
-      }
-      default -> {
-        return openWithProvider(file, allocator);
-      }
+    FileFormats.Kind kind = FileFormats.of(file);
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (kind == FileFormats.Kind.ARROW_FILE || kind == FileFormats.Kind.ARROW_STREAM
+        || (kind == FileFormats.Kind.UNKNOWN && (name.endsWith(".arrows") || name.endsWith(".arrow_stream")))) {
+      return FileFormats.openIpc(file, allocator);
     }
+    return openWithProvider(file, allocator);
   }
 
   private ArrowReader openWithProvider(Path file, BufferAllocator allocator) throws IOException {

@@ -24,9 +24,9 @@ public final class TorchDevice implements Device {
     }
     this.name = n;
     this.threads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-    if (n.startsWith("cuda") && !torch.cuda_is_available()) {
-      throw new Align4jException("device '" + n + "' requested but libtorch sees no CUDA device; build with the cuda "
-          + "profile (mvn -Pcuda) on a machine with a GPU, or set device: cpu");
+    String unavailable = unavailable(n);
+    if (unavailable != null) {
+      throw new Align4jException("device '" + n + "' cannot be used: " + unavailable + "; or set device: cpu");
     }
     this.device = new org.bytedeco.pytorch.Device(n);
     torch.set_num_threads(this.threads);
@@ -35,6 +35,33 @@ public final class TorchDevice implements Device {
     if (n.equals("cpu")) {
       warnIfShared(this.threads, Runtime.getRuntime().availableProcessors(), otherRunnable());
     }
+  }
+
+  /**
+   * Why a valid device name ({@code cpu}, {@code cuda}, {@code cuda:N}) cannot be used here, or null when it can: no
+   * CUDA device seen by this build's libtorch (CPU natives, or no GPU), or fewer devices than {@code N + 1}. For
+   * {@code cpu} libtorch is not loaded, so checking a CPU recipe costs nothing.
+   */
+  public static String unavailable(String device) {
+    if (device == null || !device.startsWith("cuda")) {
+      return null;
+    }
+    int count;
+    try {
+      count = torch.cuda_is_available() ? torch.cuda_device_count() : 0;
+    } catch (LinkageError | RuntimeException e) {
+      return "libtorch could not be loaded to look for CUDA devices (" + e + ")";
+    }
+    if (count <= 0) {
+      return "this build's libtorch sees no CUDA device (CPU natives, or no GPU on this machine); build with the cuda"
+          + " profile (mvn -Pcuda) on a machine with a GPU";
+    }
+    int index = device.equals("cuda") ? 0 : Integer.parseInt(device.substring("cuda:".length()));
+    if (index >= count) {
+      return "libtorch sees " + count + " CUDA device" + (count == 1 ? "" : "s") + " (cuda:0" + (count == 1 ? "" : "..cuda:"
+          + (count - 1)) + ")";
+    }
+    return null;
   }
 
   /**

@@ -132,6 +132,7 @@ public final class PipelineRunner {
   private RunResult runLocked(ResolvedRecipe recipe, Set<String> force) {
     Path runDir = recipe.runDir();
     Instant started = Instant.now();
+    recoverInterruptedWrites(recipe);
     String resolvedRecipe = recordResolvedRecipe(recipe);
     var outcomes = new ArrayList<StageOutcome>();
     var fps = new HashMap<String, String>();
@@ -252,7 +253,7 @@ public final class PipelineRunner {
     } catch (Exception | Error e) {
       // every other Error too (an AssertionError, a plugin's NoClassDefFoundError): the stage failed, the JVM is fine
       Duration d = Duration.ofNanos(System.nanoTime() - t0);
-      String msg = e instanceof Align4jException ? e.getMessage() : e.toString();
+      String msg = failureMessage(e);
       LOG.error("stage {} ({}) failed after {}s: {}", s.id(), s.uses(), d.toSeconds(), msg, e);
       return new StageOutcome(s.id(), s.uses(), StageOutcome.Status.FAILED, d, fp, msg, Map.of());
     }
@@ -273,7 +274,7 @@ public final class PipelineRunner {
     }
     for (var out : produced.entrySet()) {
       // checked at load too; again here because a ResolvedRecipe can be built by hand and replacing is recursive
-      String bad = RunLayout.outputProblem(runDir, out.getValue());
+      String bad = RunLayout.outputProblem(runDir, recipe.outputRoots(), out.getValue());
       if (bad != null) {
         return failed(s, d, fp, "refusing to publish output '" + out.getKey() + "': it " + bad);
       }
@@ -297,6 +298,41 @@ public final class PipelineRunner {
     AtomicFiles.writeString(meta.resolve("stages").resolve(s.id() + ".json"), JSON.writeValueAsString(marker));
     LOG.info("stage {} ({}): done in {}", s.id(), s.uses(), String.format("%.1fs", d.toMillis() / 1000.0));
     return new StageOutcome(s.id(), s.uses(), StageOutcome.Status.RAN, d, fp, "ok", produced);
+  }
+
+  /**
+   * What a run killed in the middle of a write or of replacing an output left ({@link AtomicFiles#recover}): before
+   * the finished stages are looked up, so an output renamed aside and not yet replaced is back in place.
+   */
+  private static void recoverInterruptedWrites(ResolvedRecipe recipe) {
+    Path runDir = recipe.runDir();
+    var dirs = new java.util.LinkedHashSet<Path>(List.of(runDir, runDir.resolve(RunLayout.META),
+        runDir.resolve(RunLayout.META).resolve("stages"), RunLayout.history(runDir)));
+    for (var s : recipe.stages()) {
+      s.outputs().values().forEach(p -> dirs.add(p.toAbsolutePath().getParent()));
+    }
+    for (Path d : dirs) {
+      try {
+        AtomicFiles.recoverAll(d);
+      } catch (IOException e) {
+        throw new Align4jException(e.getMessage() + "; remove or restore it by hand", e);
+      }
+    }
+  }
+
+  /**
+   * A stage failure in one line: the cause inside Guice's and reflection's wrappers (a device the injector could not
+   * provide is the device's message, not a Guice report), its message when it is align4j's own.
+   */
+  static String failureMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t && (t.getClass().getName().startsWith("com.google.inject.")
+        || t instanceof java.lang.reflect.InvocationTargetException || t instanceof java.io.UncheckedIOException)) {
+      t = t.getCause();
+    }
+    // libtorch's errors carry its C++ stack after the first line; that goes to the log with the Java trace
+    String m = t instanceof Align4jException ? t.getMessage() : t.toString();
+    return m == null ? t.getClass().getName() : m.lines().findFirst().orElse(m);
   }
 
   private static StageOutcome failed(ResolvedStage s, Duration d, String fp, String msg) {

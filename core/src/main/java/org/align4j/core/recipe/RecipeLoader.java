@@ -44,7 +44,8 @@ import org.align4j.core.plugin.PluginRegistry;
  * </pre>
  */
 public final class RecipeLoader {
-  static final Set<String> TOP_KEYS = Set.of("name", "description", "run_dir", "vars", "defaults", "metrics", "stages");
+  static final Set<String> TOP_KEYS = Set.of("name", "description", "run_dir", "output_roots", "vars", "defaults", "metrics",
+      "stages");
   static final Set<String> STAGE_KEYS = Set.of("id", "uses", "description", "inputs", "outputs", "options", "after");
   static final Set<String> REPEAT_KEYS = Set.of("repeat", "carry", "next", "stages");
   static final Set<String> DEFAULT_KEYS = Set.of("device", "seed", "threads", "dtype", "chat_format", "tokenizer", "model");
@@ -85,6 +86,7 @@ public final class RecipeLoader {
     recipe.readName();
     recipe.resolveVars();
     recipe.resolveRunDir();
+    recipe.readOutputRoots();
     recipe.checkDefaultKeys();
     recipe.readStageHeaders();
     recipe.checkOutputOverlaps();
@@ -115,6 +117,8 @@ public final class RecipeLoader {
     final Scope scope = new Scope();
     String name;
     Path runDir;
+    /** {@code output_roots}: where outside the run directory outputs may go. */
+    final List<Path> outputRoots = new ArrayList<>();
     final Map<String, Object> defaults = new LinkedHashMap<>();
     /** The stages that the defaults refer to (e.g. the producer of {@code defaults.tokenizer}). */
     final Set<String> defaultDeps = new LinkedHashSet<>();
@@ -191,6 +195,38 @@ public final class RecipeLoader {
       }
       runDir = workingDir.resolve(runDirText).normalize();
       scope.values.put("run_dir", runDir.toString());
+    }
+
+    /** {@code output_roots: [dir, ...]}: directories outside the run directory that outputs may be written in. */
+    void readOutputRoots() {
+      YNode n = top.get("output_roots");
+      if (n == null) {
+        return;
+      }
+      if (!(n instanceof YNode.YList l)) {
+        problems.add(new Problem(n.loc(), "'output_roots' must be a list of directories, e.g. output_roots: [/data/models]"));
+        return;
+      }
+      for (YNode item : l.items()) {
+        YNode v = interpolate(item, scope, null, problems);
+        if (!(v instanceof YNode.YScalar vs) || vs.value() == null || vs.value() instanceof Boolean || vs.text().isBlank()) {
+          problems.add(new Problem(item.loc(), "an entry of 'output_roots' must be a directory path, got '" + v.toPlain() + "'"));
+          continue;
+        }
+        Path root;
+        try {
+          root = workingDir.resolve(vs.text()).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+          problems.add(new Problem(item.loc(), "output_roots entry '" + vs.text() + "' is not a valid path: " + e.getMessage()));
+          continue;
+        }
+        String bad = RunLayout.outputRootProblem(runDir, root);
+        if (bad != null) {
+          problems.add(new Problem(item.loc(), "output_roots entry '" + vs.text() + "' " + bad));
+        } else {
+          outputRoots.add(root);
+        }
+      }
     }
 
     /** The keys only; the values are resolved once stage outputs are known (they may refer to them). */
@@ -291,7 +327,7 @@ public final class RecipeLoader {
         }
         h.outputs.put(port, p);
         // the runner replaces whatever is at an output path, so a path that holds anything else is refused here
-        String bad = RunLayout.outputProblem(runDir, p);
+        String bad = RunLayout.outputProblem(runDir, outputRoots, p);
         if (bad != null) {
           problems.add(new Problem(at, "output '" + port + "' of stage '" + h.id + "' " + bad
               + (v == null ? "; set outputs." + port + " to another path" : "; choose another path, e.g. the default '"
@@ -541,7 +577,7 @@ public final class RecipeLoader {
       }
       return new ResolvedRecipe(name, source, runDir, Map.copyOf(defaults), RecipeDefaults.of(defaults), ordered,
           List.copyOf(metrics),
-          resolvedRecord(source, ordered));
+          resolvedRecord(source, ordered), List.copyOf(outputRoots));
     }
 
     /** What {@code recipe.resolved.yaml} records. */
@@ -550,6 +586,9 @@ public final class RecipeLoader {
       record.put("name", name);
       record.put("source", source);
       record.put("run_dir", runDir.toString());
+      if (!outputRoots.isEmpty()) {
+        record.put("output_roots", outputRoots.stream().map(Path::toString).toList());
+      }
       record.put("defaults", defaults);
       var st = new ArrayList<Object>();
       for (var s : ordered) {
@@ -573,8 +612,16 @@ public final class RecipeLoader {
   private static void checkDefaults(Map<String, Object> d, YNode node, List<Problem> problems) {
     Location at = node == null ? Location.UNKNOWN : node.loc();
     Object dev = d.get("device");
-    if (dev != null && !String.valueOf(dev).matches("cpu|cuda(:\\d+)?")) {
-      problems.add(new Problem(at, "defaults.device must be cpu, cuda or cuda:<n>, got '" + dev + "'"));
+    Location devAt = node instanceof YNode.YMap dm && dm.get("device") != null ? dm.get("device").loc() : at;
+    if (dev != null && !String.valueOf(dev).matches("cpu|cuda(:\\d{1,3})?")) {
+      problems.add(new Problem(devAt, "defaults.device must be cpu, cuda or cuda:<n>, got '" + dev + "'"));
+    } else if (dev != null) {
+      // a device this build or machine cannot use is refused here, not by the first stage that asks for it
+      String why = org.align4j.core.engine.TorchDevice.unavailable(String.valueOf(dev));
+      if (why != null) {
+        problems.add(new Problem(devAt, "device '" + dev + "' cannot be used: " + why
+            + "; or set defaults.device: cpu (--set defaults.device=cpu)"));
+      }
     }
     for (String k : List.of("seed", "threads")) {
       Object v = d.get(k);

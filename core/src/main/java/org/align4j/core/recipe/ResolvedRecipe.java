@@ -14,6 +14,8 @@ import org.align4j.api.stage.RecipeDefaults;
  *     filled in (fingerprinted and recorded as they are)
  * @param settings the same block typed, fallbacks applied: what stages and engine services read
  * @param resolved the whole recipe after repeats, overrides and references (recorded in the run dir)
+ * @param outputRoots the recipe's {@code output_roots}: directories outside the run directory where stage outputs
+ *     may be written (absolute, normalized; empty: outputs stay inside the run directory)
  */
 public record ResolvedRecipe(
     String name,
@@ -23,7 +25,17 @@ public record ResolvedRecipe(
     RecipeDefaults settings,
     List<ResolvedStage> stages,
     List<ComponentRef> metrics,
-    Object resolved) {
+    Object resolved,
+    List<Path> outputRoots) {
+  public ResolvedRecipe {
+    outputRoots = outputRoots == null ? List.of() : List.copyOf(outputRoots);
+  }
+
+  /** A recipe whose outputs stay inside its run directory. */
+  public ResolvedRecipe(String name, String source, Path runDir, Map<String, Object> defaults, RecipeDefaults settings,
+      List<ResolvedStage> stages, List<ComponentRef> metrics, Object resolved) {
+    this(name, source, runDir, defaults, settings, stages, metrics, resolved, List.of());
+  }
 
   public Optional<ResolvedStage> stage(String id) {
     return stages.stream().filter(s -> s.id().equals(id)).findFirst();

@@ -29,6 +29,16 @@ public final class RunLayout {
    * a sentence "output 'x' of stage 'y' ...", or null when it can.
    */
   public static String outputProblem(Path runDir, Path output) {
+    return outputProblem(runDir, List.of(), output);
+  }
+
+  /**
+   * As {@link #outputProblem(Path, Path)}, where outputs may also lie inside one of {@code roots} (the recipe's
+   * {@code output_roots}: directories outside the run directory that the recipe allows outputs in). An output is never
+   * a parent of the run directory, a root itself, nor inside what align4j keeps in a run directory (its own or, for an
+   * output outside it, another run directory's).
+   */
+  public static String outputProblem(Path runDir, List<Path> roots, Path output) {
     if (output.equals(runDir)) {
       return "is the run directory itself";
     }
@@ -36,12 +46,45 @@ public final class RunLayout {
       return "is " + output + ", which contains the run directory " + runDir;
     }
     if (!output.startsWith(runDir)) {
-      return "is " + output + ", outside the run directory " + runDir
-          + "; write it under the run directory (a relative path) or move run_dir (--set run_dir=...)";
+      Path root = roots.stream().filter(output::startsWith).findFirst().orElse(null);
+      if (root == null) {
+        return "is " + output + ", outside the run directory " + runDir
+            + "; write it under the run directory (a relative path), move run_dir (--set run_dir=...), or allow outputs"
+            + " in " + output.getParent() + " with the recipe key output_roots: [" + output.getParent() + "]";
+      }
+      if (output.equals(root)) {
+        return "is " + output + ", an output root itself (output_roots); outputs go inside it, e.g. " + output.resolve("model");
+      }
+      for (Path p = output; p != null && p.startsWith(root); p = p.getParent()) {
+        if (p.getFileName() != null && (p.getFileName().toString().equals(META) || java.nio.file.Files.isDirectory(p.resolve(META)))) {
+          return "is " + output + ", inside " + p + (p.getFileName().toString().equals(META) ? ", which align4j keeps for itself"
+              : ", another align4j run directory") + "; choose a path of its own";
+        }
+      }
+      return null;
     }
     String first = runDir.relativize(output).getName(0).toString();
     if (RESERVED.contains(first)) {
       return "is " + output + ", inside '" + first + "', which align4j keeps for itself";
+    }
+    return null;
+  }
+
+  /**
+   * Why {@code root} cannot be an entry of {@code output_roots}, or null when it can: it must lie outside the run
+   * directory and not contain it (outputs would replace it), nor be or lie inside a directory align4j keeps.
+   */
+  public static String outputRootProblem(Path runDir, Path root) {
+    if (runDir.startsWith(root)) {
+      return "is " + root + ", which contains the run directory " + runDir + "; name a directory beside it instead";
+    }
+    if (root.startsWith(runDir)) {
+      return "is " + root + ", inside the run directory " + runDir + ", where outputs need no entry; remove it";
+    }
+    for (Path p = root; p != null; p = p.getParent()) {
+      if (p.getFileName() != null && p.getFileName().toString().equals(META)) {
+        return "is " + root + ", inside " + p + ", which align4j keeps for itself";
+      }
     }
     return null;
   }

@@ -83,6 +83,99 @@ class PipelineRunnerTest {
     assertEquals(4, Files.readAllLines(dir.resolve("runs/p/runs.jsonl")).size());
   }
 
+  /**
+   * The state a {@code kill -9} leaves in the middle of replacing outputs (the old output renamed aside, the new one
+   * beside it, a temporary sibling of a run file): the next run restores the old output, so the finished stage is
+   * skipped, and deletes the rest, naming each in a warning. Before: the stage re-ran and the leftovers stayed.
+   */
+  @Test
+  void leftoversOfAKilledReplaceAreRestoredOrRemovedOnTheNextRun() throws Exception {
+    assertTrue(new PipelineRunner(registry).run(load(RECIPE)).ok());
+    Path runDir = dir.resolve("runs/p");
+    Path aText = runDir.resolve("a/text");
+    long dead = deadPid();
+    Path aside = runDir.resolve("a/.text.old-" + dead + "-1f2e3d.tmp");
+    Files.move(aText, aside);
+    Path incoming = Files.writeString(runDir.resolve("a/.text.new-" + dead + "-4c5b6a.tmp"), "half");
+    Path tmpRunJson = Files.writeString(runDir.resolve(".run.json." + dead + "-123456789.tmp"), "{");
+    Path olderStyle = Files.writeString(runDir.resolve(".recipe.resolved.yaml.8123456789012345.tmp"), "x");
+    Path notOurs = Files.writeString(runDir.resolve("a/.text.old-notapid.tmp"), "keep");
+    int before = WriteTextStage.RUNS.get();
+
+    var r = new PipelineRunner(registry).run(load(RECIPE));
+    assertEquals(2, r.count(StageOutcome.Status.SKIPPED), r.toString());
+    assertEquals(before, WriteTextStage.RUNS.get());
+    assertEquals("A", Files.readString(aText));
+    for (Path p : List.of(aside, incoming, tmpRunJson, olderStyle)) {
+      assertFalse(Files.exists(p), p + " is still there");
+    }
+    assertTrue(Files.exists(notOurs));
+
+    // a leftover beside an output that is there: deleted on the next run, which re-runs b
+    Files.writeString(runDir.resolve("b/.text.old-" + dead + "-77.tmp"), "stale");
+    assertTrue(new PipelineRunner(registry).run(load(RECIPE, "stages.b.options.text=C")).ok());
+    assertEquals("AC", Files.readString(runDir.resolve("b/text")));
+    try (var s = Files.list(runDir.resolve("b"))) {
+      assertEquals(List.of("text"), s.map(p -> p.getFileName().toString()).toList());
+    }
+  }
+
+  /**
+   * Outputs outside the run directory only with the recipe's explicit output_roots, and even then never a root
+   * itself, a parent of the run directory, an input, or inside another run directory (issue 15).
+   */
+  @Test
+  void outputsOutsideTheRunDirectoryOnlyInsideDeclaredOutputRoots() throws Exception {
+    Path shared = Files.createDirectories(dir.resolve("shared"));
+    String yaml = """
+        name: p
+        %s
+        stages:
+          - {id: a, uses: write-text, outputs: {text: %s}, options: {text: A}}
+          - {id: b, uses: write-text, inputs: {prefix: "${stages.a.outputs.text}"}, options: {text: B}}
+        """;
+    var refused = assertThrows(RecipeException.class, () -> load(yaml.formatted("", shared.resolve("a.txt"))));
+    assertTrue(refused.getMessage().contains("outside the run directory") && refused.getMessage().contains("output_roots: ["
+        + shared + "]"), refused.getMessage());
+
+    var r = load(yaml.formatted("output_roots: [" + shared + "]", shared.resolve("a.txt")));
+    assertEquals(List.of(shared), r.outputRoots());
+    assertTrue(new PipelineRunner(registry).run(r).ok());
+    assertEquals("A", Files.readString(shared.resolve("a.txt")));
+    assertEquals("AB", Files.readString(dir.resolve("runs/p/b/text")));
+    assertEquals(2, new PipelineRunner(registry).run(r).count(StageOutcome.Status.SKIPPED));
+
+    Files.createDirectories(shared.resolve("other-run/.align4j"));
+    Path input = Files.writeString(shared.resolve("in.txt"), "x");
+    for (String[] c : new String[][] {
+        {"output_roots: [" + shared + "]", shared.toString(), "an output root itself"},
+        {"output_roots: [" + dir + "]", shared.resolve("a.txt").toString(), "contains the run directory"},
+        {"output_roots: [" + dir.resolve("runs/p/x") + "]", "a/text", "inside the run directory"},
+        {"output_roots: [" + shared + "]", shared.resolve("other-run/m").toString(), "another align4j run directory"},
+        {"output_roots: [" + shared + "]", shared.resolve("other-run/.align4j/m").toString(), "keeps for itself"},
+        {"output_roots: [" + shared + "]", dir.toString(), "contains the run directory"},
+        {"output_roots: " + shared, shared.resolve("a.txt").toString(), "must be a list"}}) {
+      var e = assertThrows(RecipeException.class, () -> load(yaml.formatted(c[0], c[1])), String.join(" ", c));
+      assertTrue(e.getMessage().contains(c[2]), c[2] + " not in " + e.getMessage());
+    }
+    var asInput = assertThrows(RecipeException.class, () -> load("""
+        name: p
+        output_roots: [%s]
+        stages:
+          - {id: a, uses: write-text, outputs: {text: %s}}
+          - {id: b, uses: write-text, inputs: {prefix: %s}}
+        """.formatted(shared, input, input)));
+    assertTrue(asInput.getMessage().contains("input 'prefix' of stage 'b'"), asInput.getMessage());
+    assertEquals("x", Files.readString(input));
+  }
+
+  /** The id of a process that has ended. */
+  static long deadPid() throws Exception {
+    Process p = new ProcessBuilder("true").start();
+    p.waitFor();
+    return p.pid();
+  }
+
   @Test
   void aFailedStageLeavesNoOutputAndStopsTheRun() {
     var r = new PipelineRunner(registry).run(load("""

@@ -270,7 +270,8 @@ class RecipeLoaderTest {
     assertTrue(msgs.get(1).startsWith("r.yaml:4:49: output 'text' of stage 'dot' is the run directory itself"), all);
     assertTrue(msgs.get(2).startsWith("r.yaml:5:50: output 'text' of stage 'root' is /, which contains the run directory"), all);
     assertTrue(msgs.get(3).startsWith("r.yaml:6:49: output 'text' of stage 'abs' is " + outside + ", outside the run directory "
-        + dir.resolve("runs/t") + "; write it under the run directory (a relative path) or move run_dir (--set run_dir=...)"), all);
+        + dir.resolve("runs/t") + "; write it under the run directory (a relative path), move run_dir (--set run_dir=...), or"
+        + " allow outputs in " + java.nio.file.Path.of(outside).getParent() + " with the recipe key output_roots: ["), all);
     assertTrue(msgs.get(4).startsWith("r.yaml:7:10: output 'text' of stage 'logs' is " + dir.resolve("runs/t/logs/text")
         + ", inside 'logs', which align4j keeps for itself"), all);
     assertTrue(msgs.get(5).startsWith("r.yaml:8:50: output 'text' of stage 'meta' is " + dir.resolve("runs/t/.align4j/stages")

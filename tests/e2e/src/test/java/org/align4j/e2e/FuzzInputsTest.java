@@ -80,7 +80,11 @@ class FuzzInputsTest {
         ok + "    after: [nope]\n", ok + "    frobnicate: 1\n", ok + "defaults: {device: cuda:x}\n", ok + "defaults: {threads: -1}\n",
         ok + "defaults: {seed: 2.5}\n", ok + "metrics: [nope]\n", ok + "bogus: 1\n", ok.replace("  - id: c", "\t- id: c"),
         ok.replace("options: {delay_ms: 0}", "options: {delay_ms: 0, loss: {uses: nope}}"),
-        ok.replace("options: {delay_ms: 0}", "options: [1, 2]"), ok.replace("{text: ", "{text: [")));
+        ok.replace("options: {delay_ms: 0}", "options: [1, 2]"), ok.replace("{text: ", "{text: ["),
+        // a device this CPU build cannot use; output_roots that are not a list, contain the run directory, or are empty
+        ok + "defaults: {device: cuda:99}\n", ok + "output_roots: 3\n", ok + "output_roots: [/]\n",
+        ok + "output_roots: [\"\"]\n", ok + "output_roots: [" + dir + "]\n",
+        ok + "output_roots: [" + dir.resolve("elsewhere") + "]\n    outputs: {count: " + dir.resolve("elsewhere") + "}\n"));
     // every line with a tab, every line cut short, every line doubled in indentation
     String[] lines = ok.split("\n");
     for (int i = 0; i < lines.length; i++) {
@@ -149,6 +153,18 @@ class FuzzInputsTest {
       dataFiles.add(write("garbage.jsonl", g));
     }
     dataFiles.add(write("empty.parquet", new byte[0]));
+    // formats told by content: text named .parquet, gzip garbage named .parquet, Arrow streams cut short under any name
+    dataFiles.add(write("text.parquet", "{\"text\": \"a\"}\n".getBytes(StandardCharsets.UTF_8)));
+    dataFiles.add(write("gz.parquet", java.util.Arrays.copyOf(gzAll, 100)));
+    byte[] stream = Files.readAllBytes(org.align4j.testkit.Repo.root().resolve(
+        "tests/fixtures/pyarrow/conversations-datasets-cache.arrow"));
+    for (int i = 1; i < 6; i++) {
+      byte[] cut = java.util.Arrays.copyOf(stream, stream.length * i / 6);
+      dataFiles.add(write("cut.arrow", cut));
+      dataFiles.add(write("cut-arrow.jsonl", cut));
+    }
+    byte[] ipcFile = concat("ARROW1\0\0".getBytes(), java.util.Arrays.copyOf(stream, 3000));
+    dataFiles.add(write("cut-file.arrow", ipcFile));
     for (Path f : dataFiles) {
       cases.add(new Case("data head " + f.getFileName(), f.getFileName().toString(), "data", "head", f.toString(), "-n", "100000"));
       cases.add(new Case("data convert " + f.getFileName(), f.getFileName().toString(), "data", "convert", f.toString(),

@@ -20,6 +20,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.align4j.api.stage.StageContext;
@@ -85,6 +86,7 @@ public final class AtomicFiles {
   public static <T> T writeFile(Path target, PathWriter<T> writer) throws IOException {
     Path tmp = null;
     try {
+      recover(target);
       tmp = createTempSibling(target);
       T result = writer.write(tmp);
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
@@ -107,7 +109,8 @@ public final class AtomicFiles {
   public static Path createTempSibling(Path target) throws IOException {
     Path dir = parent(target);
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+    // named with this process's id, so that what a killed process leaves is recognised and removed (see recover)
+    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + "." + ProcessHandle.current().pid() + "-", ".tmp");
     if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
       // temporary files are created owner-only; the file it becomes is as readable as any other output
       Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
@@ -177,6 +180,7 @@ public final class AtomicFiles {
     Path aside = null;
     try {
       Files.createDirectories(dir);
+      recover(target);
       // 1. the new output beside the target, on the target's file system, where the last renames are atomic
       try {
         ops.rename(source, incoming);
@@ -230,6 +234,111 @@ public final class AtomicFiles {
     }
     if (copied) {
       deleteQuietlyTree(source);
+    }
+  }
+
+  /**
+   * What a process killed in the middle of a write or a {@link #replace} leaves beside a target: {@code .NAME.PID-N.tmp}
+   * (a temporary sibling), {@code .NAME.new-PID-X.tmp} (the new output moved beside it), {@code .NAME.old-PID-X.tmp}
+   * (the old output renamed aside); group 1 is NAME, 2 {@code new} or {@code old}, 3 or 4 the PID. Also the
+   * temporary siblings of earlier versions, {@code .NAME.N.tmp} (N of 5 or more digits, no PID).
+   */
+  private static final java.util.regex.Pattern LEFTOVER =
+      java.util.regex.Pattern.compile("^\\.(.+)\\.(?:(new|old)-(\\d+)-[0-9a-f]+|(\\d+)-\\d+|\\d{5,})\\.tmp$");
+
+  /**
+   * Puts right what an interrupted write or {@link #replace} of {@code target} left (a {@code kill -9}, a power cut):
+   * when the target is missing and its old copy was renamed aside, that copy is renamed back (the newest, if several);
+   * every other leftover is deleted. Each is named in a warning. Leftovers of a process that is still running (by the
+   * PID in their name) are left alone. Called before every write and replace of a target, and by the pipeline runner
+   * for the run directory and the stage outputs before a run.
+   */
+  public static void recover(Path target) throws IOException {
+    Path dir = parent(target);
+    String name = target.getFileName().toString();
+    List<Path> found = leftovers(dir).stream()
+        .filter(p -> name.equals(leftoverTarget(p))).toList();
+    if (found.isEmpty()) {
+      return;
+    }
+    List<Path> rest = new java.util.ArrayList<>(found);
+    if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      Path old = found.stream().filter(p -> isOld(p)).max(Comparator.comparing(AtomicFiles::modified)
+          .thenComparing(Comparator.naturalOrder())).orElse(null);
+      if (old != null) {
+        try {
+          REAL.rename(old, target);
+        } catch (IOException e) {
+          throw failure("cannot restore " + target + " from " + old + ", left by an interrupted replace", e, "");
+        }
+        LOG.warn("restored {} from {}, which an interrupted replace (a process killed while it replaced the file) left",
+            target, old);
+        rest.remove(old);
+      }
+    }
+    for (Path p : rest) {
+      try {
+        deleteTree(p);
+      } catch (IOException e) {
+        throw failure("cannot remove " + p + ", left by an interrupted write of " + target, e, "");
+      }
+      LOG.warn("removed {}, left by an interrupted write of {}", p, target);
+    }
+  }
+
+  /** {@link #recover} of every target in {@code dir} that has leftovers; nothing when {@code dir} does not exist. */
+  public static void recoverAll(Path dir) throws IOException {
+    var targets = new java.util.TreeSet<String>();
+    for (Path p : leftovers(dir.toAbsolutePath())) {
+      targets.add(leftoverTarget(p));
+    }
+    for (String t : targets) {
+      recover(dir.toAbsolutePath().resolve(t));
+    }
+  }
+
+  /** The leftovers in {@code dir} of processes no longer running. */
+  private static List<Path> leftovers(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> {
+        var m = LEFTOVER.matcher(p.getFileName().toString());
+        if (!m.matches()) {
+          return false;
+        }
+        String pid = m.group(3) != null ? m.group(3) : m.group(4);
+        return pid == null || !running(pid);
+      }).sorted().toList();
+    }
+  }
+
+  private static String leftoverTarget(Path p) {
+    var m = LEFTOVER.matcher(p.getFileName().toString());
+    return m.matches() ? m.group(1) : null;
+  }
+
+  private static boolean isOld(Path p) {
+    var m = LEFTOVER.matcher(p.getFileName().toString());
+    return m.matches() && "old".equals(m.group(2));
+  }
+
+  private static boolean running(String pid) {
+    try {
+      long id = Long.parseLong(pid);
+      // this process's own are in flight in another thread; another live process's are its own business
+      return id == ProcessHandle.current().pid() || ProcessHandle.of(id).map(ProcessHandle::isAlive).orElse(false);
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  private static java.nio.file.attribute.FileTime modified(Path p) {
+    try {
+      return Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      return java.nio.file.attribute.FileTime.fromMillis(0);
     }
   }
 

@@ -26,6 +26,34 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 public final class Masks {
   private Masks() {}
 
+  /** The most elements a Java array holds (what the dense masks below are built in). */
+  static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+  /**
+   * {@code b * t * t}, the entries of a dense {@code [B, 1, T, T]} mask, when it fits an array; else an error that says
+   * so and what to lower, instead of an int that wraps (16 rows of 16,384 tokens wrapped to 0) or a
+   * NegativeArraySizeException. Every index {@code (r * t + i) * t + k} below it then fits an int too.
+   */
+  public static int denseEntries(int b, int t) {
+    long n = (long) b * t * t; // wraps only when b * t > MAX_ARRAY, which is refused first
+    if (b < 0 || t < 0 || (t > 0 && (long) b * t > MAX_ARRAY) || n > MAX_ARRAY) {
+      throw new IllegalArgumentException("a dense attention mask of " + b + " rows x " + t + " x " + t + " tokens ("
+          + ((t > 0 && (long) b * t > MAX_ARRAY) ? "over 2^31" : String.valueOf(n)) + " entries) is more than the "
+          + MAX_ARRAY + " one mask can hold; lower the batch size or the sequence length (batch_size, seq_len or max_len)");
+    }
+    return (int) n;
+  }
+
+  /** {@code a * b} as an array length, or an error naming {@code what} when it does not fit. */
+  public static int arrayLength(int a, int b, String what) {
+    long n = (long) a * b;
+    if (a < 0 || b < 0 || n > MAX_ARRAY) {
+      throw new IllegalArgumentException(a + " x " + b + " " + what + " is more than the " + MAX_ARRAY
+          + " an array holds; lower the batch size or the sequence length");
+    }
+    return (int) n;
+  }
+
   /** Causal mask {@code [1, 1, T, T]}. */
   public static Tensor causal(long t) {
     return torch.ones(new long[] {t, t}, new TensorOptions(ScalarType.Bool)).tril().view(1, 1, t, t);
@@ -38,7 +66,7 @@ public final class Masks {
   public static AttentionLayout packed(int[][] segmentIds) {
     int b = segmentIds.length;
     int t = b == 0 ? 0 : segmentIds[0].length;
-    byte[] mask = new byte[b * t * t];
+    byte[] mask = new byte[denseEntries(b, t)];
     long[] pos = new long[b * t];
     for (int r = 0; r < b; r++) {
       int[] seg = segmentIds[r];
@@ -88,7 +116,7 @@ public final class Masks {
    */
   public static AttentionLayout sharedPrefix(int[] promptLengths, int[][] responseLengths, int t) {
     int b = promptLengths.length;
-    byte[] mask = new byte[b * t * t];
+    byte[] mask = new byte[denseEntries(b, t)];
     long[] pos = new long[b * t];
     for (int r = 0; r < b; r++) {
       int p = promptLengths[r];
@@ -147,7 +175,7 @@ public final class Masks {
   public static Tensor gather(Tensor x, long[][] positions) {
     int b = positions.length;
     int k = b == 0 ? 0 : positions[0].length;
-    long[] flat = new long[b * k];
+    long[] flat = new long[arrayLength(b, k, "positions to gather")];
     for (int r = 0; r < b; r++) {
       if (positions[r].length != k) {
         throw new IllegalArgumentException("every row needs the same number of positions: row 0 has " + k + ", row " + r + " has " + positions[r].length);

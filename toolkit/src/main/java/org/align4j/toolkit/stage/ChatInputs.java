@@ -52,4 +52,16 @@ public record ChatInputs(Path modelDir, Path tokenizerPath, Tokenizer tokenizer,
   public static void copyTokenizer(Path tokenizer, Path modelDir) throws IOException {
     Tokenizers.copyFiles(tokenizer, modelDir);
   }
+
+  /**
+   * Refuses, before any work, a tokenizer whose ids do not all have a row in the model's embedding (another model's
+   * tokenizer): without it the first batch fails deep in libtorch with "index out of range in self".
+   */
+  public void checkVocab(org.align4j.api.model.ModelConfig model) {
+    if (tokenizer.vocabSize() > model.vocabSize()) {
+      throw new org.align4j.api.Align4jException(tokenizerPath + ": the tokenizer has " + tokenizer.vocabSize()
+          + " ids but the model " + modelDir + " has vocab_size " + model.vocabSize() + "; give the model's own tokenizer"
+          + " (the stage's tokenizer input or defaults.tokenizer), or the model it belongs to");
+    }
+  }
 }

@@ -1,7 +1,10 @@
 package org.align4j.toolkit.stage;
 
+import java.nio.file.Path;
+import org.align4j.api.Align4jException;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.stage.Port;
+import org.align4j.api.stage.StageContext;
 
 /** Inputs that several stages declare alike, so their names, descriptions and schemas stay one. */
 public final class Ports {
@@ -15,4 +18,17 @@ public final class Ports {
   public static final Port PROMPTS = Port.required("prompts",
       "conversations (messages or prompt column); a trailing assistant turn is dropped")
       .withSchema(Schemas.MESSAGES_ONLY, Schemas.PROMPT_ONLY);
+
+  /**
+   * Refuses an empty dataset before any training: one line naming the file, the stage and its input, and the fix.
+   *
+   * @param what what each row is, plural ("conversations", "preference pairs")
+   */
+  public static void requireRows(StageContext ctx, String input, Path file, long rows, String what) {
+    if (rows == 0) {
+      throw new Align4jException(file + ": input '" + input + "' of stage '" + ctx.stageId() + "' holds no " + what
+          + " (an empty dataset); give it a dataset with at least one row (fix the file or the stage that wrote it,"
+          + " or set inputs." + input + " to another dataset)");
+    }
+  }
 }

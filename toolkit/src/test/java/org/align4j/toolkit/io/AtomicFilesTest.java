@@ -179,4 +179,20 @@ class AtomicFilesTest {
       return s.map(p -> p.getFileName().toString()).sorted().toList();
     }
   }
+
+  /** A write of a file removes what a killed earlier write or replace of that file left beside it (issue 15). */
+  @Test
+  void aWriteRemovesWhatAKilledWriteOfTheSameFileLeft() throws Exception {
+    Process p = new ProcessBuilder("true").start();
+    p.waitFor();
+    Path file = dir.resolve("out/run.json");
+    Files.createDirectories(file.getParent());
+    Path tmp = Files.writeString(dir.resolve("out/.run.json." + p.pid() + "-42.tmp"), "{");
+    Path old = Files.writeString(dir.resolve("out/.run.json.old-" + p.pid() + "-a1.tmp"), "old");
+    Path other = Files.writeString(dir.resolve("out/.other.json." + p.pid() + "-42.tmp"), "{");
+    AtomicFiles.writeString(file, "new");
+    assertEquals("new", Files.readString(file));
+    assertFalse(Files.exists(tmp) || Files.exists(old));
+    assertTrue(Files.exists(other), "another target's leftovers are that target's");
+  }
 }

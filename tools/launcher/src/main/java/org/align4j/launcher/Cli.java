@@ -51,7 +51,9 @@ final class Cli {
     try {
       return new RecipeLoader(registry).load(o.recipe, o.sets);
     } catch (RecipeException e) {
-      err.println(command + ": " + o.recipe + ": " + e.getMessage());
+      // one problem: one line, at its file:line:column; several: a header line, then one line each
+      var ps = e.problems();
+      err.println(command + ": " + (ps.size() == 1 && ps.get(0).location().line() > 0 ? ps.get(0) : o.recipe + ": " + e.getMessage()));
       return null;
     } catch (Align4jException e) {
       err.println(command + ": " + Errors.message(e));

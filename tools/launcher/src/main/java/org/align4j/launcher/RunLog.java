@@ -24,8 +24,13 @@ final class RunLog {
       java.nio.file.Files.newOutputStream(logFile, java.nio.file.StandardOpenOption.CREATE,
           java.nio.file.StandardOpenOption.APPEND).close();
     } catch (java.io.IOException e) {
-      throw new org.align4j.api.Align4jException("cannot write the run's log file " + logFile + ": "
-          + (e instanceof java.nio.file.AccessDeniedException ? "permission denied (read-only?)" : e.toString())
+      String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied (read-only?)"
+          : org.align4j.toolkit.io.AtomicFiles.reason(e);
+      if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null && f.getFile() != null
+          && !f.getFile().equals(file)) {
+        why += " (" + f.getFile() + ")"; // the part of the path that is in the way
+      }
+      throw new org.align4j.api.Align4jException("cannot write the run's log file " + logFile + ": " + why
           + "; move the run with --set run_dir=...", e);
     }
     if (config.getAppender("runlog") instanceof FileAppender old) {

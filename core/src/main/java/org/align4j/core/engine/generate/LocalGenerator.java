@@ -133,7 +133,7 @@ public final class LocalGenerator implements Generator {
       if (cached) {
         cache = new KvCache(model.config(), b, cap, model.device());
         // decode state kept across steps and updated in place: key mask [B, 1, 1, cap], positions [B, 1], tokens [B, 1]
-        byte[] m = new byte[b * cap];
+        byte[] m = new byte[Masks.arrayLength(b, cap, "prompt rows x context positions (the decode key mask)")];
         long[] start = new long[b];
         for (int r = 0; r < b; r++) {
           Arrays.fill(m, r * cap + pad[r], r * cap + p, (byte) 1);
@@ -283,7 +283,7 @@ public final class LocalGenerator implements Generator {
 
   /** Token ids of the first {@code len} columns, [B, len]. */
   private static Tensor ids(long[][] seq, int b, int from, int len) {
-    long[] flat = new long[b * len];
+    long[] flat = new long[Masks.arrayLength(b, len, "rows x tokens")];
     for (int r = 0; r < b; r++) {
       System.arraycopy(seq[r], from, flat, r * len, len);
     }
@@ -424,7 +424,7 @@ public final class LocalGenerator implements Generator {
         }
         t = Math.max(t, sq.length);
       }
-      long[] flat = new long[b * t];
+      long[] flat = new long[Masks.arrayLength(b, t, "sequences x tokens")];
       int[] lengths = new int[b];
       for (int r = 0; r < b; r++) {
         int[] sq = batch.get(r);

@@ -79,6 +79,8 @@ final class PreferenceTraining {
       java.util.function.UnaryOperator<List<List<Preferences.Pair>>> select) throws java.io.IOException {
     Path data = ctx.input("data");
     Preferences.Loaded loaded = Preferences.read(store, data, filter);
+    org.align4j.toolkit.stage.Ports.requireRows(ctx, "data", data, loaded.pairs().size() + loaded.dropped().values()
+        .stream().mapToLong(Long::longValue).sum(), "preference pairs");
     List<Preferences.Pair> trainPairs;
     List<Preferences.Pair> evalPairs;
     var evalInput = ctx.optionalInput("eval_data");
@@ -124,8 +126,8 @@ final class PreferenceTraining {
 
   /** The ranges of the options both stages have; the optimizer and loop blocks check their own. */
   static void checkRanges(int maxLen, double evalFraction, int limit) {
-    if (maxLen < 8) {
-      throw new IllegalArgumentException("max_len must be >= 8, got " + maxLen);
+    if (maxLen < 8 || maxLen > 131_072) {
+      throw new IllegalArgumentException("max_len must be in [8, 131072], got " + maxLen);
     }
     if (!(evalFraction >= 0 && evalFraction < 1)) {
       throw new IllegalArgumentException("eval_fraction must be in [0, 1), got " + evalFraction);

@@ -112,6 +112,9 @@ final class Preferences {
     Map<String, Long> dropped = new LinkedHashMap<>();
     long index = 0;
     try (RowStream rows = store.rows(file)) {
+      if (rows.schema().getFields().isEmpty() && !rows.hasNext()) {
+        return new Loaded(out, dropped); // an empty file has no columns; the stage says it is empty
+      }
       for (String col : List.of(Schemas.PROMPT, Schemas.CHOSEN, Schemas.REJECTED)) {
         if (!Schemas.has(rows.schema(), col)) {
           throw new Align4jException(file + ": no column '" + col + "'; a preferences dataset needs prompt"

@@ -181,6 +181,17 @@ class RewardModelStageTest {
   }
 
   /** Llama 3's rows (prompt once, then edited, chosen, rejected) score like one (prompt, response) row each. */
+  /** Issue 15: an empty preference file names itself, the stage and its input, and the fix. */
+  @Test
+  void emptyPreferenceDataIsNamed(@TempDir Path tmp) throws Exception {
+    Path base = Fixtures.tinyModel(tmp.resolve("base"), 1);
+    Path empty = Files.writeString(tmp.resolve("empty.jsonl"), "");
+    RunResult r = Align4j.create().stage("reward-model").id("rm").input("model", base).input("data", empty)
+        .option("checkpoint_every", 0).defaults(defaults()).runIn(tmp.resolve("run"));
+    assertTrue(!r.ok() && r.stages().get(0).message().startsWith(empty + ": input 'data' of stage 'rm' holds no"
+        + " preference pairs (an empty dataset)"), r.stages().toString());
+  }
+
   @Test
   void sharedPrefixRowsScoreLikeSeparateRows(@TempDir Path tmp) throws Exception {
     var cfg = Fixtures.tinyConfig().withScoreHeads(1);

@@ -58,6 +58,10 @@ public final class SftStage implements Stage<SftStage.Options> {
       @Doc("use at most this many conversations (0: all)") @Default("0") int limit) {
     public Options {
       LmTraining.checkSeqLen(seqLen);
+      if (packing && loop != null) {
+        // packed rows train with a dense [batch, 1, seq_len, seq_len] mask: refused here when it cannot be built
+        org.align4j.toolkit.model.Masks.denseEntries(loop.batchSize(), seqLen);
+      }
       if (!(mixRatio >= 0) || Double.isInfinite(mixRatio)) {
         throw new IllegalArgumentException("mix_ratio must be a finite number >= 0, got " + mixRatio);
       }
@@ -89,6 +93,7 @@ public final class SftStage implements Stage<SftStage.Options> {
     ChatFormat format = chat.format();
     Path data = ctx.input("data");
     var rowsIn = StageSupport.readAll(ctx, data, o.limit());
+    Ports.requireRows(ctx, "data", data, rowsIn.size(), "conversations");
     var ids = new ArrayList<int[]>(rowsIn.size());
     var masks = new ArrayList<byte[]>(rowsIn.size());
     for (int i = 0; i < rowsIn.size(); i++) {
@@ -116,6 +121,7 @@ public final class SftStage implements Stage<SftStage.Options> {
         o.seqLen(), rows.truncated, rows.lossTokens);
     try (var model = models.load(chat.modelDir())) {
       LmTraining.checkSeqLen(o.seqLen(), model.config(), chat.modelDir());
+      chat.checkVocab(model.config());
       Trainer.TrainResult r = LmTraining.train(ctx, trainer, model, rows, o.loop().trainerOptions(o.optimizer(),
           ctx.seed()), "sft");
       Path out = ctx.output("model");

@@ -44,8 +44,15 @@ class StageOptionRangesTest {
       refused(type, "checkpoint_every", -1, "checkpoint_every");
       refused(type, "epochs", -1, "epochs");
       refused(type, "seq_len", 10_000_000, "seq_len");
+      refused(type, "batch_size", 100_000, "batch_size must be <= 4096");
     }
     refused(SftStage.Options.class, "limit", -1, "limit");
+    // packed SFT rows need a dense batch x seq_len x seq_len mask: 16 x 16384^2 wrapped to 0 in an int
+    var e = assertThrows(RecipeException.class, () -> binder.bindPlain(SftStage.Options.class,
+        Map.of("seq_len", 16384, "batch_size", 16), "stage"));
+    assertTrue(e.getMessage().contains("a dense attention mask of 16 rows x 16384 x 16384 tokens (4294967296 entries)"),
+        e.getMessage());
+    assertNotNull(binder.bindPlain(SftStage.Options.class, Map.of("seq_len", 16384, "batch_size", 16, "packing", false), "s"));
   }
 
   /**

@@ -211,7 +211,7 @@ public final class DataFiles {
 
   /** Opens any supported input file: Arrow IPC (file or stream, by content), Parquet, JSONL. */
   public static ArrowReader open(Path file, BufferAllocator allocator) throws IOException {
-    if (Files.isRegularFile(file) && (ArrowSource.isIpcFile(file) || ArrowSource.isIpcStream(file))) {
+    if (new ArrowSource().recognizes(file)) {
       return new ArrowSource().open(file, ColumnarOptions.defaults(), allocator);
     }
     ParquetSource pq = new ParquetSource();

@@ -12,13 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.Locale;
+import java.util.EnumSet;
 import java.util.NoSuchElementException;
 import java.util.zip.GZIPInputStream;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DataSourceProvider;
+import org.align4j.toolkit.data.FileFormats;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
@@ -47,9 +48,9 @@ public final class JsonlSource implements DataSourceProvider<JsonlSource.Options
 
   @Override
   public boolean recognizes(Path file) {
-    String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    return n.endsWith(".jsonl") || n.endsWith(".jsonl.gz") || n.endsWith(".ndjson") || n.endsWith(".ndjson.gz")
-        || n.endsWith(".json.gz") || n.endsWith(".json");
+    // gzip by content (JSONL is the one compressed format read); Parquet or Arrow inside a .jsonl is theirs
+    return FileFormats.recognizes(file, EnumSet.of(FileFormats.Kind.GZIP), ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz",
+        ".json.gz", ".json");
   }
 
   /** Opens a file's bytes, gunzipping when it starts with the gzip magic. */
@@ -57,8 +58,7 @@ public final class JsonlSource implements DataSourceProvider<JsonlSource.Options
     PushbackInputStream in = new PushbackInputStream(Files.newInputStream(file), 2);
     byte[] magic = in.readNBytes(2);
     in.unread(magic);
-    InputStream s = magic.length == 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b
-        ? new GZIPInputStream(in, 1 << 16) : in;
+    InputStream s = FileFormats.of(magic) == FileFormats.Kind.GZIP ? new GZIPInputStream(in, 1 << 16) : in;
     return new java.io.BufferedInputStream(s, 1 << 16);
   }
 

@@ -2,10 +2,12 @@ package org.align4j.plugins.data.sources;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Locale;
+import java.nio.file.Files;
+import java.util.EnumSet;
 import org.align4j.api.Align4jException;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DataSourceProvider;
+import org.align4j.toolkit.data.FileFormats;
 import org.apache.arrow.dataset.file.FileFormat;
 import org.apache.arrow.dataset.file.FileSystemDatasetFactory;
 import org.apache.arrow.dataset.jni.NativeMemoryPool;
@@ -24,20 +26,17 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 public final class ParquetSource implements DataSourceProvider<ColumnarOptions> {
   @Override
   public boolean recognizes(Path file) {
-    String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    if (n.endsWith(".parquet") || n.endsWith(".pq")) {
-      return true;
-    }
-    try {
-      byte[] h = ArrowSource.head(file);
-      return h.length >= 4 && h[0] == 'P' && h[1] == 'A' && h[2] == 'R' && h[3] == '1';
-    } catch (IOException e) {
-      return false;
-    }
+    return FileFormats.recognizes(file, EnumSet.of(FileFormats.Kind.PARQUET), ".parquet", ".pq");
   }
 
   @Override
   public ArrowReader open(Path file, ColumnarOptions o, BufferAllocator allocator) throws IOException {
+    FileFormats.Kind kind = FileFormats.of(file);
+    if (Files.isRegularFile(file) && kind != FileFormats.Kind.PARQUET) {
+      throw new Align4jException(file + ": not a Parquet file (no PAR1 magic at the start; it is " + (Files.size(file) == 0
+          ? "empty" : kind.words()) + "); give the file the name of what it holds (.jsonl, .arrow) or convert it with"
+          + " `align4j data convert`");
+    }
     FileSystemDatasetFactory factory;
     try {
       factory = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(), FileFormat.PARQUET,
