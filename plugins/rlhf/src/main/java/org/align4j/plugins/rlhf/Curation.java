@@ -35,7 +35,7 @@ final class Curation {
 
   /** Best reward first (rows without one last), then input order: which row of a group is kept. */
   static final Comparator<Row> BEST_FIRST = Comparator
-      .comparingDouble((Row r) -> r.reward() == null || r.reward().isNaN() ? Double.NEGATIVE_INFINITY : -r.reward())
+      .comparingDouble((Row r) -> r.reward() == null || r.reward().isNaN() ? Double.POSITIVE_INFINITY : -r.reward())
       .thenComparingInt(Row::index);
 
   /** The counts of one filter step: rows in, removed, out, and per domain. */
