@@ -10,12 +10,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.align4j.api.Align4jException;
+import org.align4j.api.ComponentKind;
+import org.align4j.api.ComponentRef;
+import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
+import org.align4j.api.reward.Reward;
+import org.align4j.api.reward.RewardProvider;
+import org.align4j.api.reward.RewardResult;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
@@ -66,7 +72,10 @@ public final class CurateStage implements Stage<CurateStage.Options> {
           @Default("none") String balance,
       @Doc("balance weights: domain -> weight (domains not named are dropped)") Map<String, Double> balanceWeights,
       @Doc("which entry of the tags column names the domain (task rows: 0 domain, 1 task)") @Default("0")
-          int domainTag) {
+          int domainTag,
+      @Doc("oracle, reported only (never selects): a reward, e.g. {uses: task-suite}, scoring each row's answer with"
+          + " the prompts input's task fields; each step then shows the mean true reward it removed and kept")
+          @ComponentKind(RewardProvider.class) ComponentRef oracle) {
     public Options {
       difficulty = difficulty == null ? "none" : difficulty.toLowerCase(Locale.ROOT);
       balance = balance == null ? "none" : balance.toLowerCase(Locale.ROOT);
@@ -110,12 +119,15 @@ public final class CurateStage implements Stage<CurateStage.Options> {
   }
 
   @Inject DatasetStore store;
+  @Inject Components components;
 
   @Override
   public List<Port> inputs() {
     return List.of(Port.required("data", "conversations with a reward column (a rejection-sampling data output)"),
         Port.optional("samples", "every sample with its reward (the same rejection-sampling stage's samples output);"
-            + " needed by difficulty: rm"));
+            + " needed by difficulty: rm"),
+        Port.optional("prompts", "the prompts with their task fields (domain, task, reference, check); needed by"
+            + " oracle"));
   }
 
   @Override
@@ -149,10 +161,18 @@ public final class CurateStage implements Stage<CurateStage.Options> {
         data.add(row);
       }
     }
+    if (o.oracle() != null) {
+      rows = withTrueRewards(ctx, o.oracle(), rows, data);
+    }
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("stage", ctx.stageId());
     report.put("in", rows.size());
     report.put("in_by_domain", Curation.byDomain(rows));
+    if (o.oracle() != null) {
+      report.put("oracle", o.oracle().uses());
+      report.put("true_reward_in", Curation.meanTrueReward(rows));
+      report.put("rows_without_true_reward", rows.stream().filter(r -> r.trueReward() == null).count());
+    }
     List<Map<String, Object>> steps = new ArrayList<>();
     List<Curation.Row> kept = rows;
     if (o.exactDedup()) {
@@ -200,6 +220,9 @@ public final class CurateStage implements Stage<CurateStage.Options> {
     report.put("steps", steps);
     report.put("out", kept.size());
     report.put("out_by_domain", Curation.byDomain(kept));
+    if (o.oracle() != null) {
+      report.put("true_reward_out", Curation.meanTrueReward(kept));
+    }
     List<Map<String, Object>> out = new ArrayList<>();
     kept.forEach(r -> out.add(data.get(r.index())));
     store.write(ctx.output("data"), schema, out.iterator());
@@ -236,6 +259,64 @@ public final class CurateStage implements Stage<CurateStage.Options> {
     }
     Map<Integer, double[]> out = new HashMap<>();
     scores.forEach((k, v) -> out.put(k, v.stream().mapToDouble(Double::doubleValue).toArray()));
+    return out;
+  }
+
+  /**
+   * The rows with the oracle's reward of their answer (the conversation's last turn), the task fields taken from the
+   * prompts input by prompt; rows whose prompt is not there get none.
+   */
+  private List<Curation.Row> withTrueRewards(StageContext ctx, ComponentRef oracle, List<Curation.Row> rows,
+      List<Map<String, Object>> data) throws Exception {
+    Path file = ctx.optionalInput("prompts").orElseThrow(() -> new Align4jException("stage '" + ctx.stageId()
+        + "' (curate): oracle needs the prompts input (the task rows the samples answered)"));
+    Map<String, Map<String, String>> meta = new HashMap<>();
+    try (RowStream in = store.rows(file)) {
+      long at = 0;
+      while (in.hasNext()) {
+        Map<String, Object> row = in.next();
+        long index = at++;
+        Object m = row.get(Schemas.MESSAGES) != null ? row.get(Schemas.MESSAGES) : row.get(Schemas.PROMPT);
+        if (m == null) {
+          throw new Align4jException(file + ": row " + index + ": no '" + Schemas.MESSAGES + "' or '" + Schemas.PROMPT
+              + "' column; expected the task prompts");
+        }
+        meta.put(RejectionSamplingStage.key(RejectionSamplingStage.promptOf(Rows.messages(m))),
+            PpoRollouts.metadata(row));
+      }
+    }
+    List<Integer> scored = new ArrayList<>();
+    List<List<Message>> prompts = new ArrayList<>();
+    List<String> answers = new ArrayList<>();
+    List<Map<String, String>> metas = new ArrayList<>();
+    for (Curation.Row r : rows) {
+      List<Message> conv = Rows.messages(data.get(r.index()).get(Schemas.MESSAGES));
+      List<Message> prompt = RejectionSamplingStage.promptOf(conv);
+      Map<String, String> m = meta.get(RejectionSamplingStage.key(prompt));
+      if (m != null && prompt.size() < conv.size()) {
+        scored.add(r.index());
+        prompts.add(prompt);
+        answers.add(conv.get(conv.size() - 1).content());
+        metas.add(m);
+      }
+    }
+    Reward reward = RewardProvider.resolve(components, oracle);
+    List<RewardResult> scores;
+    try {
+      scores = reward.scoreAll(prompts, answers, metas);
+    } finally {
+      if (reward instanceof AutoCloseable c) {
+        c.close();
+      }
+    }
+    Map<Integer, Double> truth = new HashMap<>();
+    for (int i = 0; i < scored.size(); i++) {
+      truth.put(scored.get(i), scores.get(i).score());
+    }
+    List<Curation.Row> out = new ArrayList<>();
+    for (Curation.Row r : rows) {
+      out.add(new Curation.Row(r.index(), r.text(), r.domain(), r.reward(), r.successRate(), truth.get(r.index())));
+    }
     return out;
   }
 

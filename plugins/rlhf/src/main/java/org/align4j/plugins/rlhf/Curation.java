@@ -23,10 +23,17 @@ import org.align4j.plugins.data.transforms.Dedup;
 final class Curation {
   private Curation() {}
 
-  /** A row's identity and what the filters read: its index in the input, text, domain, reward and success rate. */
-  record Row(int index, String text, String domain, Double reward, Double successRate) {
+  /**
+   * A row's identity and what the filters read: its index in the input, text, domain, reward and success rate; and
+   * its oracle (true) reward when one was given, which is only reported, never used to select.
+   */
+  record Row(int index, String text, String domain, Double reward, Double successRate, Double trueReward) {
+    Row(int index, String text, String domain, Double reward, Double successRate) {
+      this(index, text, domain, reward, successRate, null);
+    }
+
     Row withSuccessRate(Double rate) {
-      return new Row(index, text, domain, reward, rate);
+      return new Row(index, text, domain, reward, rate, trueReward);
     }
   }
 
@@ -46,6 +53,8 @@ final class Curation {
     final Map<String, Long> outByDomain = new TreeMap<>();
     long out;
     final Map<String, Object> details = new LinkedHashMap<>();
+    /** Sum and count of the oracle reward of the rows kept [0] and removed [1]. */
+    final double[][] truth = new double[2][2];
 
     Step(String name, List<Row> in) {
       this.name = name;
@@ -60,6 +69,12 @@ final class Curation {
       m.put("out", out);
       m.put("removed_by_domain", removedByDomain);
       m.put("out_by_domain", outByDomain);
+      if (truth[0][1] > 0) {
+        m.put("true_reward_out", truth[0][0] / truth[0][1]);
+      }
+      if (truth[1][1] > 0) {
+        m.put("true_reward_removed", truth[1][0] / truth[1][1]);
+      }
       m.putAll(details);
       return m;
     }
@@ -69,11 +84,16 @@ final class Curation {
   static List<Row> apply(Step step, List<Row> in, Predicate<Row> keep) {
     List<Row> out = new ArrayList<>();
     for (Row r : in) {
-      if (keep.test(r)) {
+      boolean kept = keep.test(r);
+      if (kept) {
         out.add(r);
         step.outByDomain.merge(r.domain(), 1L, Long::sum);
       } else {
         step.removedByDomain.merge(r.domain(), 1L, Long::sum);
+      }
+      if (r.trueReward() != null) {
+        step.truth[kept ? 0 : 1][0] += r.trueReward();
+        step.truth[kept ? 0 : 1][1]++;
       }
     }
     step.out = out.size();
@@ -202,6 +222,12 @@ final class Curation {
       }
     }
     return apply(step, in, r -> kept.contains(r.index()));
+  }
+
+  /** Mean oracle reward of the rows that have one (null when none has). */
+  static Double meanTrueReward(List<Row> rows) {
+    var stats = rows.stream().filter(r -> r.trueReward() != null).mapToDouble(Row::trueReward).summaryStatistics();
+    return stats.getCount() == 0 ? null : stats.getAverage();
   }
 
   /** Rows per domain. */

@@ -86,9 +86,14 @@ class CurateStageTest {
     Files f = write(tmp);
     RunResult r = Align4j.create().stage("curate").id("curate").input("data", f.data()).input("samples", f.samples())
         .option("quality_top_fraction", 0.9).option("difficulty", "rm").option("drop_easy", true)
-        .option("balance", "equal").defaults(RewardModelStageTest.defaults()).runIn(tmp.resolve("run"));
+        .option("balance", "equal").input("prompts", f.data()).option("oracle", Map.of("uses", "test-chars",
+            "character", "e")).defaults(RewardModelStageTest.defaults()).runIn(tmp.resolve("run"));
     assertTrue(r.ok(), r.stages().toString());
     Map<String, Object> rep = StageFiles.readJson(tmp.resolve("run/curate/report"));
+    // the oracle counts the e's of each answer: "4" x2, "8", "10", "13" none; "Hello, nice to meet you." 4;
+    // "Blue" 1; "I can't help with that." 1: in 6 / 8; out (rows 1, 5, 6, 7) 6 / 4
+    assertEquals(6 / 8.0, ((Number) rep.get("true_reward_in")).doubleValue(), 1e-9, rep.toString());
+    assertEquals(6 / 4.0, ((Number) rep.get("true_reward_out")).doubleValue(), 1e-9, rep.toString());
     assertEquals(8, ((Number) rep.get("in")).intValue());
     @SuppressWarnings("unchecked")
     var steps = (List<Map<String, Object>>) rep.get("steps");

@@ -121,16 +121,29 @@ class CurationTest {
   }
 
   @Test
+  void theOracleRewardOfKeptAndRemovedRowsIsAveragedPerStep() {
+    var in = List.of(new Curation.Row(0, "a", "a", 0.9, null, 1.0), new Curation.Row(1, "b", "a", 0.1, null, 0.0),
+        new Curation.Row(2, "c", "b", 0.5, null, 0.5), new Curation.Row(3, "d", "b", 0.3, null, null));
+    var s = new Curation.Step("quality_top", in);
+    // ceil(0.5 * 4) = 2 kept: rewards 0.9 (truth 1) and 0.5 (truth 0.5); removed 0.3 (no truth) and 0.1 (truth 0)
+    assertEquals(List.of(0, 2), indices(Curation.topByReward(s, in, 0.5)));
+    assertEquals(0.75, (double) s.json().get("true_reward_out"), 1e-12);
+    assertEquals(0.0, (double) s.json().get("true_reward_removed"), 1e-12);
+    assertEquals(0.5, Curation.meanTrueReward(in), 1e-12);
+    assertNull(Curation.meanTrueReward(List.of(row(0, "x", "a", 1.0))));
+  }
+
+  @Test
   void optionsAreValidated() {
     assertThrows(IllegalArgumentException.class, () -> new CurateStage.Options(true, true, 0.8, 1.0, "none", 0.5,
-        true, 1.0, "none", null, 0), "drop_easy without difficulty");
+        true, 1.0, "none", null, 0, null), "drop_easy without difficulty");
     assertThrows(IllegalArgumentException.class, () -> new CurateStage.Options(true, true, 0.8, 0.0, "none", 0.5,
-        false, 1.0, "none", null, 0), "quality fraction 0");
+        false, 1.0, "none", null, 0, null), "quality fraction 0");
     assertThrows(IllegalArgumentException.class, () -> new CurateStage.Options(true, true, 0.8, 1.0, "none", 0.5,
-        false, 1.0, "weights", null, 0), "weights without balance_weights");
+        false, 1.0, "weights", null, 0, null), "weights without balance_weights");
     assertThrows(IllegalArgumentException.class, () -> new CurateStage.Options(true, true, 0.8, 1.0, "oracle", 0.5,
-        false, 1.0, "none", null, 0), "unknown difficulty");
+        false, 1.0, "none", null, 0, null), "unknown difficulty");
     assertThrows(IllegalArgumentException.class, () -> new CurateStage.Options(true, true, 0.8, 1.0, "none", 0.5,
-        false, 1.0, "weights", Map.of("a", -1.0), 0), "negative weight");
+        false, 1.0, "weights", Map.of("a", -1.0), 0, null), "negative weight");
   }
 }

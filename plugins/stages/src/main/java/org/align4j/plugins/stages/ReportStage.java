@@ -178,25 +178,37 @@ public final class ReportStage implements Stage<ReportStage.Options> {
     for (JsonNode r : reports) {
       var domains = new java.util.TreeSet<String>();
       r.path("in_by_domain").fieldNames().forEachRemaining(domains::add);
+      boolean truth = r.has("true_reward_in");
       html.append("<h3>").append(esc(r.path("stage").asText())).append("</h3><table><tr><th>step</th><th>in</th>"
           + "<th>removed</th><th>out</th>");
       for (String d : domains) {
         html.append("<th>").append(esc(d)).append(" out</th>");
       }
+      if (truth) {
+        html.append("<th>true reward kept</th><th>true reward removed</th>");
+      }
       html.append("</tr><tr><td>input</td><td></td><td></td><td>").append(r.path("in").asLong()).append("</td>");
       for (String d : domains) {
         html.append("<td>").append(r.path("in_by_domain").path(d).asLong()).append("</td>");
       }
-      html.append("</tr>");
+      html.append(truth ? "<td>" + num(r.path("true_reward_in")) + "</td><td></td>" : "").append("</tr>");
       for (JsonNode s : r.path("steps")) {
         html.append(String.format("<tr><td>%s</td><td>%d</td><td>%d</td><td>%d</td>", esc(s.path("step").asText()),
             s.path("in").asLong(), s.path("removed").asLong(), s.path("out").asLong()));
         for (String d : domains) {
           html.append("<td>").append(s.path("out_by_domain").path(d).asLong()).append("</td>");
         }
+        if (truth) {
+          html.append("<td>").append(num(s.path("true_reward_out"))).append("</td><td>")
+              .append(num(s.path("true_reward_removed"))).append("</td>");
+        }
         html.append("</tr>");
       }
       html.append("</table>");
+      if (truth) {
+        html.append("<p>True reward (oracle ").append(esc(r.path("oracle").asText())).append(", reported only, never"
+            + " used to select): the mean of the rows each step kept and removed.</p>");
+      }
       JsonNode diff = r.path("difficulty");
       if (!diff.isMissingNode()) {
         html.append("<p>Difficulty by ").append(esc(diff.path("by").asText())).append(": mean success rate per domain ")
@@ -204,6 +216,10 @@ public final class ReportStage implements Stage<ReportStage.Options> {
             .append(esc(diff.path("success_quantile").asText())).append(" quantile of its domain's scores).</p>");
       }
     }
+  }
+
+  private static String num(JsonNode v) {
+    return v.isNumber() ? String.format("%.3f", v.asDouble()) : "";
   }
 
   private static void evaluation(StringBuilder html, JsonNode s) throws IOException {
