@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with prompt-clustered errors; each round's SFT mixes the task data one to one with the rejection-sampled answers
  * (Llama 3's mixture) after the curate stage's data-quality filters, whose counts add up (each step's rows in are
  * its rows out plus those it removed, per domain too) and whose domain caps hold; the NLL term keeps the chosen
- * responses' log-likelihood from falling as far as it does without it; the reward models' held-out accuracy is tested against chance; the report shows every comparison.
+ * responses' log-likelihood from falling as far as it does without it; the reward models' held-out accuracy is
+ * tested against chance; the report shows every comparison.
  */
 class Llama3RecipeTest {
   @TempDir static Path dir;
