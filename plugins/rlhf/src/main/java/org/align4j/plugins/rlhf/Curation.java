@@ -130,10 +130,15 @@ final class Curation {
 
   /** The best {@code ceil(fraction * n)} rows by reward (rows without a reward rank last; ties: input order). */
   static List<Row> topByReward(Step step, List<Row> in, double fraction) {
+    return firstFraction(step, in, fraction, BEST_FIRST);
+  }
+
+  /** The first {@code ceil(fraction * n)} rows in {@code order}, written in input order. */
+  private static List<Row> firstFraction(Step step, List<Row> in, double fraction, Comparator<Row> order) {
     step.details.put("fraction", fraction);
     int keep = (int) Math.ceil(fraction * in.size() - 1e-9);
     java.util.Set<Integer> kept = new java.util.HashSet<>();
-    in.stream().sorted(BEST_FIRST).limit(keep).forEach(r -> kept.add(r.index()));
+    in.stream().sorted(order).limit(keep).forEach(r -> kept.add(r.index()));
     return apply(step, in, r -> kept.contains(r.index()));
   }
 
@@ -190,12 +195,8 @@ final class Curation {
    * rows without samples rank last.
    */
   static List<Row> hardest(Step step, List<Row> in, double fraction) {
-    step.details.put("fraction", fraction);
-    int keep = (int) Math.ceil(fraction * in.size() - 1e-9);
-    java.util.Set<Integer> kept = new java.util.HashSet<>();
-    in.stream().sorted(Comparator.comparingDouble((Row r) -> r.successRate() == null ? 2.0 : r.successRate())
-        .thenComparing(BEST_FIRST)).limit(keep).forEach(r -> kept.add(r.index()));
-    return apply(step, in, r -> kept.contains(r.index()));
+    return firstFraction(step, in, fraction,
+        Comparator.comparingDouble((Row r) -> r.successRate() == null ? 2.0 : r.successRate()).thenComparing(BEST_FIRST));
   }
 
   /**
