@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>exact de-duplication of the prompt+response text (128-bit hash), then near de-duplication (MinHash, 5-character
  *       shingles); rows are offered best reward first, so a duplicate group keeps its best-scored member;
- *   <li>quality: the top {@code quality_top_fraction} by the reward-model score rejection sampling wrote;
+ *   <li>quality: the top {@code quality_top_fraction} by the reward-model score rejection sampling wrote, of each
+ *       domain by default ({@code quality_by_domain});
  *   <li>difficulty ({@code difficulty: rm}): the model's own success rate on the prompt over its K rejection samples,
  *       a sample succeeding when its RM score is above the {@code success_quantile} of its domain's sample scores;
  *       {@code drop_easy} drops prompts all of whose samples succeed, {@code hardest_fraction} keeps the hardest part;
@@ -61,6 +62,8 @@ public final class CurateStage implements Stage<CurateStage.Options> {
           double nearThreshold,
       @Doc("keep this top fraction of the rows by their reward column (the RM score), in (0, 1]; 1: off")
           @Default("1.0") double qualityTopFraction,
+      @Doc("quality: the top fraction of each domain (tags[domain_tag]) rather than of all rows") @Default("true")
+          boolean qualityByDomain,
       @Doc("none | rm: success rate of the prompt's K samples (the samples input) under the round's RM")
           @Default("none") String difficulty,
       @Doc("difficulty rm: a sample succeeds when its score is above this quantile of its domain's sample scores")
@@ -187,7 +190,7 @@ public final class CurateStage implements Stage<CurateStage.Options> {
     }
     if (o.qualityTopFraction() < 1) {
       var s = new Curation.Step("quality_top", kept);
-      kept = Curation.topByReward(s, kept, o.qualityTopFraction());
+      kept = Curation.topByReward(s, kept, o.qualityTopFraction(), o.qualityByDomain());
       steps.add(s.json());
     }
     if (o.difficulty().equals("rm")) {

@@ -128,9 +128,24 @@ final class Curation {
     return dedup(step, in, it -> Dedup.near(it, TEXT, new Dedup.MinHash(5, 20, 6, threshold, seed), null));
   }
 
-  /** The best {@code ceil(fraction * n)} rows by reward (rows without a reward rank last; ties: input order). */
-  static List<Row> topByReward(Step step, List<Row> in, double fraction) {
-    return firstFraction(step, in, fraction, BEST_FIRST);
+  /**
+   * The best {@code ceil(fraction * n)} rows by reward (rows without a reward rank last; ties: input order), of all
+   * rows or of each domain's {@code n} rows ({@code byDomain}: a reward model's scale differs between domains, so a
+   * global cut can empty one).
+   */
+  static List<Row> topByReward(Step step, List<Row> in, double fraction, boolean byDomain) {
+    step.details.put("by_domain", byDomain);
+    if (!byDomain) {
+      return firstFraction(step, in, fraction, BEST_FIRST);
+    }
+    java.util.Set<Integer> kept = new java.util.HashSet<>();
+    Map<String, List<Row>> groups = new TreeMap<>();
+    in.forEach(r -> groups.computeIfAbsent(r.domain(), d -> new ArrayList<>()).add(r));
+    for (List<Row> g : groups.values()) {
+      firstFraction(new Step("", g), g, fraction, BEST_FIRST).forEach(r -> kept.add(r.index()));
+    }
+    step.details.put("fraction", fraction);
+    return apply(step, in, r -> kept.contains(r.index()));
   }
 
   /** The first {@code ceil(fraction * n)} rows in {@code order}, written in input order. */

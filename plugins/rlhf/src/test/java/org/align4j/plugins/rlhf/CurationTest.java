@@ -60,9 +60,14 @@ class CurationTest {
         row(4, "e", "c", 0.7));
     var s = new Curation.Step("quality_top", in);
     // ceil(0.5 * 5) = 3 rows: 0.9, 0.7, 0.5, kept in input order
-    assertEquals(List.of(1, 2, 4), indices(Curation.topByReward(s, in, 0.5)));
+    assertEquals(List.of(1, 2, 4), indices(Curation.topByReward(s, in, 0.5, false)));
     assertCounts(s, 5, 3, Map.of("a", 1L, "b", 1L));
-    assertEquals(List.of(1), indices(Curation.topByReward(new Curation.Step("q", in), in, 0.2)));
+    assertEquals(List.of(1), indices(Curation.topByReward(new Curation.Step("q", in), in, 0.2, false)));
+    // per domain, ceil(0.5 * n_d): a (0.1, 0.9) keeps 0.9; b (0.5, none) keeps 0.5; c (0.7) keeps 0.7
+    var byDomain = new Curation.Step("quality_top", in);
+    assertEquals(List.of(1, 2, 4), indices(Curation.topByReward(byDomain, in, 0.5, true)));
+    // a domain whose scores are all low keeps its share: fraction 0.2 keeps one row of each domain
+    assertEquals(List.of(1, 2, 4), indices(Curation.topByReward(new Curation.Step("q", in), in, 0.2, true)));
   }
 
   @Test
@@ -126,7 +131,7 @@ class CurationTest {
         new Curation.Row(2, "c", "b", 0.5, null, 0.5), new Curation.Row(3, "d", "b", 0.3, null, null));
     var s = new Curation.Step("quality_top", in);
     // ceil(0.5 * 4) = 2 kept: rewards 0.9 (truth 1) and 0.5 (truth 0.5); removed 0.3 (no truth) and 0.1 (truth 0)
-    assertEquals(List.of(0, 2), indices(Curation.topByReward(s, in, 0.5)));
+    assertEquals(List.of(0, 2), indices(Curation.topByReward(s, in, 0.5, false)));
     assertEquals(0.75, (double) s.json().get("true_reward_out"), 1e-12);
     assertEquals(0.0, (double) s.json().get("true_reward_removed"), 1e-12);
     assertEquals(0.5, Curation.meanTrueReward(in), 1e-12);
@@ -135,15 +140,15 @@ class CurationTest {
 
   @Test
   void optionsAreValidated() {
-    assertThrows(IllegalArgumentException.class, () -> new CurateStage.Options(true, true, 0.8, 1.0, "none", 0.5,
+    assertThrows(IllegalArgumentException.class, () -> new CurateStage.Options(true, true, 0.8, 1.0, true, "none", 0.5,
         true, 1.0, "none", null, 0, null), "drop_easy without difficulty");
-    assertThrows(IllegalArgumentException.class, () -> new CurateStage.Options(true, true, 0.8, 0.0, "none", 0.5,
+    assertThrows(IllegalArgumentException.class, () -> new CurateStage.Options(true, true, 0.8, 0.0, true, "none", 0.5,
         false, 1.0, "none", null, 0, null), "quality fraction 0");
-    assertThrows(IllegalArgumentException.class, () -> new CurateStage.Options(true, true, 0.8, 1.0, "none", 0.5,
+    assertThrows(IllegalArgumentException.class, () -> new CurateStage.Options(true, true, 0.8, 1.0, true, "none", 0.5,
         false, 1.0, "weights", null, 0, null), "weights without balance_weights");
-    assertThrows(IllegalArgumentException.class, () -> new CurateStage.Options(true, true, 0.8, 1.0, "oracle", 0.5,
+    assertThrows(IllegalArgumentException.class, () -> new CurateStage.Options(true, true, 0.8, 1.0, true, "oracle", 0.5,
         false, 1.0, "none", null, 0, null), "unknown difficulty");
-    assertThrows(IllegalArgumentException.class, () -> new CurateStage.Options(true, true, 0.8, 1.0, "none", 0.5,
+    assertThrows(IllegalArgumentException.class, () -> new CurateStage.Options(true, true, 0.8, 1.0, true, "none", 0.5,
         false, 1.0, "weights", Map.of("a", -1.0), 0, null), "negative weight");
   }
 }
