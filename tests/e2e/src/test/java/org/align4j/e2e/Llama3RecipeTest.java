@@ -18,8 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Asserts what holds at any size, from the run's own outputs (the README's Llama 3 section has the full-size
  * figures): every round's SFT, DPO and averaged model is evaluated paired against SFT on the same held-out prompts,
  * with prompt-clustered errors; each round's SFT mixes the task data one to one with the rejection-sampled answers
- * (Llama 3's mixture); the NLL term keeps the chosen responses' log-likelihood from falling as far as it does
- * without it; the reward models' held-out accuracy is tested against chance; the report shows every comparison.
+ * (Llama 3's mixture) after the curate stage's data-quality filters, whose counts add up (each step's rows in are
+ * its rows out plus those it removed, per domain too) and whose domain caps hold; the NLL term keeps the chosen
+ * responses' log-likelihood from falling as far as it does without it; the reward models' held-out accuracy is
+ * tested against chance; the report shows every comparison.
  */
 class Llama3RecipeTest {
   @TempDir static Path dir;
@@ -80,9 +82,36 @@ class Llama3RecipeTest {
       assertEquals(0.0, gap1, 1e-12, "one sample: max = median: " + truth);
       assertTrue(gap4 > 0, "round " + round + ": max - median grows with N: " + truth);
       assertTrue(truth.path("best_of_n_picked").has("4") && truth.has("headroom_taken"), truth.toString());
-      long kept = json(run.resolve("rs-" + round + "/report")).path("rows").asLong();
+      long sampled = json(run.resolve("rs-" + round + "/report")).path("rows").asLong();
+      JsonNode dq = json(run.resolve("curate-" + round + "/report"));
+      assertEquals(sampled, dq.path("in").asLong(), "round " + round + ": curation reads every RS row");
+      long in = sampled;
+      var names = new ArrayList<String>();
+      for (JsonNode step : dq.path("steps")) {
+        names.add(step.path("step").asText());
+        assertEquals(in, step.path("in").asLong(), "round " + round + ": steps chain: " + step);
+        assertEquals(step.path("in").asLong(), step.path("out").asLong() + step.path("removed").asLong(),
+            "round " + round + ": in = out + removed: " + step);
+        long byDomain = 0;
+        for (var d = step.path("out_by_domain").fields(); d.hasNext(); ) {
+          var e = d.next();
+          byDomain += e.getValue().asLong();
+          if (step.path("step").asText().equals("balance")) {
+            assertTrue(e.getValue().asLong() <= step.path("caps").path(e.getKey()).asLong(),
+                "round " + round + ": domain cap holds: " + step);
+          }
+        }
+        assertEquals(step.path("out").asLong(), byDomain, "round " + round + ": domains add up: " + step);
+        in = step.path("out").asLong();
+      }
+      assertEquals(List.of("exact_dedup", "near_dedup", "quality_top", "drop_easy", "balance"), names);
+      long kept = dq.path("out").asLong();
+      assertEquals(in, kept, "round " + round);
+      assertTrue(kept < sampled, "round " + round + ": the filters remove rows: " + dq);
+      assertTrue(dq.has("true_reward_in") && dq.has("true_reward_out"), "round " + round + ": oracle diagnostics");
       long documents = json(run.resolve("sft-" + round + "/model/training_summary.json")).path("documents").asLong();
-      assertEquals(kept + Math.min(1200, kept), documents, "round " + round + ": RS answers + as many task conversations");
+      assertEquals(kept + Math.min(1200, kept), documents,
+          "round " + round + ": curated RS answers + as many task conversations");
       assertTrue(json(run.resolve("rm-" + round + "/eval")).has("beats_chance"), "round " + round + ": RM chance test");
     }
 
@@ -97,6 +126,9 @@ class Llama3RecipeTest {
 
     String report = Files.readString(run.resolve("report.html"));
     assertTrue(report.contains("Versions against their baselines"), "the versions table");
+    for (int round = 1; round <= 3; round++) {
+      assertTrue(report.contains("<h3>curate-" + round + "</h3>"), "round " + round + "'s data-quality table");
+    }
     for (String v : List.of("average-3", "dpo-1-unmasked", "dpo-1-no-nll")) {
       assertTrue(report.contains("<td>" + v + "</td>"), v + " in the versions table");
     }

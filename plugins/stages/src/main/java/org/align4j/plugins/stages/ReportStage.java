@@ -71,6 +71,16 @@ public final class ReportStage implements Stage<ReportStage.Options> {
         }
       }
     }
+    var curation = new ArrayList<JsonNode>();
+    for (String port : DATA_QUALITY_PORTS) {
+      var r = ctx.optionalInput(port);
+      if (r.isPresent() && Files.isRegularFile(r.get())) {
+        curation.add(JSON.readTree(r.get().toFile()));
+      }
+    }
+    if (!curation.isEmpty()) {
+      dataQuality(html, curation);
+    }
     var ppoReports = new LinkedHashMap<String, JsonNode>();
     for (String port : List.of("ppo", "ppo_2")) {
       var r = ctx.optionalInput(port);
@@ -114,6 +124,9 @@ public final class ReportStage implements Stage<ReportStage.Options> {
     return java.util.stream.IntStream.rangeClosed(1, n).mapToObj(i -> i == 1 ? name : name + "_" + i).toList();
   }
 
+  /** data_quality, data_quality_2 .. data_quality_6: curate stages' reports, one table each (e.g. per round). */
+  static final List<String> DATA_QUALITY_PORTS = numbered("data_quality", 6);
+
   @Override
   public List<Port> inputs() {
     var ports = new ArrayList<Port>();
@@ -127,6 +140,9 @@ public final class ReportStage implements Stage<ReportStage.Options> {
     }
     for (String name : REJECTION_SAMPLING_PORTS) {
       ports.add(Port.optional(name, "a rejection-sampling stage's report: best-of-N by the true reward"));
+    }
+    for (String name : DATA_QUALITY_PORTS) {
+      ports.add(Port.optional(name, "a curate stage's report: its data-quality counts, shown as a table"));
     }
     ports.addAll(Stage.super.inputs()); // the ppo reports
     return ports;
@@ -174,6 +190,59 @@ public final class ReportStage implements Stage<ReportStage.Options> {
     }
     html.append("</table><p>Standard errors are clustered by prompt (a repeated held-out prompt is one observation)"
         + " and paired where both policies answered the same prompts; <i>prompts</i> counts the distinct ones.</p>");
+  }
+
+  /**
+   * One table per curate stage: each filter step's rows in, removed and out, and the rows out per domain (the
+   * input's per-domain counts on the first line), plus the difficulty thresholds when difficulty was scored.
+   */
+  static void dataQuality(StringBuilder html, List<JsonNode> reports) {
+    html.append("<h2>Data quality</h2>");
+    for (JsonNode r : reports) {
+      var domains = new java.util.TreeSet<String>();
+      r.path("in_by_domain").fieldNames().forEachRemaining(domains::add);
+      boolean truth = r.has("true_reward_in");
+      html.append("<h3>").append(esc(r.path("stage").asText())).append("</h3><table><tr><th>step</th><th>in</th>"
+          + "<th>removed</th><th>out</th>");
+      for (String d : domains) {
+        html.append("<th>").append(esc(d)).append(" out</th>");
+      }
+      if (truth) {
+        html.append("<th>true reward kept</th><th>true reward removed</th>");
+      }
+      html.append("</tr><tr><td>input</td><td></td><td></td><td>").append(r.path("in").asLong()).append("</td>");
+      for (String d : domains) {
+        html.append("<td>").append(r.path("in_by_domain").path(d).asLong()).append("</td>");
+      }
+      html.append(truth ? "<td>" + num(r.path("true_reward_in")) + "</td><td></td>" : "").append("</tr>");
+      for (JsonNode s : r.path("steps")) {
+        html.append(String.format("<tr><td>%s</td><td>%d</td><td>%d</td><td>%d</td>", esc(s.path("step").asText()),
+            s.path("in").asLong(), s.path("removed").asLong(), s.path("out").asLong()));
+        for (String d : domains) {
+          html.append("<td>").append(s.path("out_by_domain").path(d).asLong()).append("</td>");
+        }
+        if (truth) {
+          html.append("<td>").append(num(s.path("true_reward_out"))).append("</td><td>")
+              .append(num(s.path("true_reward_removed"))).append("</td>");
+        }
+        html.append("</tr>");
+      }
+      html.append("</table>");
+      if (truth) {
+        html.append("<p>True reward (oracle ").append(esc(r.path("oracle").asText())).append(", reported only, never"
+            + " used to select): the mean of the rows each step kept and removed.</p>");
+      }
+      JsonNode diff = r.path("difficulty");
+      if (!diff.isMissingNode()) {
+        html.append("<p>Difficulty by ").append(esc(diff.path("by").asText())).append(": mean success rate per domain ")
+            .append(esc(diff.path("mean_success_rate_by_domain").toString())).append(" (a sample succeeds above the ")
+            .append(esc(diff.path("success_quantile").asText())).append(" quantile of its domain's scores).</p>");
+      }
+    }
+  }
+
+  private static String num(JsonNode v) {
+    return v.isNumber() ? String.format("%.3f", v.asDouble()) : "";
   }
 
   private static void evaluation(StringBuilder html, JsonNode s) throws IOException {

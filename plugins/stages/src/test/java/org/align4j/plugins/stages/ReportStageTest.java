@@ -73,4 +73,28 @@ class ReportStageTest {
         + "<td>25%</td><td>600</td>"), html);
     assertTrue(html.indexOf("data:image/png", html.indexOf("Rejection sampling (true reward")) > 0, "the best-of-N plot");
   }
+
+  @Test
+  void eachCurateReportIsADataQualityTable() throws Exception {
+    Path r1 = dir.resolve("curate-1.json");
+    Files.writeString(r1, """
+        {"stage": "curate-1", "in": 10, "in_by_domain": {"arithmetic": 6, "safety": 4}, "oracle": "task-suite",
+         "true_reward_in": 0.5,
+         "steps": [{"step": "exact_dedup", "in": 10, "removed": 2, "out": 8, "out_by_domain": {"arithmetic": 4,
+                    "safety": 4}, "true_reward_out": 0.625, "true_reward_removed": 0.0},
+                   {"step": "balance", "in": 8, "removed": 0, "out": 8, "out_by_domain": {"arithmetic": 4,
+                    "safety": 4}, "true_reward_out": 0.625}],
+         "out": 8, "out_by_domain": {"arithmetic": 4, "safety": 4}}
+        """);
+    var ctx = new FakeStageContext(dir, Set.of("report"), Map.of("data_quality_2", r1));
+    new ReportStage().run(ctx, new ReportStage.Options("t", List.of()));
+    String html = Files.readString(dir.resolve("report"));
+    assertTrue(html.contains("<h2>Data quality</h2><h3>curate-1</h3>"), html);
+    assertTrue(html.contains("<tr><td>input</td><td></td><td></td><td>10</td><td>6</td><td>4</td><td>0.500</td><td></td></tr>"),
+        html);
+    assertTrue(html.contains("<tr><td>exact_dedup</td><td>10</td><td>2</td><td>8</td><td>4</td><td>4</td><td>0.625</td>"
+        + "<td>0.000</td></tr>"), html);
+    assertTrue(html.contains("<tr><td>balance</td><td>8</td><td>0</td><td>8</td><td>4</td><td>4</td><td>0.625</td>"
+        + "<td></td></tr>"), html);
+  }
 }
