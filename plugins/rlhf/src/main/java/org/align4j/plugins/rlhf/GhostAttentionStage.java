@@ -21,6 +21,7 @@ import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.stage.StagePort;
 import org.align4j.api.text.Message;
+import org.align4j.plugins.data.tasks.Check;
 import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.stage.Ports;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -48,9 +49,12 @@ public final class GhostAttentionStage implements Stage<GhostAttentionStage.Opti
   static final String TURNS = "turns";
   static final String RULE = "rule";
 
-  /** The written rows: conversations, the policy that sampled them, the number of turns and the rule kind. */
-  static final Schema ROWS = Schemas.extend(Schemas.CONVERSATIONS,
-      List.of(Schemas.utf8(Schemas.POLICY), Schemas.field(TURNS, Schemas.INT32), Schemas.utf8(RULE)));
+  /**
+   * The written rows: conversations, the policy that sampled them, the number of turns, the rule kind and its check
+   * spec (so anyone can re-check the kept turns).
+   */
+  static final Schema ROWS = Schemas.extend(Schemas.CONVERSATIONS, List.of(Schemas.utf8(Schemas.POLICY),
+      Schemas.field(TURNS, Schemas.INT32), Schemas.utf8(RULE), Schemas.utf8(Schemas.CHECK)));
 
   public record Options(
       @Doc("samples_per_prompt (sampled versions of each dialogue), temperature, top_p, max_new_tokens per turn")
@@ -209,6 +213,7 @@ public final class GhostAttentionStage implements Stage<GhostAttentionStage.Opti
       row.put(Schemas.POLICY, policy);
       row.put(TURNS, a.size());
       row.put(RULE, d.rule());
+      row.put(Schemas.CHECK, Check.encode(new java.util.TreeMap<>(d.check())));
       rows.add(row);
       byTurns.merge(a.size(), 1L, Long::sum);
     }

@@ -177,6 +177,7 @@ class GhostAttentionTest {
         Message.assistant("Arr, y")), Rows.messages(row.get(Schemas.MESSAGES)), "cut at its last sampled turn");
     assertEquals("rlhf-v2", row.get(Schemas.POLICY));
     assertEquals(2, row.get(GhostAttentionStage.TURNS));
+    assertEquals("arg=Arr;rule=prefix", row.get(Schemas.CHECK));
     // sampled adherence: turn 1 all 3 non-empty samples follow, turn 2 two of three (d0's two samples one cluster)
     @SuppressWarnings("unchecked")
     var byTurn = (List<Map<String, Object>>) sel.adherence().get("by_turn");
