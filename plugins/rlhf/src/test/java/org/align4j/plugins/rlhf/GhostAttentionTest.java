@@ -299,4 +299,26 @@ class GhostAttentionTest {
       assertEquals(32, store.count(tmp.resolve("run/adh/samples")));
     }
   }
+
+  @Test
+  void optionsBindWithDefaultsAndBadOnesAreRefused(@TempDir Path tmp) {
+    OptionsValidationTest.touch(tmp.resolve("d.arrow"));
+    Path model = OptionsValidationTest.dir(tmp.resolve("model"));
+    var g = (GhostAttentionStage.Options) Align4j.create().stage("ghost-attention").input("model", model)
+        .input("dialogues", tmp.resolve("d.arrow")).validate(tmp.resolve("run")).stages().get(0).options();
+    assertEquals("{instruction} {user}", g.instructionTemplate());
+    assertEquals(RuleDialogue.FirstTurn.SYSTEM, g.firstTurn());
+    assertEquals(0.7, g.sampling().temperature());
+    assertTrue(g.requireRule());
+    var a = (AdherenceStage.Options) Align4j.create().stage("adherence").input("model", model)
+        .input("dialogues", tmp.resolve("d.arrow")).option("first_turn", "user").validate(tmp.resolve("run"))
+        .stages().get(0).options();
+    assertEquals(8, a.turns());
+    assertEquals(0.0, a.sampling().temperature(), "greedy by default");
+    assertEquals(RuleDialogue.FirstTurn.USER, a.firstTurn());
+    var bad = assertThrows(org.align4j.core.recipe.RecipeException.class, () -> Align4j.create().stage("adherence")
+        .input("model", model).input("dialogues", tmp.resolve("d.arrow")).option("turns", 0)
+        .option("instruction_template", "{user}").validate(tmp.resolve("run"))).getMessage();
+    assertTrue(bad.contains("turns must be in [1, 64]") && bad.contains("{instruction} and {user}"), bad);
+  }
 }
