@@ -70,14 +70,7 @@ public final class AdherenceStage implements Stage<AdherenceStage.Options> {
       if (generationBatch < 1 || limit < 0) {
         bad.add("generation_batch must be >= 1 and limit >= 0, got " + generationBatch + ", " + limit);
       }
-      try {
-        RuleDialogue.checkTemplate(instructionTemplate);
-      } catch (IllegalArgumentException e) {
-        bad.add(e.getMessage());
-      }
-      if (firstTurn == null) {
-        bad.add("first_turn must be system or user");
-      }
+      RuleDialogue.checkPlacement(firstTurn, instructionTemplate, bad);
       if (!bad.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", bad));
       }
@@ -102,12 +95,7 @@ public final class AdherenceStage implements Stage<AdherenceStage.Options> {
     String policy = o.policyName() != null ? o.policyName() : ctx.stageId();
     List<RuleDialogue> dialogues = RuleDialogue.read(store, ctx.input("dialogues"), o.limit(), o.turns());
     int k = o.sampling().samplesPerPrompt();
-    List<RuleDialogue> samples = new ArrayList<>();
-    for (RuleDialogue d : dialogues) {
-      for (int j = 0; j < k; j++) {
-        samples.add(d);
-      }
-    }
+    List<RuleDialogue> samples = RuleDialogue.repeated(dialogues, k);
     var sampler = new TurnSampler(generator, chat.format(), chat.tokenizer(),
         o.sampling().sampling(0, null, ctx.seed(), o.generationBatch()));
     TurnSampler.Result sampled;

@@ -81,14 +81,7 @@ public final class GhostAttentionStage implements Stage<GhostAttentionStage.Opti
         bad.add("max_turns, min_kept and limit must be >= 0 and generation_batch >= 1, got " + maxTurns + ", "
             + minKept + ", " + limit + ", " + generationBatch);
       }
-      try {
-        RuleDialogue.checkTemplate(instructionTemplate);
-      } catch (IllegalArgumentException e) {
-        bad.add(e.getMessage());
-      }
-      if (firstTurn == null) {
-        bad.add("first_turn must be system or user");
-      }
+      RuleDialogue.checkPlacement(firstTurn, instructionTemplate, bad);
       if (!bad.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", bad));
       }
@@ -113,12 +106,7 @@ public final class GhostAttentionStage implements Stage<GhostAttentionStage.Opti
     String policy = o.policyName() != null ? o.policyName() : ctx.stageId();
     List<RuleDialogue> dialogues = RuleDialogue.read(store, ctx.input("dialogues"), o.limit(), 1);
     int k = o.sampling().samplesPerPrompt();
-    List<RuleDialogue> samples = new ArrayList<>();
-    for (RuleDialogue d : dialogues) {
-      for (int j = 0; j < k; j++) {
-        samples.add(d);
-      }
-    }
+    List<RuleDialogue> samples = RuleDialogue.repeated(dialogues, k);
     int turns = dialogues.stream().mapToInt(d -> d.users().size()).max().orElse(0);
     if (o.maxTurns() > 0) {
       turns = Math.min(turns, o.maxTurns());

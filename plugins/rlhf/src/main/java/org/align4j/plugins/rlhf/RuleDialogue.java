@@ -100,6 +100,29 @@ record RuleDialogue(long index, List<String> users, String instruction, Map<Stri
     return template.replace("{instruction}", instruction).replace("{user}", user);
   }
 
+  /** Each dialogue {@code k} times in a row (k samples per dialogue; the copies are one cluster in the s.e.). */
+  static List<RuleDialogue> repeated(List<RuleDialogue> dialogues, int k) {
+    List<RuleDialogue> out = new ArrayList<>();
+    for (RuleDialogue d : dialogues) {
+      for (int j = 0; j < k; j++) {
+        out.add(d);
+      }
+    }
+    return out;
+  }
+
+  /** Adds to {@code bad} what is wrong with the placement options (the template's placeholders, first_turn set). */
+  static void checkPlacement(FirstTurn firstTurn, String template, List<String> bad) {
+    try {
+      checkTemplate(template);
+    } catch (IllegalArgumentException e) {
+      bad.add(e.getMessage());
+    }
+    if (firstTurn == null) {
+      bad.add("first_turn must be system or user");
+    }
+  }
+
   /** Checks a join template: it must contain both placeholders. */
   static void checkTemplate(String template) {
     if (template == null || !template.contains("{instruction}") || !template.contains("{user}")) {
