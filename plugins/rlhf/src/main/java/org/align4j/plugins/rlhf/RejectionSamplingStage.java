@@ -509,7 +509,8 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     return sb.toString();
   }
 
-  private static String decode(Tokenizer tok, Generator.Generation g, Set<Integer> stops) {
+  /** The generated text of a row, its stop token dropped. */
+  static String decode(Tokenizer tok, Generator.Generation g, Set<Integer> stops) {
     int[] t = g.tokens();
     int n = t.length;
     if (g.stopped() && n > 0 && stops.contains(t[n - 1])) {

@@ -31,6 +31,12 @@ import org.align4j.api.stage.StageContext;
     description = "a ppo stage's report: rollout reward, KL and held-out reward by iteration", required = false)
 @StagePort(input = "ppo_2",
     description = "a second ppo report (e.g. the beta = 0 run), shown beside the first", required = false)
+@StagePort(input = "adherence",
+    description = "an adherence stage's output: rule adherence by turn number (e.g. before GAtt)", required = false)
+@StagePort(input = "adherence_2", description = "another adherence output (e.g. after GAtt), on the same chart",
+    required = false)
+@StagePort(input = "adherence_3", description = "another adherence output", required = false)
+@StagePort(input = "adherence_4", description = "another adherence output", required = false)
 @StagePort(output = "report", description = "report.html")
 public final class ReportStage implements Stage<ReportStage.Options> {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -98,6 +104,17 @@ public final class ReportStage implements Stage<ReportStage.Options> {
     }
     if (!ppoReports.isEmpty()) {
       ppo(html, ppoReports);
+    }
+    var adherence = new LinkedHashMap<String, JsonNode>();
+    for (String port : ADHERENCE_PORTS) {
+      var r = ctx.optionalInput(port);
+      if (r.isPresent() && Files.isRegularFile(r.get())) {
+        JsonNode a = JSON.readTree(r.get().toFile());
+        adherence.put(a.path("policy").asText(r.get().getParent().getFileName().toString()), a);
+      }
+    }
+    if (!adherence.isEmpty()) {
+      adherence(html, adherence);
     }
     curves(html, run.resolve("metrics.csv"), o.curves());
     timings(html, run.resolve(".align4j").resolve("stages"));
@@ -292,6 +309,42 @@ public final class ReportStage implements Stage<ReportStage.Options> {
     }
     html.append("</table>");
     img(html, Charts.bars("Mean true reward per task (error bars: 1 s.e.)", "reward", groups, bars));
+  }
+
+  static final List<String> ADHERENCE_PORTS = List.of("adherence", "adherence_2", "adherence_3", "adherence_4");
+
+  /**
+   * Rule adherence by turn number (Ghost Attention's measure): a table of rate &plusmn; s.e. per turn and policy, the
+   * first and late turns, and one line per policy.
+   */
+  private static void adherence(StringBuilder html, Map<String, JsonNode> policies) throws IOException {
+    int turns = 0;
+    for (JsonNode a : policies.values()) {
+      turns = Math.max(turns, a.path("by_turn").size());
+    }
+    html.append("<h2>Adherence by turn (system rule given in the first turn only)</h2><table><tr><th>policy</th>"
+        + "<th>dialogues</th>");
+    for (int t = 1; t <= turns; t++) {
+      html.append("<th>turn ").append(t).append("</th>");
+    }
+    html.append("<th>late turns</th></tr>");
+    var lines = new LinkedHashMap<String, double[][]>();
+    for (var e : policies.entrySet()) {
+      JsonNode a = e.getValue();
+      html.append("<tr><td>").append(esc(e.getKey())).append("</td><td>").append(a.path("dialogues").asText())
+          .append("</td>");
+      for (JsonNode t : a.path("by_turn")) {
+        html.append(String.format("<td>%.2f &plusmn; %.2f</td>", t.path("rate").asDouble(Double.NaN),
+            t.path("se").asDouble(Double.NaN)));
+      }
+      html.append("<td></td>".repeat(turns - a.path("by_turn").size())).append("<td>");
+      JsonNode late = a.path("late_turns");
+      html.append(String.format("%.2f &plusmn; %.2f (turns %d-%d)</td></tr>", late.path("rate").asDouble(Double.NaN),
+          late.path("se").asDouble(Double.NaN), late.path("from_turn").asInt(), late.path("to_turn").asInt()));
+      lines.put(e.getKey(), series(a.path("by_turn"), "turn", "rate"));
+    }
+    html.append("</table>");
+    img(html, Charts.lines("Rule adherence by turn number", "turn", "adherence rate", lines));
   }
 
   /** PPO runs side by side: the summary table, then held-out reward, rollout reward and KL by iteration. */

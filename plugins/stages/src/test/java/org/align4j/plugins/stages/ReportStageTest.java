@@ -97,4 +97,26 @@ class ReportStageTest {
     assertTrue(html.contains("<tr><td>balance</td><td>8</td><td>0</td><td>8</td><td>4</td><td>4</td><td>0.625</td>"
         + "<td></td></tr>"), html);
   }
+
+  @Test
+  void adherenceByTurnGetsATableRowAndALinePerPolicy() throws Exception {
+    Path before = dir.resolve("before.json");
+    Path after = dir.resolve("after.json");
+    String json = """
+        {"policy": "%s", "dialogues": 40, "turns": 2,
+         "by_turn": [{"turn": 1, "rate": %s, "se": 0.05, "n": 40}, {"turn": 2, "rate": %s, "se": 0.07, "n": 40}],
+         "late_turns": {"rate": %s, "se": 0.07, "from_turn": 2, "to_turn": 2}}
+        """;
+    Files.writeString(before, json.formatted("rlhf-v2", 0.9, 0.25, 0.25));
+    Files.writeString(after, json.formatted("gatt", 0.95, 0.5, 0.5));
+    var ctx = new FakeStageContext(dir, Set.of("report"), Map.of("adherence", before, "adherence_2", after));
+    new ReportStage().run(ctx, new ReportStage.Options("t", List.of()));
+    String html = Files.readString(dir.resolve("report"));
+    assertTrue(html.contains("Adherence by turn"), html);
+    assertTrue(html.contains("<th>turn 1</th><th>turn 2</th><th>late turns</th>"), html);
+    assertTrue(html.contains("<tr><td>rlhf-v2</td><td>40</td><td>0.90 &plusmn; 0.05</td><td>0.25 &plusmn; 0.07</td>"
+        + "<td>0.25 &plusmn; 0.07 (turns 2-2)</td></tr>"), html);
+    assertTrue(html.contains("<tr><td>gatt</td><td>40</td><td>0.95 &plusmn; 0.05</td><td>0.50 &plusmn; 0.07</td>"), html);
+    assertTrue(html.contains("data:image/png;base64,"), "the chart");
+  }
 }

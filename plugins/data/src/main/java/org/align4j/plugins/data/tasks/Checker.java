@@ -122,7 +122,19 @@ public final class Checker {
     return (double) hit / ref.size();
   }
 
-  static RewardResult dialogue(Map<String, String> check, String r) {
+  /**
+   * Whether {@code response} keeps the system rule of a dialogue task whose check spec is {@code check} (keys
+   * {@code rule}, {@code arg}): the rule alone, not the answer's content. GAtt filters sampled turns and measures
+   * adherence by turn with it.
+   */
+  public static boolean followsRule(Map<String, String> check, String response) {
+    return ruleCheck(check, response == null ? "" : response.strip()).followed();
+  }
+
+  /** A response under a rule: whether it kept the rule, and the answer inside the rule's decoration. */
+  private record RuleCheck(boolean followed, String innerText) {}
+
+  private static RuleCheck ruleCheck(Map<String, String> check, String r) {
     String rule = check.getOrDefault("rule", "");
     String arg = check.getOrDefault("arg", "");
     boolean followed;
@@ -152,6 +164,13 @@ public final class Checker {
       default -> throw new Align4jException("task-suite reward: unknown dialogue rule '" + rule
           + "' (known: prefix, suffix, brackets, upper)");
     }
+    return new RuleCheck(followed, innerText);
+  }
+
+  static RewardResult dialogue(Map<String, String> check, String r) {
+    RuleCheck rc = ruleCheck(check, r);
+    boolean followed = rc.followed();
+    String innerText = rc.innerText();
     Map<String, String> innerCheck = new LinkedHashMap<>();
     for (var e : check.entrySet()) {
       if (e.getKey().startsWith("inner.")) {

@@ -226,20 +226,42 @@ public final class TaskSuite {
 
   /**
    * GAtt dialogues: {@code messages} without the system instruction (user turns and rule-following
-   * reference answers), the instruction in {@code system}, the rule in {@code check}.
+   * reference answers), the instruction in {@code system}, the rule in {@code check}; 2..max_turns user turns.
    */
   public Iterator<Map<String, Object>> gattRows(long seed, long n) {
+    return gattRows(seed, n, config.maxTurns());
+  }
+
+  /** {@link #gattRows(long, long)} with 2..{@code maxTurns} user turns (train prompt space only). */
+  public Iterator<Map<String, Object>> gattRows(long seed, long n, int maxTurns) {
     Random rng = new Random(seed);
-    return limit(n, () -> {
-      Task t;
-      do {
-        t = Generators.dialogue(rng, Math.max(2, 1 + rng.nextInt(config.maxTurns())), config.maxOperand(),
-            x -> keepsInner(x) && !heldOut(x));
-      } while (heldOut(t) || !keeps("dialogue", t.task()));
-      List<Message> msgs = new ArrayList<>(t.conversation());
-      msgs.remove(0);
-      return t.row(Schemas.MESSAGES, msgs);
-    });
+    return limit(n, () -> dialogueRow(rng, () -> Math.max(2, 1 + rng.nextInt(maxTurns)), false));
+  }
+
+  /**
+   * Held-out GAtt dialogues of exactly {@code turns} user turns (the same columns as {@link #gattRows}), for
+   * adherence by turn number: every user turn is a question from anywhere in the prompt space, the dialogue as a
+   * whole is in the held-out part.
+   */
+  public Iterator<Map<String, Object>> gattEvalRows(long seed, long n, int turns) {
+    Random rng = new Random(seed);
+    return limit(n, () -> dialogueRow(rng, () -> turns, true));
+  }
+
+  private Map<String, Object> dialogueRow(Random rng, java.util.function.IntSupplier turns, boolean heldOut) {
+    Task t;
+    int attempts = 0;
+    do {
+      if (++attempts > 100_000) {
+        throw new IllegalStateException("no " + (heldOut ? "held-out" : "train") + " dialogue in 100000 draws;"
+            + " raise or lower holdout_fraction, or list more kinds");
+      }
+      t = Generators.dialogue(rng, turns.getAsInt(), config.maxOperand(),
+          heldOut ? this::keepsInner : x -> keepsInner(x) && !heldOut(x));
+    } while (heldOut(t) != heldOut || !keeps("dialogue", t.task()));
+    List<Message> msgs = new ArrayList<>(t.conversation());
+    msgs.remove(0);
+    return t.row(Schemas.MESSAGES, msgs);
   }
 
   /** Synthetic preference pairs: reference or corrupted answers to train prompts, judged by the {@link Annotator}. */

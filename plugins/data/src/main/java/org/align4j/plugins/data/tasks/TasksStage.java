@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
  *       fields a {@code task-suite} reward needs;
  *   <li>{@code prompts}: training prompts (same schema) for rejection sampling, PPO, preference collection;
  *   <li>{@code gatt}: dialogues without the system message, the instruction in {@code system};
+ *   <li>{@code gatt_eval}: held-out dialogues of the same shape with exactly {@code gatt_eval_turns} user turns
+ *       (adherence by turn number);
  *   <li>{@code preferences}: synthetic pairs (reference/corrupted answers) rated by the seeded
  *       {@link Annotator} ({@link TaskSuite#PREFERENCE_SCHEMA});
  *   <li>{@code corpus}: a plain-text pretraining corpus ({@code text} column);
@@ -50,6 +52,9 @@ public final class TasksStage implements Stage<TasksStage.Options> {
       @Default("1000") @Doc("training prompts (no answers)") long trainPrompts,
       @Default("400") @Doc("held-out evaluation prompts") long evalPrompts,
       @Default("500") @Doc("GAtt dialogues") long gattDialogues,
+      @Default("0") @Doc("most user turns of a GAtt dialogue (0: max_turns)") int gattMaxTurns,
+      @Default("0") @Doc("held-out GAtt dialogues for adherence by turn (output gatt_eval)") long gattEvalDialogues,
+      @Default("8") @Doc("user turns of each held-out GAtt dialogue") int gattEvalTurns,
       @Default("2000") @Doc("synthetic preference pairs") long preferencePairs,
       @Default("20000") @Doc("pretraining corpus documents") long corpusDocuments,
       @Doc("domains, max_operand, max_turns, eval_max_turns, holdout_fraction, kinds") @Flat TaskSuite.Config suite,
@@ -58,11 +63,17 @@ public final class TasksStage implements Stage<TasksStage.Options> {
       @Doc("generator seed; default: the stage seed") Long seed) {
     public Options {
       for (var e : Map.of("sft_examples", sftExamples, "train_prompts", trainPrompts, "eval_prompts", evalPrompts,
-          "gatt_dialogues", gattDialogues, "preference_pairs", preferencePairs, "corpus_documents", corpusDocuments)
+          "gatt_dialogues", gattDialogues, "gatt_eval_dialogues", gattEvalDialogues, "preference_pairs", preferencePairs, "corpus_documents", corpusDocuments)
           .entrySet()) {
         if (e.getValue() < 0) {
           throw new IllegalArgumentException(e.getKey() + " must be >= 0, got " + e.getValue());
         }
+      }
+      if (gattMaxTurns != 0 && (gattMaxTurns < 2 || gattMaxTurns > 64)) {
+        throw new IllegalArgumentException("gatt_max_turns must be 0 (max_turns) or in [2, 64], got " + gattMaxTurns);
+      }
+      if (gattEvalTurns < 1 || gattEvalTurns > 64) {
+        throw new IllegalArgumentException("gatt_eval_turns must be in [1, 64], got " + gattEvalTurns);
       }
       if (suite == null) {
         throw new IllegalArgumentException("the task suite's options are required");
@@ -71,7 +82,7 @@ public final class TasksStage implements Stage<TasksStage.Options> {
     }
 
     public static Options defaults() {
-      return new Options(4000, 1000, 400, 500, 2000, 20000, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1),
+      return new Options(4000, 1000, 400, 500, 0, 0, 8, 2000, 20000, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1),
           0.1, 1.0, null);
     }
   }
@@ -84,6 +95,8 @@ public final class TasksStage implements Stage<TasksStage.Options> {
             .withSchema(TaskSuite.TASK_SCHEMA),
         Port.optional("prompts", "training prompts with task metadata").withSchema(TaskSuite.TASK_SCHEMA),
         Port.optional("gatt", "multi-turn dialogues with their system instruction in `system`").withSchema(TaskSuite.TASK_SCHEMA),
+        Port.optional("gatt_eval", "held-out dialogues of gatt_eval_turns user turns, the instruction in `system`")
+            .withSchema(TaskSuite.TASK_SCHEMA),
         Port.optional("preferences", "synthetic preference pairs rated by the seeded annotator")
             .withSchema(TaskSuite.PREFERENCE_SCHEMA),
         Port.optional("corpus", "plain-text pretraining corpus (Arrow, column text)").withSchema(Schemas.TEXT),
@@ -99,7 +112,11 @@ public final class TasksStage implements Stage<TasksStage.Options> {
     writeIfWanted(context, ds, "sft", TaskSuite.TASK_SCHEMA, o.sftExamples(), () -> suite.rows(seed + 1, false, true, o.sftExamples()));
     writeIfWanted(context, ds, "prompts", TaskSuite.TASK_SCHEMA, o.trainPrompts(), () -> suite.rows(seed + 2, false, false, o.trainPrompts()));
     writeIfWanted(context, ds, "eval_prompts", TaskSuite.TASK_SCHEMA, o.evalPrompts(), () -> suite.rows(seed + 3, true, false, o.evalPrompts()));
-    writeIfWanted(context, ds, "gatt", TaskSuite.TASK_SCHEMA, o.gattDialogues(), () -> suite.gattRows(seed + 4, o.gattDialogues()));
+    int gattTurns = o.gattMaxTurns() == 0 ? o.suite().maxTurns() : o.gattMaxTurns();
+    writeIfWanted(context, ds, "gatt", TaskSuite.TASK_SCHEMA, o.gattDialogues(),
+        () -> suite.gattRows(seed + 4, o.gattDialogues(), gattTurns));
+    writeIfWanted(context, ds, "gatt_eval", TaskSuite.TASK_SCHEMA, o.gattEvalDialogues(),
+        () -> suite.gattEvalRows(seed + 7, o.gattEvalDialogues(), o.gattEvalTurns()));
     writeIfWanted(context, ds, "preferences", TaskSuite.PREFERENCE_SCHEMA, o.preferencePairs(),
         () -> suite.preferenceRows(seed + 5, o.preferencePairs(), annotator));
     writeIfWanted(context, ds, "corpus", Schemas.TEXT, o.corpusDocuments(), () -> suite.corpusRows(seed + 6, o.corpusDocuments()));

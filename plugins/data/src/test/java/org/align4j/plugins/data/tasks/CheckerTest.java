@@ -1,6 +1,7 @@
 package org.align4j.plugins.data.tasks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.LinkedHashMap;
@@ -132,6 +133,21 @@ class CheckerTest {
     assertEquals(1.0, s(up, "C-A-T").score());
     assertEquals(0.5, s(up, "c-a-t").score(), 1e-9);
     assertEquals("rule_broken", s(up, "123").label());
+  }
+
+  @Test
+  void followsRuleJudgesTheRuleNotTheContent() {
+    assertTrue(Checker.followsRule(Map.of("rule", "prefix", "arg", "Arr"), " arr, 12 "));
+    assertFalse(Checker.followsRule(Map.of("rule", "prefix", "arg", "Arr"), "12, Arr"));
+    assertTrue(Checker.followsRule(Map.of("rule", "suffix", "arg", "ok"), "wrong answer ok."));
+    assertFalse(Checker.followsRule(Map.of("rule", "suffix", "arg", "ok"), "up book"));
+    assertTrue(Checker.followsRule(Map.of("rule", "brackets", "arg", ""), "[anything]"));
+    assertFalse(Checker.followsRule(Map.of("rule", "brackets", "arg", ""), "[open"));
+    assertTrue(Checker.followsRule(Map.of("rule", "upper", "arg", ""), "NOT THE ANSWER"));
+    assertFalse(Checker.followsRule(Map.of("rule", "upper", "arg", ""), "42"));
+    assertFalse(Checker.followsRule(Map.of("rule", "upper", "arg", ""), null));
+    org.junit.jupiter.api.Assertions.assertThrows(Align4jException.class,
+        () -> Checker.followsRule(Map.of("rule", "rhyme"), "x"));
   }
 
   @Test

@@ -28,7 +28,7 @@ class TasksStageTest {
   void writesDeclaredOutputsThatReadBackAndScore(@TempDir Path dir) throws Exception {
     var ctx = new FakeStageContext(dir, Set.of("sft", "eval_prompts", "preferences", "corpus_text", "gatt"), Map.of())
         .with(DatasetStore.class, STORE.get());
-    var o = new TasksStage.Options(300, 100, 120, 20, 50, 40, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1), 0.1, 1.0,
+    var o = new TasksStage.Options(300, 100, 120, 20, 0, 0, 8, 50, 40, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1), 0.1, 1.0,
         5L);
     new TasksStage().run(ctx, o);
     assertFalse(Files.exists(dir.resolve("corpus")), "undeclared output written");
@@ -74,8 +74,46 @@ class TasksStageTest {
   }
 
   @Test
+  void gattEvalDialoguesAreHeldOutWithExactlyTheAskedTurns(@TempDir Path dir) throws Exception {
+    var ctx = new FakeStageContext(dir, Set.of("gatt", "gatt_eval"), Map.of()).with(DatasetStore.class, STORE.get());
+    var o = new TasksStage.Options(0, 0, 0, 30, 6, 25, 9, 0, 0, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1),
+        0.1, 1.0, 5L);
+    new TasksStage().run(ctx, o);
+    var suite = new TaskSuite(o.suite());
+    Set<String> trainKeys = new java.util.HashSet<>();
+    int longest = 0;
+    try (RowStream rows = STORE.get().rows(dir.resolve("gatt"))) {
+      while (rows.hasNext()) {
+        var r = rows.next();
+        int turns = (Integer) r.get(TaskSuite.TURNS);
+        assertTrue(turns >= 2 && turns <= 6, "gatt_max_turns bounds the train dialogues: " + turns);
+        longest = Math.max(longest, turns);
+        trainKeys.add(String.valueOf(r.get(Schemas.MESSAGES)));
+      }
+    }
+    assertTrue(longest > 3, "gatt_max_turns, not max_turns (3), bounds the train dialogues: " + longest);
+    int n = 0;
+    try (RowStream rows = STORE.get().rows(dir.resolve("gatt_eval"))) {
+      while (rows.hasNext()) {
+        var r = rows.next();
+        List<Message> msgs = Rows.messages(r.get(Schemas.MESSAGES));
+        assertEquals(9, (Integer) r.get(TaskSuite.TURNS));
+        assertEquals(9, msgs.stream().filter(m -> m.role().equals("user")).count());
+        assertTrue(r.get(Schemas.SYSTEM) instanceof String s && !s.isEmpty());
+        var prompt = new java.util.ArrayList<Message>();
+        prompt.add(Message.system((String) r.get(Schemas.SYSTEM)));
+        prompt.addAll(msgs.subList(0, msgs.size() - 1));
+        assertTrue(suite.heldOut(new Task("dialogue", "x", prompt, "", Map.of(), null)), "row " + n + " is held out");
+        assertFalse(trainKeys.contains(String.valueOf(r.get(Schemas.MESSAGES))));
+        n++;
+      }
+    }
+    assertEquals(25, n);
+  }
+
+  @Test
   void sameSeedSameBytes(@TempDir Path dir) throws Exception {
-    var o = new TasksStage.Options(50, 0, 10, 0, 0, 0, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1), 0.1, 1.0, null);
+    var o = new TasksStage.Options(50, 0, 10, 0, 0, 0, 8, 0, 0, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1), 0.1, 1.0, null);
     for (String sub : List.of("a", "b")) {
       var ctx = new FakeStageContext(dir.resolve(sub), Set.of("sft"), Map.of()).with(DatasetStore.class, STORE.get());
       new TasksStage().run(ctx, o);
