@@ -43,7 +43,8 @@ class Llama2RecipeTest {
         "--set", "stages.sft.options.steps=100",
         "--set", "stages.gatt.options.steps=20",
         "--set", "stages.rlhf-v3.options.iterations=3",
-        "--set", "stages.rlhf-v3.options.batch_size=8"));
+        "--set", "stages.rlhf-v3.options.batch_size=8",
+        "--set", "stages.rlhf-v3.options.mini_batch_size=16"));
     for (int round = 1; round <= 2; round++) {
       a.addAll(List.of("--set", "stages.rs-v" + round + ".options.samples_per_prompt=4",
           "--set", "stages.rlhf-v" + round + ".options.steps=20"));
