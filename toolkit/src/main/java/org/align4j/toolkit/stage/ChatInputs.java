@@ -2,6 +2,8 @@ package org.align4j.toolkit.stage;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.ChatFormats;
@@ -46,6 +48,15 @@ public record ChatInputs(Path modelDir, Path tokenizerPath, Tokenizer tokenizer,
   /** The chat format {@link #chatFormatId} names. */
   public static ChatFormat chatFormat(StageContext ctx, String option) {
     return ctx.service(ChatFormats.class).get(chatFormatId(ctx, option));
+  }
+
+  /** The chat format's stop tokens in {@code tok}, as the set {@link org.align4j.api.engine.Generator.Sampling} takes. */
+  public static Set<Integer> stopTokens(ChatFormat format, Tokenizer tok) {
+    Set<Integer> stops = new HashSet<>();
+    for (int s : format.stopTokens(tok)) {
+      stops.add(s);
+    }
+    return stops;
   }
 
   /** Copies the tokenizer files next to a saved model, so the directory is self-contained. */

@@ -15,12 +15,10 @@ import org.align4j.api.data.Schemas;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.SamplingOptions;
-import org.align4j.api.model.LanguageModel;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.stage.StagePort;
-import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.stage.Ports;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
@@ -58,7 +56,7 @@ public final class AdherenceStage implements Stage<AdherenceStage.Options> {
       @Doc("sequences per generator forward batch") @Default("16") int generationBatch,
       @Doc("chat format id (default: defaults.chat_format)") String chatFormat,
       @Doc("name of the policy in the outputs (default: the stage id)") String policyName,
-      @Doc("use at most this many dialogues (0: all)") @Default("0") int limit) {
+      @Doc("use at most this many dialogues (0: all)") @Default("0") int limit) implements TurnSampler.StageOptions {
     public Options {
       var bad = new ArrayList<String>();
       if (turns < 1 || turns > 64) {
@@ -70,10 +68,7 @@ public final class AdherenceStage implements Stage<AdherenceStage.Options> {
       if (generationBatch < 1 || limit < 0) {
         bad.add("generation_batch must be >= 1 and limit >= 0, got " + generationBatch + ", " + limit);
       }
-      RuleDialogue.checkPlacement(firstTurn, instructionTemplate, bad);
-      if (!bad.isEmpty()) {
-        throw new IllegalArgumentException(String.join("; ", bad));
-      }
+      RuleDialogue.refuseBadOptions(firstTurn, instructionTemplate, bad);
     }
   }
 
@@ -91,18 +86,13 @@ public final class AdherenceStage implements Stage<AdherenceStage.Options> {
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
-    ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
-    String policy = o.policyName() != null ? o.policyName() : ctx.stageId();
-    List<RuleDialogue> dialogues = RuleDialogue.read(store, ctx.input("dialogues"), o.limit(), o.turns());
+    var run = TurnSampler.StageRun.open(ctx, store, generator, o, o.turns());
+    String policy = run.policy();
+    List<RuleDialogue> dialogues = run.dialogues();
+    List<RuleDialogue> samples = run.samples();
     int k = o.sampling().samplesPerPrompt();
-    List<RuleDialogue> samples = RuleDialogue.repeated(dialogues, k);
-    var sampler = new TurnSampler(generator, chat.format(), chat.tokenizer(),
-        o.sampling().sampling(0, null, ctx.seed(), o.generationBatch()));
-    TurnSampler.Result sampled;
-    try (LanguageModel model = models.load(chat.modelDir(), Models.LoadOptions.frozen())) {
-      sampled = sampler.sample(model, samples, o.turns(),
-          (d, a) -> d.firstTurnOnly(a, o.firstTurn(), o.instructionTemplate()), ctx.seed());
-    }
+    TurnSampler.Result sampled = run.sample(models, o.turns(),
+        (d, a) -> d.firstTurnOnly(a, o.firstTurn(), o.instructionTemplate()));
     List<Adherence.Sample> checked = new ArrayList<>();
     long stoppedEarly = 0;
     long[] promptTokens = new long[o.turns()];
@@ -137,7 +127,7 @@ public final class AdherenceStage implements Stage<AdherenceStage.Options> {
     }
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("policy", policy);
-    report.put("model", chat.modelDir().toString());
+    report.put("model", run.chat().modelDir().toString());
     report.put("turns", o.turns());
     report.put("dialogues", dialogues.size());
     report.put("samples_per_dialogue", k);

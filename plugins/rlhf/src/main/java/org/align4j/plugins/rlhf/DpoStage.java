@@ -36,8 +36,6 @@ import org.align4j.api.text.Tokenizer;
 import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.loss.Tensors;
 import org.bytedeco.pytorch.Tensor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Direct preference optimisation as Llama 3 runs it (section 4.1.4): the policy starts from the SFT checkpoint, a
@@ -52,7 +50,6 @@ import org.slf4j.LoggerFactory;
 @StagePort(output = "model", description = "the trained policy checkpoint (tokenizer files beside it)")
 @StagePort(output = "eval", description = "evaluation JSON: implicit-reward accuracy and margins before and after")
 public final class DpoStage implements Stage<DpoStage.Options> {
-  private static final Logger LOG = LoggerFactory.getLogger(DpoStage.class);
 
   public record Options(
       @Doc("the preference loss: {uses: dpo, beta: 0.1, nll_weight: 0.2} (Llama 3), {uses: ipo, ...}, or a plugin's")

@@ -15,14 +15,12 @@ import org.align4j.api.data.Schemas;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.SamplingOptions;
-import org.align4j.api.model.LanguageModel;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.stage.StagePort;
 import org.align4j.api.text.Message;
 import org.align4j.plugins.data.tasks.Check;
-import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.stage.Ports;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
@@ -71,7 +69,7 @@ public final class GhostAttentionStage implements Stage<GhostAttentionStage.Opti
       @Doc("sequences per generator forward batch") @Default("16") int generationBatch,
       @Doc("chat format id (default: defaults.chat_format)") String chatFormat,
       @Doc("name of the policy written into the rows (default: the stage id)") String policyName,
-      @Doc("use at most this many dialogues (0: all)") @Default("0") int limit) {
+      @Doc("use at most this many dialogues (0: all)") @Default("0") int limit) implements TurnSampler.StageOptions {
     public Options {
       var bad = new ArrayList<String>();
       if (sampling.samplesPerPrompt() < 1) {
@@ -81,10 +79,7 @@ public final class GhostAttentionStage implements Stage<GhostAttentionStage.Opti
         bad.add("max_turns, min_kept and limit must be >= 0 and generation_batch >= 1, got " + maxTurns + ", "
             + minKept + ", " + limit + ", " + generationBatch);
       }
-      RuleDialogue.checkPlacement(firstTurn, instructionTemplate, bad);
-      if (!bad.isEmpty()) {
-        throw new IllegalArgumentException(String.join("; ", bad));
-      }
+      RuleDialogue.refuseBadOptions(firstTurn, instructionTemplate, bad);
     }
   }
 
@@ -102,21 +97,15 @@ public final class GhostAttentionStage implements Stage<GhostAttentionStage.Opti
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
-    ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
-    String policy = o.policyName() != null ? o.policyName() : ctx.stageId();
-    List<RuleDialogue> dialogues = RuleDialogue.read(store, ctx.input("dialogues"), o.limit(), 1);
-    int k = o.sampling().samplesPerPrompt();
-    List<RuleDialogue> samples = RuleDialogue.repeated(dialogues, k);
+    var run = TurnSampler.StageRun.open(ctx, store, generator, o, 1);
+    String policy = run.policy();
+    List<RuleDialogue> dialogues = run.dialogues();
+    List<RuleDialogue> samples = run.samples();
     int turns = dialogues.stream().mapToInt(d -> d.users().size()).max().orElse(0);
     if (o.maxTurns() > 0) {
       turns = Math.min(turns, o.maxTurns());
     }
-    var sampler = new TurnSampler(generator, chat.format(), chat.tokenizer(),
-        o.sampling().sampling(0, null, ctx.seed(), o.generationBatch()));
-    TurnSampler.Result sampled;
-    try (LanguageModel model = models.load(chat.modelDir(), Models.LoadOptions.frozen())) {
-      sampled = sampler.sample(model, samples, turns, (d, a) -> d.everyTurn(a, o.instructionTemplate()), ctx.seed());
-    }
+    TurnSampler.Result sampled = run.sample(models, turns, (d, a) -> d.everyTurn(a, o.instructionTemplate()));
     Selection sel = select(samples, sampled.answers(), o.requireRule(), o.firstTurn(), o.instructionTemplate(), policy);
     if (sel.rows().size() < o.minKept()) {
       throw new Align4jException("ghost-attention " + ctx.stageId() + ": " + sel.rows().size() + " of "

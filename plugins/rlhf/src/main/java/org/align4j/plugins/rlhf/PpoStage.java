@@ -4,7 +4,6 @@ import org.align4j.api.data.Schemas;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -212,10 +211,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
           + "': eval_every " + o.evalEvery() + " needs the eval_prompts input (held-out conversations)"));
       evalPrompts = PpoRollouts.readPrompts(store, ev, o.evalLimit(), format, tok, o.maxPromptLen());
     }
-    Set<Integer> stops = new HashSet<>();
-    for (int s : format.stopTokens(tok)) {
-      stops.add(s);
-    }
+    Set<Integer> stops = ChatInputs.stopTokens(format, tok);
 
     Reward reward = createReward(o.reward());
     Reward truth = o.trueReward() == null ? null : createReward(o.trueReward());

@@ -4,7 +4,6 @@ import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,10 +136,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     Map<String, Long> labelsAll = new java.util.TreeMap<>();
     Map<String, Long> labelsPicked = new java.util.TreeMap<>();
     List<PromptRow> prompts = readPrompts(ctx.input("prompts"), o);
-    Set<Integer> stops = new HashSet<>();
-    for (int s : format.stopTokens(tok)) {
-      stops.add(s);
-    }
+    Set<Integer> stops = ChatInputs.stopTokens(format, tok);
     int k = o.sampling().samplesPerPrompt();
     List<double[]> rewardsPerPrompt = new ArrayList<>();
     Map<String, Map<String, Object>> kept = new LinkedHashMap<>();

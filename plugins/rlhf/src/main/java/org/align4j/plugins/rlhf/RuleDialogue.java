@@ -111,8 +111,12 @@ record RuleDialogue(long index, List<String> users, String instruction, Map<Stri
     return out;
   }
 
-  /** Adds to {@code bad} what is wrong with the placement options (the template's placeholders, first_turn set). */
-  static void checkPlacement(FirstTurn firstTurn, String template, List<String> bad) {
+  /**
+   * The last check of a rule-dialogue stage's options: adds to {@code bad} what is wrong with the placement options
+   * (the template's placeholders, first_turn set), then refuses the options, every problem in one message, if
+   * {@code bad} holds any.
+   */
+  static void refuseBadOptions(FirstTurn firstTurn, String template, List<String> bad) {
     try {
       checkTemplate(template);
     } catch (IllegalArgumentException e) {
@@ -120,6 +124,9 @@ record RuleDialogue(long index, List<String> users, String instruction, Map<Stri
     }
     if (firstTurn == null) {
       bad.add("first_turn must be system or user");
+    }
+    if (!bad.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", bad));
     }
   }
 

@@ -1,15 +1,20 @@
 package org.align4j.plugins.rlhf;
 
+import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BiFunction;
+import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Generator;
+import org.align4j.api.engine.Models;
+import org.align4j.api.engine.SamplingOptions;
 import org.align4j.api.model.LanguageModel;
+import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.Message;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.stage.ChatInputs;
 
 /**
  * Samples the assistant turns of many dialogues one turn after another: at turn t every dialogue still going is
@@ -31,15 +36,63 @@ record TurnSampler(Generator generator, ChatFormat format, Tokenizer tokenizer, 
   record Result(List<List<String>> answers, List<List<Integer>> promptTokens) {}
 
   /**
+   * The options of a stage that samples rule dialogues turn by turn ({@code ghost-attention}, {@code adherence}):
+   * their {@code Options} records implement it, so {@link StageRun#open} reads them in one place.
+   */
+  interface StageOptions {
+    /** samples_per_prompt (samples per dialogue), temperature, top_p, max_new_tokens per turn */
+    SamplingOptions sampling();
+
+    /** sequences per generator forward batch */
+    int generationBatch();
+
+    /** chat format id; null for defaults.chat_format */
+    String chatFormat();
+
+    /** name of the policy in the outputs; null for the stage id */
+    String policyName();
+
+    /** use at most this many dialogues (0: all) */
+    int limit();
+  }
+
+  /**
+   * What such a stage samples from: the chat format and tokenizer of its {@code model} input, the rule dialogues of
+   * its {@code dialogues} input, each repeated samples_per_prompt times in a row (one cluster in the s.e.), and the
+   * sampler at the stage's seed.
+   *
+   * @param policy the policy name the stage's outputs carry
+   */
+  record StageRun(ChatInputs chat, String policy, List<RuleDialogue> dialogues, List<RuleDialogue> samples,
+      TurnSampler sampler, long seed) {
+
+    /** @param minTurns the fewest user turns a dialogue may have (an error names the first row with fewer) */
+    static StageRun open(StageContext ctx, DatasetStore store, Generator generator, StageOptions o, int minTurns)
+        throws IOException {
+      ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
+      String policy = o.policyName() != null ? o.policyName() : ctx.stageId();
+      List<RuleDialogue> dialogues = RuleDialogue.read(store, ctx.input("dialogues"), o.limit(), minTurns);
+      List<RuleDialogue> samples = RuleDialogue.repeated(dialogues, o.sampling().samplesPerPrompt());
+      var sampler = new TurnSampler(generator, chat.format(), chat.tokenizer(),
+          o.sampling().sampling(0, null, ctx.seed(), o.generationBatch()));
+      return new StageRun(chat, policy, dialogues, samples, sampler, ctx.seed());
+    }
+
+    /** Loads the model input frozen and samples at most {@code turns} turns of every sample with it. */
+    Result sample(Models models, int turns, BiFunction<RuleDialogue, List<String>, List<Message>> promptOf) {
+      try (LanguageModel model = models.load(chat.modelDir(), Models.LoadOptions.frozen())) {
+        return sampler.sample(model, samples, turns, promptOf, seed);
+      }
+    }
+  }
+
+  /**
    * @param promptOf the generation prompt of a dialogue given the answers so far
    * @param seed the sampling seed; turn t samples with a seed mixed from it and t
    */
   Result sample(LanguageModel model, List<RuleDialogue> dialogues, int turns,
       BiFunction<RuleDialogue, List<String>, List<Message>> promptOf, long seed) {
-    Set<Integer> stops = new HashSet<>();
-    for (int s : format.stopTokens(tokenizer)) {
-      stops.add(s);
-    }
+    Set<Integer> stops = ChatInputs.stopTokens(format, tokenizer);
     int context = model.config().maxPositionEmbeddings();
     List<List<String>> answers = new ArrayList<>();
     List<List<Integer>> lengths = new ArrayList<>();

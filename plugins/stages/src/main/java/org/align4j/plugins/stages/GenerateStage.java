@@ -3,7 +3,6 @@ package org.align4j.plugins.stages;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,10 +89,7 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
     ChatFormat format = chat.format();
     Path promptsPath = ctx.input("prompts");
     var prompts = StageSupport.readAll(ctx, promptsPath, o.limit());
-    var stops = new HashSet<Integer>();
-    for (int s : format.stopTokens(tok)) {
-      stops.add(s);
-    }
+    var stops = ChatInputs.stopTokens(format, tok);
     var meta = new ArrayList<String>();
     if (!prompts.isEmpty()) {
       for (var e : prompts.get(0).entrySet()) {
