@@ -52,11 +52,8 @@ public final class Masked {
   public static Tensor variance(Tensor x, Tensor mask) {
     PointerScope outer = PointerScope.getInnerScope();
     try (PointerScope s = new PointerScope()) {
-      Tensor m = Tensors.maskLike(mask, x);
-      Tensor n = m.sum().clamp_min(new Scalar(1.0));
-      Tensor mu = x.mul(m).sum().div(n);
-      Tensor d = x.sub(mu).mul(m);
-      return Tensors.keep(outer, d.mul(d).sum().div(n));
+      Deviations k = Deviations.of(x, mask);
+      return Tensors.keep(outer, k.d().mul(k.d()).sum().div(k.n()));
     }
   }
 
@@ -67,16 +64,27 @@ public final class Masked {
   public static Tensor whiten(Tensor x, Tensor mask, boolean shiftMean) {
     PointerScope outer = PointerScope.getInnerScope();
     try (PointerScope s = new PointerScope()) {
+      Deviations k = Deviations.of(x, mask);
+      Tensor var = k.d().mul(k.d()).sum().div(k.n());
+      Tensor w = k.d().mul(var.add(new Scalar(1e-8)).rsqrt());
+      if (!shiftMean) {
+        w = w.add(k.mu()).mul(k.m());
+      }
+      return Tensors.keep(outer, w);
+    }
+  }
+
+  /**
+   * What variance and whitening both start from, made in the caller's pointer scope: the mask as {@code x}'s type
+   * ({@code m}), the kept count, at least 1 ({@code n}), the kept mean ({@code mu}) and the deviations from it, 0 where
+   * dropped ({@code d}).
+   */
+  private record Deviations(Tensor m, Tensor n, Tensor mu, Tensor d) {
+    static Deviations of(Tensor x, Tensor mask) {
       Tensor m = Tensors.maskLike(mask, x);
       Tensor n = m.sum().clamp_min(new Scalar(1.0));
       Tensor mu = x.mul(m).sum().div(n);
-      Tensor d = x.sub(mu).mul(m);
-      Tensor var = d.mul(d).sum().div(n);
-      Tensor w = d.mul(var.add(new Scalar(1e-8)).rsqrt());
-      if (!shiftMean) {
-        w = w.add(mu).mul(m);
-      }
-      return Tensors.keep(outer, w);
+      return new Deviations(m, n, mu, x.sub(mu).mul(m));
     }
   }
 }

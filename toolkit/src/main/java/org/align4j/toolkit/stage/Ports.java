@@ -10,9 +10,14 @@ import org.align4j.api.stage.StageContext;
 public final class Ports {
   private Ports() {}
 
+  /**
+   * What the optional {@code tokenizer} input is, for a stage that declares it on its class:
+   * {@code @StagePort(input = "tokenizer", description = Ports.TOKENIZER_DESCRIPTION, required = false)}.
+   */
+  public static final String TOKENIZER_DESCRIPTION = "tokenizer (default: defaults.tokenizer, else the model's)";
+
   /** The optional {@code tokenizer} input of a stage that starts from a model. */
-  public static final Port TOKENIZER =
-      Port.optional("tokenizer", "tokenizer (default: defaults.tokenizer, else the model's)");
+  public static final Port TOKENIZER = Port.optional("tokenizer", TOKENIZER_DESCRIPTION);
 
   /** The {@code prompts} a policy answers: conversations whose trailing assistant turn, if any, is dropped. */
   public static final Port PROMPTS = Port.required("prompts",

@@ -12,10 +12,7 @@ import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.Schemas;
-import org.align4j.api.engine.Generator;
-import org.align4j.api.engine.Models;
 import org.align4j.api.engine.SamplingOptions;
-import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.stage.StagePort;
@@ -32,6 +29,10 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "adherence",
     description = "rule adherence by turn number on held-out system-rule dialogues, instruction in the first turn")
+@StagePort(input = "model", description = "the model to evaluate")
+@StagePort(input = "dialogues", description = "held-out rule dialogues of at least `turns` user turns (the tasks"
+    + " stage's gatt_eval output)")
+@StagePort(input = "tokenizer", description = Ports.TOKENIZER_DESCRIPTION, required = false)
 @StagePort(output = "adherence", description = "JSON: adherence rate and s.e. per turn, late turns, by rule")
 @StagePort(output = "samples", description = "every generated turn (dialogue, sample_index, turn, response,"
     + " followed, prompt_tokens, policy)")
@@ -72,27 +73,17 @@ public final class AdherenceStage implements Stage<AdherenceStage.Options> {
     }
   }
 
-  @Inject Models models;
-  @Inject Generator generator;
   @Inject DatasetStore store;
 
   @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("model", "the model to evaluate"),
-        Port.required("dialogues", "held-out rule dialogues of at least `turns` user turns (the tasks stage's"
-            + " gatt_eval output)"),
-        Ports.TOKENIZER);
-  }
-
-  @Override
   public void run(StageContext ctx, Options o) throws Exception {
-    var run = TurnSampler.StageRun.open(ctx, store, generator, o, o.turns());
+    var run = TurnSampler.StageRun.open(ctx, o, o.turns());
+    TurnSampler.Result sampled = run.sample(o.turns(),
+        (d, a) -> d.firstTurnOnly(a, o.firstTurn(), o.instructionTemplate()));
     String policy = run.policy();
     List<RuleDialogue> dialogues = run.dialogues();
     List<RuleDialogue> samples = run.samples();
     int k = o.sampling().samplesPerPrompt();
-    TurnSampler.Result sampled = run.sample(models, o.turns(),
-        (d, a) -> d.firstTurnOnly(a, o.firstTurn(), o.instructionTemplate()));
     List<Adherence.Sample> checked = new ArrayList<>();
     long stoppedEarly = 0;
     long[] promptTokens = new long[o.turns()];

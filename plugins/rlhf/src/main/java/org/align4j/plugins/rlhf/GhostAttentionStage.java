@@ -12,10 +12,7 @@ import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.Schemas;
-import org.align4j.api.engine.Generator;
-import org.align4j.api.engine.Models;
 import org.align4j.api.engine.SamplingOptions;
-import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.stage.StagePort;
@@ -38,6 +35,10 @@ import org.slf4j.LoggerFactory;
 @ProviderInfo(id = "ghost-attention",
     description = "GAtt data: sample every turn with the instruction in each user turn, keep rule-following"
         + " dialogues, write them with the instruction in the first turn only")
+@StagePort(input = "model", description = "the latest RLHF model, which samples the assistant turns")
+@StagePort(input = "dialogues", description = "rule dialogues: user turns in messages, the instruction in system,"
+    + " the rule in check (the tasks stage's gatt output)")
+@StagePort(input = "tokenizer", description = Ports.TOKENIZER_DESCRIPTION, required = false)
 @StagePort(output = "data", description = "conversations with the instruction in the first turn only (train with"
     + " sft mask: last_assistant)")
 @StagePort(output = "report", description = "JSON: dialogues kept and dropped, adherence by turn of the samples")
@@ -83,29 +84,19 @@ public final class GhostAttentionStage implements Stage<GhostAttentionStage.Opti
     }
   }
 
-  @Inject Models models;
-  @Inject Generator generator;
   @Inject DatasetStore store;
 
   @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("model", "the latest RLHF model, which samples the assistant turns"),
-        Port.required("dialogues", "rule dialogues: user turns in messages, the instruction in system, the rule in"
-            + " check (the tasks stage's gatt output)"),
-        Ports.TOKENIZER);
-  }
-
-  @Override
   public void run(StageContext ctx, Options o) throws Exception {
-    var run = TurnSampler.StageRun.open(ctx, store, generator, o, 1);
-    String policy = run.policy();
+    var run = TurnSampler.StageRun.open(ctx, o, 1);
     List<RuleDialogue> dialogues = run.dialogues();
     List<RuleDialogue> samples = run.samples();
+    String policy = run.policy();
     int turns = dialogues.stream().mapToInt(d -> d.users().size()).max().orElse(0);
     if (o.maxTurns() > 0) {
       turns = Math.min(turns, o.maxTurns());
     }
-    TurnSampler.Result sampled = run.sample(models, turns, (d, a) -> d.everyTurn(a, o.instructionTemplate()));
+    TurnSampler.Result sampled = run.sample(turns, (d, a) -> d.everyTurn(a, o.instructionTemplate()));
     Selection sel = select(samples, sampled.answers(), o.requireRule(), o.firstTurn(), o.instructionTemplate(), policy);
     if (sel.rows().size() < o.minKept()) {
       throw new Align4jException("ghost-attention " + ctx.stageId() + ": " + sel.rows().size() + " of "

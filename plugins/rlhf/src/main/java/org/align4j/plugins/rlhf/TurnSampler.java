@@ -64,22 +64,26 @@ record TurnSampler(Generator generator, ChatFormat format, Tokenizer tokenizer, 
    * @param policy the policy name the stage's outputs carry
    */
   record StageRun(ChatInputs chat, String policy, List<RuleDialogue> dialogues, List<RuleDialogue> samples,
-      TurnSampler sampler, long seed) {
+      TurnSampler sampler, Models models, long seed) {
 
-    /** @param minTurns the fewest user turns a dialogue may have (an error names the first row with fewer) */
-    static StageRun open(StageContext ctx, DatasetStore store, Generator generator, StageOptions o, int minTurns)
-        throws IOException {
+    /**
+     * Reads the stage's inputs; the engine services come from {@code ctx} (the instances a stage is injected with).
+     *
+     * @param minTurns the fewest user turns a dialogue may have (an error names the first row with fewer)
+     */
+    static StageRun open(StageContext ctx, StageOptions o, int minTurns) throws IOException {
       ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
       String policy = o.policyName() != null ? o.policyName() : ctx.stageId();
-      List<RuleDialogue> dialogues = RuleDialogue.read(store, ctx.input("dialogues"), o.limit(), minTurns);
+      List<RuleDialogue> dialogues =
+          RuleDialogue.read(ctx.service(DatasetStore.class), ctx.input("dialogues"), o.limit(), minTurns);
       List<RuleDialogue> samples = RuleDialogue.repeated(dialogues, o.sampling().samplesPerPrompt());
-      var sampler = new TurnSampler(generator, chat.format(), chat.tokenizer(),
+      var sampler = new TurnSampler(ctx.service(Generator.class), chat.format(), chat.tokenizer(),
           o.sampling().sampling(0, null, ctx.seed(), o.generationBatch()));
-      return new StageRun(chat, policy, dialogues, samples, sampler, ctx.seed());
+      return new StageRun(chat, policy, dialogues, samples, sampler, ctx.service(Models.class), ctx.seed());
     }
 
     /** Loads the model input frozen and samples at most {@code turns} turns of every sample with it. */
-    Result sample(Models models, int turns, BiFunction<RuleDialogue, List<String>, List<Message>> promptOf) {
+    Result sample(int turns, BiFunction<RuleDialogue, List<String>, List<Message>> promptOf) {
       try (LanguageModel model = models.load(chat.modelDir(), Models.LoadOptions.frozen())) {
         return sampler.sample(model, samples, turns, promptOf, seed);
       }

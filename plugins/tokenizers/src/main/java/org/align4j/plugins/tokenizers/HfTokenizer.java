@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -413,6 +414,26 @@ final class HfTokenizer extends BaseTokenizer {
     }
   }
 
+  /**
+   * Parses the steps of a {@code Sequence} pre-tokenizer or decoder in order, each with its path for errors
+   * ({@code <path>.<field>[i]}).
+   */
+  private static void forEachStep(JsonNode n, String field, String path, BiConsumer<JsonNode, String> parse) {
+    int i = 0;
+    for (JsonNode c : n.path(field)) {
+      parse.accept(c, path + "." + field + "[" + i++ + "]");
+    }
+  }
+
+  /**
+   * A Metaspace step's {@code prepend_scheme} (always, first, never); files from before it was added have
+   * {@code add_prefix_space} instead (true, the default, is always).
+   */
+  private static String metaspaceScheme(JsonNode n) {
+    return n.has("prepend_scheme") ? n.get("prepend_scheme").asText()
+        : (n.path("add_prefix_space").asBoolean(true) ? "always" : "never");
+  }
+
   /** A pre-tokenizer step over the pieces of one segment. */
   private interface PreTok {
     /** @param atStart whether piece {@code i == 0} begins the whole input (Metaspace prepend_scheme first) */
@@ -425,13 +446,9 @@ final class HfTokenizer extends BaseTokenizer {
     }
     String type = n.path("type").asText();
     switch (type) {
-      case "Sequence": {
-        int i = 0;
-        for (JsonNode c : n.path("pretokenizers")) {
-          parsePreTokenizer(c, path + ".pretokenizers[" + i++ + "]", out);
-        }
+      case "Sequence":
+        forEachStep(n, "pretokenizers", path, (c, at) -> parsePreTokenizer(c, at, out));
         return;
-      }
       case "Split": {
         JsonNode pat = n.path("pattern");
         Pattern re = pat.has("String") ? Pattern.compile(Pattern.quote(pat.get("String").asText())) : Regexes.compile(pat.path("Regex").asText());
@@ -460,8 +477,7 @@ final class HfTokenizer extends BaseTokenizer {
       }
       case "Metaspace": {
         String rep = n.path("replacement").asText("\u2581");
-        String scheme = n.has("prepend_scheme") ? n.get("prepend_scheme").asText()
-            : (n.path("add_prefix_space").asBoolean(true) ? "always" : "never");
+        String scheme = metaspaceScheme(n);
         boolean doSplit = n.path("split").asBoolean(true);
         out.add((pieces, atStart) -> {
           List<String> r = new ArrayList<>();
@@ -651,13 +667,9 @@ final class HfTokenizer extends BaseTokenizer {
   private void parseDecoder(JsonNode n, String path, List<Dec> out) {
     String type = n.path("type").asText();
     switch (type) {
-      case "Sequence": {
-        int i = 0;
-        for (JsonNode c : n.path("decoders")) {
-          parseDecoder(c, path + ".decoders[" + i++ + "]", out);
-        }
+      case "Sequence":
+        forEachStep(n, "decoders", path, (c, at) -> parseDecoder(c, at, out));
         return;
-      }
       case "ByteLevel":
         out.add((toks, lossless) -> {
           Utf8.Bytes buf = new Utf8.Bytes(64);
@@ -777,8 +789,7 @@ final class HfTokenizer extends BaseTokenizer {
       }
       case "Metaspace": {
         String rep = n.path("replacement").asText("\u2581");
-        String scheme = n.has("prepend_scheme") ? n.get("prepend_scheme").asText()
-            : (n.path("add_prefix_space").asBoolean(true) ? "always" : "never");
+        String scheme = metaspaceScheme(n);
         boolean strip = !scheme.equals("never");
         out.add((toks, lossless) -> {
           List<Object> r = new ArrayList<>(toks.size());
