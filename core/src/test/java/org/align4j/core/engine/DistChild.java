@@ -20,7 +20,7 @@ public final class DistChild {
     int rank = Integer.parseInt(System.getenv("RANK"));
     LanguageModel m = EngineTestSupport.MODELS.create(TinyModels.gqa(), 10 + rank); // different per rank until broadcast
     new LocalTrainer().train(new Trainer.Job(m.parameters(), DataParallelTest.DATA.length,
-        s -> TinyModels.sftLoss(m, DataParallelTest.DATA, s.indices()), DataParallelTest.options(2), null, null, null,
+        s -> TinyModels.sftLoss(m, DataParallelTest.DATA, s.indices()), DataParallelTest.options(4), null, null, null,
         null));
     SafeTensors.write(Path.of(args[0]), m.parameters(), Map.of());
   }
