@@ -68,8 +68,19 @@ class DataParallelTest {
     }
     LanguageModel single = EngineTestSupport.MODELS.create(TinyModels.gqa(), 10);
     LanguageModel init = EngineTestSupport.MODELS.copy(single, false);
-    new LocalTrainer().train(new Trainer.Job(single.parameters(), DATA.length,
-        s -> TinyModels.sftLoss(single, DATA, s.indices()), options(4), null, null, null, null));
+    int[] seen = {0};
+    new LocalTrainer().train(new Trainer.Job(single.parameters(), DATA.length, s -> {
+      seen[0] += s.indices().length;
+      return TinyModels.sftLoss(single, DATA, s.indices());
+    }, options(4), null, null, null, null));
+    // each rank computed its shard only: together what the one process computed, no rank all of it
+    int together = 0;
+    for (int r = 0; r < world; r++) {
+      int n = Integer.parseInt(Files.readString(tmp.resolve("rank" + r + ".safetensors.examples")).trim());
+      assertTrue(n > 0 && n < seen[0], "rank " + r + " computed " + n + " of " + seen[0] + " examples");
+      together += n;
+    }
+    assertEquals(seen[0], together, "examples computed by all ranks together");
     Map<String, Tensor> r0 = SafeTensors.read(tmp.resolve("rank0.safetensors"));
     Map<String, Tensor> last = SafeTensors.read(tmp.resolve("rank" + (world - 1) + ".safetensors"));
     double worst = 0;

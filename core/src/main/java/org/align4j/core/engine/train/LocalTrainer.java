@@ -91,6 +91,10 @@ public final class LocalTrainer implements Trainer {
     int rank = job.sync() == null ? 0 : job.sync().rank();
     int world = job.sync() == null ? 1 : job.sync().worldSize();
     long global = o.batchSize();
+    if (world > 1) {
+      LOG.info("data parallel: rank {} of {} computes {} of every {} examples of a micro-batch", rank, world,
+          shardStart(o.batchSize(), rank + 1, world) - shardStart(o.batchSize(), rank, world), o.batchSize());
+    }
     long microPerEpoch = (job.examples() + global - 1) / global;
     long total = o.maxSteps() > 0 ? o.maxSteps() : (o.epochs() * microPerEpoch + o.accumulation() - 1) / o.accumulation();
     Map<String, Tensor> params = job.parameters();
