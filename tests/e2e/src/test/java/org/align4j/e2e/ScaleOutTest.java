@@ -36,14 +36,7 @@ class ScaleOutTest {
         defaults: {device: cpu, seed: 17, threads: 1, chat_format: llama3, tokenizer: "${stages.tokenizer.outputs.tokenizer}"}
         metrics: [jsonl]
         stages:
-          - id: tasks
-            uses: tasks
-            outputs: {corpus_text: data/corpus.txt, sft: data/sft.arrow, eval_prompts: data/eval_prompts.arrow, prompts: data/prompts.arrow}
-            options: {sft_examples: 64, eval_prompts: 12, corpus_documents: 300, train_prompts: 12, gatt_dialogues: 0, preference_pairs: 0}
-          - id: tokenizer
-            uses: tokenizer-train
-            inputs: {corpus: "${stages.tasks.outputs.corpus_text}"}
-            options: {format: llama3, vocab_size: 300, reserved_special_tokens: 16}
+        %s
           - id: pretrain
             uses: pretrain
             inputs: {corpus: "${stages.tasks.outputs.corpus_text}"}
@@ -53,7 +46,8 @@ class ScaleOutTest {
             uses: sft
             inputs: {model: "${stages.pretrain.outputs.model}", data: "${stages.tasks.outputs.sft}"}
             options: {seq_len: 96, batch_size: 4, optimizer: {lr: 1.0e-3, warmup_ratio: 0.0}, steps: %d, checkpoint_every: 2}
-        """.formatted(runDir, sftSteps);
+        """.formatted(runDir, TinyRecipes.tasksAndTokenizer("{corpus_text: data/corpus.txt, sft: data/sft.arrow,"
+            + " eval_prompts: data/eval_prompts.arrow, prompts: data/prompts.arrow}", 64, 12, 12, 300).strip(), sftSteps);
     return !preferences ? base : base + """
           - id: generate
             uses: generate

@@ -177,7 +177,22 @@ public final class DataParallel implements Trainer.GradientSync, Distributed, Au
     }
     rendezvous(store, rank, world, addr + ":" + port, joinMs);
     store.setTimeout(new Milliseconds(collectiveMs));
-    return new DataParallel(rank, world, store, addr, device, collectiveMs);
+    return new DataParallel(rank, world, store, localAddressTowards(addr, port), device, collectiveMs);
+  }
+
+  /**
+   * The address of this host that the others reach it by: the one its route to the master uses (on node 0, the
+   * master address itself), so Gloo listens on the right interface of every node.
+   */
+  static String localAddressTowards(String addr, int port) {
+    try (java.net.DatagramSocket s = new java.net.DatagramSocket()) {
+      s.connect(new java.net.InetSocketAddress(addr, port)); // picks the route; sends nothing
+      java.net.InetAddress local = s.getLocalAddress();
+      return local == null || local.isAnyLocalAddress() ? addr : local.getHostAddress();
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.warn("cannot find the local address towards {} ({}); Gloo binds to it", addr, e.toString());
+      return addr;
+    }
   }
 
   /** A CPU group rendezvousing through a file every rank can reach (tests, single machine). */
