@@ -36,7 +36,7 @@ class ScaleOutTest {
         defaults: {device: cpu, seed: 17, threads: 1, chat_format: llama3, tokenizer: "${stages.tokenizer.outputs.tokenizer}"}
         metrics: [jsonl]
         stages:
-        %s
+          %s
           - id: pretrain
             uses: pretrain
             inputs: {corpus: "${stages.tasks.outputs.corpus_text}"}

@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The training loop. Data order: epoch e visits a permutation of the examples drawn with
  * {@code java.util.Random(seed, e)} (a specified algorithm, identical on every JVM); micro-batch u of the run takes
- * the next {@code batchSize * worldSize} indices of it, this process taking its slice. Everything a step depends
+ * the next {@code batchSize} indices of it whatever the number of processes; under data parallel each process takes
+ * its contiguous shard ({@link #shardStart}), weights its loss by its share and the gradients are averaged, so N
+ * processes step like one. Rank 0 alone reads and writes checkpoints and broadcasts its state to the others. Everything a step depends
  * on (parameters, Adam moments, step, and through it the data position, the schedule and the per-step seeds) is in
  * the checkpoint, so a resumed run computes bitwise the same losses on the CPU (same thread count).
  *
