@@ -81,8 +81,12 @@ public interface Trainer {
   }
 
   /**
-   * All-reduces gradients across data-parallel processes (see the core's {@code DataParallel}).
-   * {@code rank}/{@code worldSize} split each micro-batch's indices.
+   * All-reduces gradients across data-parallel processes (see the core's {@code DataParallel}). The trainer's
+   * {@link TrainerOptions#batchSize()} is the global batch: each micro-batch's indices are split into
+   * {@code worldSize} contiguous shards and this process computes shard {@code rank}, so N processes step like one
+   * with the same batch. Each shard's loss is weighted by its share of the micro-batch (its {@code loss_tokens}
+   * diagnostic when the loss reports one, i.e. a mean over tokens, else its example count), which makes the
+   * averaged gradient the one process's gradient.
    */
   interface GradientSync {
     int rank();
@@ -94,6 +98,19 @@ public interface Trainer {
 
     /** Mean of a scalar over the processes (for logging the global loss). */
     double average(double value);
+
+    /** Sum of a scalar over the processes. */
+    default double sum(double value) {
+      return average(value) * worldSize();
+    }
+
+    /**
+     * Diagnostics averaged over the processes, each process's weighted by {@code weight} (a key a process lacks
+     * counts as 0 there); a collective, so every process calls it at the same step.
+     */
+    default Map<String, Double> average(Map<String, Double> values, double weight) {
+      return values;
+    }
 
     /** Copies rank 0's values of these tensors to every rank (called before training starts). */
     default void broadcast(Map<String, Tensor> tensors) {}

@@ -5,7 +5,7 @@ package org.align4j.api.engine;
  * {@code optimizer:} block, passed through as the recipe bound it) and the loop around it.
  *
  * @param optimizer AdamW, learning-rate schedule and gradient clipping
- * @param batchSize examples per micro-batch (per process under data parallel)
+ * @param batchSize examples per micro-batch, over all processes under data parallel (each computes its shard)
  * @param accumulation micro-batches per optimiser step
  * @param epochs passes over the examples (ignored when maxSteps &gt; 0)
  * @param maxSteps optimiser steps; 0: as many as epochs take

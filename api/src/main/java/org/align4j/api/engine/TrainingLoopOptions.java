@@ -10,7 +10,7 @@ import org.align4j.api.Doc;
  * stage's {@code options:}, and states its own defaults with a partial {@code @Default("{batch_size: 16, epochs: 1}")}
  * on that component (the keys it leaves out keep the defaults below).
  *
- * @param batchSize examples (rows, preference pairs) per micro-batch
+ * @param batchSize examples (rows, preference pairs) per micro-batch, over all ranks of a data-parallel run
  * @param accumulation micro-batches per optimiser step
  * @param epochs passes over the examples (when steps is 0)
  * @param steps optimiser steps; 0: as many as epochs take
@@ -18,7 +18,7 @@ import org.align4j.api.Doc;
  * @param logEvery steps between metric reports
  */
 public record TrainingLoopOptions(
-    @Doc("examples (rows, preference pairs) per micro-batch") @Default("8") int batchSize,
+    @Doc("examples (rows, preference pairs) per micro-batch (over all ranks)") @Default("8") int batchSize,
     @Doc("micro-batches per optimiser step") @Default("1") int accumulation,
     @Doc("passes over the data (when steps is 0)") @Default("1") int epochs,
     @Doc("optimiser steps (0: from epochs)") @Default("0") long steps,

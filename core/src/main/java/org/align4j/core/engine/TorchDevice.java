@@ -8,7 +8,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The run's device from the recipe defaults {@code device} ({@code cpu}, {@code cuda}, {@code cuda:N}) and
- * {@code threads} (libtorch intra-op threads; 0 or less: the machine's cores). Setting the thread count is
+ * {@code threads} (libtorch intra-op threads; 0 or less: the machine's cores). {@code ALIGN4J_THREADS} in the
+ * environment overrides it: the launcher sets it for each rank it starts (cores / local ranks unless
+ * {@code --threads-per-rank}), so a recipe written for one process does not oversubscribe the cores. A rank of a multi-process run
+ * ({@code LOCAL_RANK} set) given plain {@code cuda} uses {@code cuda:LOCAL_RANK}. Setting the thread count is
  * process-wide; too many OpenMP threads make libtorch from Java many times slower.
  */
 public final class TorchDevice implements Device {
@@ -22,8 +25,13 @@ public final class TorchDevice implements Device {
     if (!(n.equals("cpu") || n.equals("cuda") || n.matches("cuda:\\d+"))) {
       throw new Align4jException("device '" + name + "' is not valid; use cpu, cuda or cuda:N");
     }
+    String localRank = System.getenv("LOCAL_RANK");
+    if (n.equals("cuda") && localRank != null && localRank.matches("\\d+")) {
+      n = "cuda:" + localRank; // one GPU per local rank, the torchrun convention
+    }
     this.name = n;
-    this.threads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    int override = environmentThreads();
+    this.threads = override > 0 ? override : threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     String unavailable = unavailable(n);
     if (unavailable != null) {
       throw new Align4jException("device '" + n + "' cannot be used: " + unavailable + "; or set device: cpu");
@@ -35,6 +43,12 @@ public final class TorchDevice implements Device {
     if (n.equals("cpu")) {
       warnIfShared(this.threads, Runtime.getRuntime().availableProcessors(), otherRunnable());
     }
+  }
+
+  /** {@code ALIGN4J_THREADS} when set to a positive number, else 0. */
+  static int environmentThreads() {
+    String t = System.getenv("ALIGN4J_THREADS");
+    return t != null && t.trim().matches("[1-9]\\d{0,4}") ? Integer.parseInt(t.trim()) : 0;
   }
 
   /**

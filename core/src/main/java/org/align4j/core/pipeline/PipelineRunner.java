@@ -25,7 +25,9 @@ import org.align4j.api.metrics.MetricsSink;
 import org.align4j.api.metrics.MetricsSinkProvider;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
+import org.align4j.api.engine.Distributed;
 import org.align4j.core.Versions;
+import org.align4j.core.engine.dist.DataParallel;
 import org.align4j.toolkit.io.AtomicFiles;
 import org.align4j.core.inject.Services;
 import org.align4j.core.metrics.MetricsHub;
@@ -58,6 +60,12 @@ import org.slf4j.LoggerFactory;
  *
  * An output is replaced only once its new version is complete beside it (see {@link AtomicFiles#replace}), and
  * the recipe loader refuses output paths that would replace anything but the output ({@link RunLayout}).
+ *
+ * <p>Several ranks (WORLD_SIZE &gt; 1, see {@link DataParallel#launch}) share one run directory: rank 0 owns the
+ * lock, decides before each stage whether it runs or is skipped and tells the others, publishes the outputs and
+ * writes markers, run records and metrics; every other rank runs the same stages with its work directory and outputs
+ * in {@code .align4j/ranks/rank-R/} (scratch, never published) and reads the inputs rank 0 published. A multi-node
+ * run needs the run directory on a file system every node sees.
  */
 public final class PipelineRunner {
   private static final Logger LOG = LoggerFactory.getLogger(PipelineRunner.class);
@@ -103,6 +111,11 @@ public final class PipelineRunner {
    *     message names the file and why)
    */
   public RunResult run(ResolvedRecipe recipe, Set<String> force) {
+    DataParallel group = DataParallel.launch(recipe.settings().device());
+    Distributed dist = group != null ? group : Distributed.single();
+    if (!dist.isMain()) {
+      return runFollower(recipe, dist);
+    }
     Path runDir = recipe.runDir();
     Path meta = runDir.resolve(RunLayout.META);
     Path lockFile = meta.resolve("lock");
@@ -123,13 +136,58 @@ public final class PipelineRunner {
             + " choose another run_dir (--set run_dir=...)");
       }
       // closing the channel releases the lock, also when a stage throws a fatal error
-      return runLocked(recipe, force);
+      return runLocked(recipe, force, dist);
     } catch (IOException e) {
       throw new Align4jException("cannot lock run directory " + runDir + " (" + lockFile + "): " + AtomicFiles.reason(e), e);
     }
   }
 
-  private RunResult runLocked(ResolvedRecipe recipe, Set<String> force) {
+  /** What rank 0 tells the other ranks before each stage. */
+  private record Decision(String stage, boolean run, String fingerprint) implements java.io.Serializable {}
+
+  /**
+   * A rank other than 0: runs the stages rank 0 runs, in the same order, with its work and outputs in scratch
+   * ({@code .align4j/ranks/rank-R/}), reading the inputs rank 0 published. It never locks, records or publishes
+   * anything; a stage that fails here ends the rank (an exception), and the launcher ends the others.
+   */
+  private RunResult runFollower(ResolvedRecipe recipe, Distributed dist) {
+    var outcomes = new ArrayList<StageOutcome>();
+    try (MetricsHub hub = new MetricsHub()) {
+      var services = new Services(registry, recipe.settings(), hub);
+      for (ResolvedStage s : recipe.stages()) {
+        Decision d = dist.<Decision>allGather(null).get(0);
+        if (!d.stage().equals(s.id())) {
+          throw new Align4jException("rank " + dist.rank() + " expected stage '" + s.id() + "' but rank 0 runs '"
+              + d.stage() + "'; every rank must run the same recipe with the same --set values");
+        }
+        if (!d.run()) {
+          outcomes.add(new StageOutcome(s.id(), s.uses(), StageOutcome.Status.SKIPPED, Duration.ZERO, d.fingerprint(),
+              "up to date", Map.of()));
+          continue;
+        }
+        StageOutcome o;
+        try {
+          o = runStage(recipe, s, d.fingerprint(), stageSeed(recipe.seed(), s.id()), hub, services, dist);
+        } catch (IOException e) {
+          throw new Align4jException("stage " + s.id() + " on rank " + dist.rank() + ": " + e.getMessage(), e);
+        }
+        if (o.status() != StageOutcome.Status.RAN) {
+          throw new Align4jException("stage " + s.id() + " (" + s.uses() + ") failed on rank " + dist.rank() + ": "
+              + o.message());
+        }
+        outcomes.add(o);
+        dist.allGather(Boolean.TRUE); // rank 0 has published the outputs
+      }
+    }
+    return new RunResult(recipe.runDir(), List.copyOf(outcomes), true);
+  }
+
+  /** Scratch of rank {@code rank} (> 0) in the run directory: its stages' work and outputs, never published. */
+  public static Path rankScratch(Path runDir, int rank) {
+    return runDir.resolve(RunLayout.META).resolve("ranks").resolve("rank-" + rank);
+  }
+
+  private RunResult runLocked(ResolvedRecipe recipe, Set<String> force, Distributed dist) {
     Path runDir = recipe.runDir();
     Instant started = Instant.now();
     recoverInterruptedWrites(recipe);
@@ -162,6 +220,9 @@ public final class PipelineRunner {
         fps.put(s.id(), fp);
         boolean upstreamReran = s.dependsOn().stream().anyMatch(reran::contains);
         Map<String, Path> done = force.contains(s.id()) || upstreamReran ? null : finishedOutputs(runDir, s, fp);
+        if (dist.worldSize() > 1) {
+          dist.allGather(new Decision(s.id(), done == null, fp)); // the other ranks skip and run what rank 0 does
+        }
         if (done != null) {
           LOG.info("stage {} ({}): skipped, finished earlier with the same inputs and options", s.id(), s.uses());
           outcomes.add(new StageOutcome(s.id(), s.uses(), StageOutcome.Status.SKIPPED, Duration.ZERO, fp, "up to date", done));
@@ -171,7 +232,7 @@ public final class PipelineRunner {
         long t0 = System.nanoTime();
         StageOutcome outcome;
         try {
-          outcome = runStage(recipe, s, fp, seed, hub, services);
+          outcome = runStage(recipe, s, fp, seed, hub, services, dist);
         } catch (IOException e) {
           // setting up the stage's directories or writing its marker failed; the message names the path
           String msg = e.getMessage() != null ? e.getMessage() : e.toString();
@@ -184,6 +245,9 @@ public final class PipelineRunner {
         outcomes.add(outcome);
         ok = outcome.status() == StageOutcome.Status.RAN;
         hub.flush();
+        if (ok && dist.worldSize() > 1) {
+          dist.allGather(Boolean.TRUE); // the outputs are published: the other ranks may read them
+        }
       }
     }
     var result = new RunResult(runDir, List.copyOf(outcomes), ok);
@@ -224,12 +288,13 @@ public final class PipelineRunner {
     return fatal;
   }
 
-  private StageOutcome runStage(ResolvedRecipe recipe, ResolvedStage s, String fp, long seed, MetricsHub hub, Services services)
-      throws IOException {
+  private StageOutcome runStage(ResolvedRecipe recipe, ResolvedStage s, String fp, long seed, MetricsHub hub,
+      Services services, Distributed dist) throws IOException {
     Path runDir = recipe.runDir();
     Path meta = runDir.resolve(RunLayout.META);
-    Path work = meta.resolve("work").resolve(s.id());
-    Path tmp = meta.resolve("tmp").resolve(s.id());
+    Path own = dist.isMain() ? meta : rankScratch(runDir, dist.rank());
+    Path work = own.resolve("work").resolve(s.id());
+    Path tmp = own.resolve("tmp").resolve(s.id());
     Path workFp = work.resolve(".fingerprint");
     if (Files.exists(workFp) && !Files.readString(workFp).equals(fp)) {
       LOG.info("stage {}: inputs or options changed since its checkpoints were written; starting it afresh", s.id());
@@ -258,6 +323,11 @@ public final class PipelineRunner {
       return new StageOutcome(s.id(), s.uses(), StageOutcome.Status.FAILED, d, fp, msg, Map.of());
     }
     Duration d = Duration.ofNanos(System.nanoTime() - t0);
+    if (!dist.isMain()) {
+      LOG.info("stage {} ({}): done on rank {} in {}; rank 0 publishes its outputs", s.id(), s.uses(), dist.rank(),
+          String.format("%.1fs", d.toMillis() / 1000.0));
+      return new StageOutcome(s.id(), s.uses(), StageOutcome.Status.RAN, d, fp, "ok", Map.of());
+    }
     var required = new java.util.HashSet<String>();
     for (var port : s.stage().outputs()) {
       if (port.required()) {

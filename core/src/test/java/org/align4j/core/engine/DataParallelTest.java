@@ -20,7 +20,11 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Two Gloo ranks with batch B take the same step as one process with batch 2B. */
+/**
+ * N Gloo ranks sharing the global batch B take the same steps as one process with batch B: with N = 2 each rank
+ * computes half of every micro-batch, with N = 3 the shards are uneven (1, 1, 2 of 4) and the loss weighting makes
+ * the averaged gradient the one process's.
+ */
 class DataParallelTest {
   static final int[][] DATA = TinyModels.data(8, 10, 64, 4);
 
@@ -30,44 +34,67 @@ class DataParallelTest {
   }
 
   @Test
-  void twoRanksEqualOneProcessWithDoubleBatch(@TempDir Path tmp) throws Exception {
+  void twoRanksEqualOneProcess(@TempDir Path tmp) throws Exception {
+    ranksEqualOneProcess(tmp, 2);
+  }
+
+  @Test
+  void threeRanksWithUnevenShardsEqualOneProcess(@TempDir Path tmp) throws Exception {
+    ranksEqualOneProcess(tmp, 3);
+  }
+
+  private void ranksEqualOneProcess(Path tmp, int world) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<Process> ranks = new ArrayList<>();
-    for (int r = 0; r < 2; r++) {
+    for (int r = 0; r < world; r++) {
       ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
           "-Dorg.bytedeco.javacpp.logger=slf4j", DistChild.class.getName(), tmp.resolve("rank" + r + ".safetensors").toString())
           .redirectErrorStream(true).redirectOutput(tmp.resolve("rank" + r + ".log").toFile());
       pb.environment().put("RANK", String.valueOf(r));
-      pb.environment().put("WORLD_SIZE", "2");
+      pb.environment().put("WORLD_SIZE", String.valueOf(world));
+      pb.environment().put("ALIGN4J_THREADS", "1");
+      pb.environment().put("OMP_NUM_THREADS", "1");
       pb.environment().put("MASTER_ADDR", "127.0.0.1");
       pb.environment().put("MASTER_PORT", String.valueOf(port));
       ranks.add(pb.start());
     }
-    for (int r = 0; r < 2; r++) {
+    for (int r = 0; r < world; r++) {
       assertTrue(ranks.get(r).waitFor(180, TimeUnit.SECONDS), "rank " + r + " hung");
       assertEquals(0, ranks.get(r).exitValue(), "rank " + r + ": " + Files.readString(tmp.resolve("rank" + r + ".log")));
     }
     LanguageModel single = EngineTestSupport.MODELS.create(TinyModels.gqa(), 10);
     LanguageModel init = EngineTestSupport.MODELS.copy(single, false);
-    new LocalTrainer().train(new Trainer.Job(single.parameters(), DATA.length,
-        s -> TinyModels.sftLoss(single, DATA, s.indices()), options(4), null, null, null, null));
+    int[] seen = {0};
+    new LocalTrainer().train(new Trainer.Job(single.parameters(), DATA.length, s -> {
+      seen[0] += s.indices().length;
+      return TinyModels.sftLoss(single, DATA, s.indices());
+    }, options(4), null, null, null, null));
+    // each rank computed its shard only: together what the one process computed, no rank all of it
+    int together = 0;
+    for (int r = 0; r < world; r++) {
+      int n = Integer.parseInt(Files.readString(tmp.resolve("rank" + r + ".safetensors.examples")).trim());
+      assertTrue(n > 0 && n < seen[0], "rank " + r + " computed " + n + " of " + seen[0] + " examples");
+      together += n;
+    }
+    assertEquals(seen[0], together, "examples computed by all ranks together");
     Map<String, Tensor> r0 = SafeTensors.read(tmp.resolve("rank0.safetensors"));
-    Map<String, Tensor> r1 = SafeTensors.read(tmp.resolve("rank1.safetensors"));
+    Map<String, Tensor> last = SafeTensors.read(tmp.resolve("rank" + (world - 1) + ".safetensors"));
     double worst = 0;
     double moved = 0;
     for (String name : single.parameters().keySet()) {
       Tensor p = single.parameters().get(name);
       worst = Math.max(worst, p.sub(r0.get(name)).abs().max().item_double());
-      assertTrue(org.bytedeco.pytorch.global.torch.equal(r0.get(name), r1.get(name)), "ranks differ: " + name);
+      assertTrue(org.bytedeco.pytorch.global.torch.equal(r0.get(name), last.get(name)), "ranks differ: " + name);
       moved = Math.max(moved, p.sub(init.parameters().get(name)).abs().max().item_double());
     }
     assertTrue(moved > 1e-3, "parameters did not move: " + moved);
-    System.out.printf("2 ranks x batch 2 vs 1 process x batch 4: max param diff %.3g (params moved up to %.3g)%n", worst, moved);
-    assertTrue(worst < 1e-5, "2 ranks x batch 2 vs 1 process x batch 4: max param diff " + worst);
+    System.out.printf("%d ranks vs 1 process, global batch 4: max param diff %.3g (params moved up to %.3g)%n", world,
+        worst, moved);
+    assertTrue(worst < 1e-5, world + " ranks vs 1 process, global batch 4: max param diff " + worst);
     single.close();
     init.close();
   }

@@ -1,7 +1,9 @@
 package org.align4j.core.engine;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.model.LanguageModel;
 import org.align4j.core.engine.io.SafeTensors;
@@ -11,17 +13,20 @@ import org.align4j.testkit.TinyModels;
 /**
  * One rank of {@link DataParallelTest}, started like the launcher starts workers (RANK, WORLD_SIZE, MASTER_ADDR,
  * MASTER_PORT in the environment). The job names no GradientSync: the trainer joins the launch's process group and
- * broadcasts rank 0's weights itself.
+ * broadcasts rank 0's weights itself. Writes the trained weights and how many examples this rank computed.
  */
 public final class DistChild {
   private DistChild() {}
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
     int rank = Integer.parseInt(System.getenv("RANK"));
     LanguageModel m = EngineTestSupport.MODELS.create(TinyModels.gqa(), 10 + rank); // different per rank until broadcast
-    new LocalTrainer().train(new Trainer.Job(m.parameters(), DataParallelTest.DATA.length,
-        s -> TinyModels.sftLoss(m, DataParallelTest.DATA, s.indices()), DataParallelTest.options(2), null, null, null,
-        null));
+    var seen = new AtomicInteger();
+    new LocalTrainer().train(new Trainer.Job(m.parameters(), DataParallelTest.DATA.length, s -> {
+      seen.addAndGet(s.indices().length);
+      return TinyModels.sftLoss(m, DataParallelTest.DATA, s.indices());
+    }, DataParallelTest.options(4), null, null, null, null));
     SafeTensors.write(Path.of(args[0]), m.parameters(), Map.of());
+    Files.writeString(Path.of(args[0] + ".examples"), String.valueOf(seen.get()));
   }
 }

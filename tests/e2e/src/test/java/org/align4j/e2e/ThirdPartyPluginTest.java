@@ -176,14 +176,7 @@ class ThirdPartyPluginTest {
         run_dir: %s
         defaults: {threads: 1, chat_format: llama3, tokenizer: "${stages.tokenizer.outputs.tokenizer}"}
         stages:
-          - id: tasks
-            uses: tasks
-            outputs: {corpus_text: data/corpus.txt}
-            options: {sft_examples: 10, eval_prompts: 8, corpus_documents: 300, train_prompts: 0, gatt_dialogues: 0, preference_pairs: 0}
-          - id: tokenizer
-            uses: tokenizer-train
-            inputs: {corpus: "${stages.tasks.outputs.corpus_text}"}
-            options: {format: llama3, vocab_size: 400, reserved_special_tokens: 16}
+        """ + TinyRecipes.tasksAndTokenizer("{corpus_text: data/corpus.txt}", 10, 8, 0, 400).replace("%", "%%") + """
           - id: pretrain
             uses: pretrain
             inputs: {corpus: "${stages.tasks.outputs.corpus_text}"}

@@ -28,6 +28,32 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--force", paramLabel = "STAGE", split = ",", description = "run these stages even if finished")
   List<String> force = List.of();
 
+  @Option(names = "--nproc-per-node", paramLabel = "N", defaultValue = "1",
+      description = "ranks to start on this node (data parallel over c10d: Gloo on CPU, NCCL on CUDA)")
+  int nprocPerNode;
+
+  @Option(names = "--nnodes", paramLabel = "M", defaultValue = "1", description = "nodes of the run (start align4j run on each)")
+  int nnodes;
+
+  @Option(names = "--node-rank", paramLabel = "R", defaultValue = "0", description = "this node's index, 0..M-1 (node 0 hosts rank 0)")
+  int nodeRank;
+
+  @Option(names = "--master-addr", paramLabel = "HOST", defaultValue = "127.0.0.1",
+      description = "address of node 0, where rank 0 hosts the rendezvous store")
+  String masterAddr;
+
+  @Option(names = "--master-port", paramLabel = "PORT", defaultValue = "0",
+      description = "port of the rendezvous store on node 0 (default: a free port on one node; required on several)")
+  int masterPort;
+
+  @Option(names = "--join-timeout", paramLabel = "SECONDS", defaultValue = "300",
+      description = "how long ranks wait for each other to join before the run fails")
+  int joinTimeout;
+
+  @Option(names = "--threads-per-rank", paramLabel = "T", defaultValue = "0",
+      description = "libtorch threads of each rank (default: cores / ranks on this node)")
+  int threadsPerRank;
+
   @Override
   public Integer call() {
     var out = spec.commandLine().getOut();
@@ -44,6 +70,25 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     var runner = new PipelineRunner(registry);
+    var topology = new RankLauncher.Topology(nprocPerNode, nnodes, nodeRank, masterAddr, masterPort, joinTimeout,
+        threadsPerRank);
+    if (topology.distributed() && !dryRun) {
+      if (System.getenv("WORLD_SIZE") != null) {
+        err.println("align4j run: WORLD_SIZE is set (this process is a rank of another launcher); drop --nproc-per-node"
+            + " and --nnodes, or unset RANK/WORLD_SIZE to launch ranks from here");
+        return Main.USAGE;
+      }
+      try {
+        return new RankLauncher(childArgs(), topology, out, err).run();
+      } catch (java.io.IOException e) {
+        err.println("align4j run: cannot start the ranks: " + e.getMessage());
+        return Main.FAILED;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Main.FAILED;
+      }
+    }
+    int rank = org.align4j.core.engine.dist.DataParallel.environmentRank();
     if (dryRun) {
       out.println("dry run of " + recipe.recipe + " in " + r.runDir() + ":");
       for (var o : runner.plan(r)) {
@@ -53,7 +98,7 @@ final class RunCommand implements Callable<Integer> {
       }
       return Main.OK;
     }
-    RunLog.attach(r.runDir());
+    RunLog.attach(r.runDir(), rank);
     if (System.console() != null && System.getenv("CI") == null) {
       ProgressReporter.terminal(s -> {
         err.print(s);
@@ -72,6 +117,9 @@ final class RunCommand implements Callable<Integer> {
           + (e instanceof OutOfMemoryError ? " (more memory: ALIGN4J_JAVA_OPTS=-Xmx...)" : ""));
       return Main.FAILED;
     }
+    if (rank != 0) {
+      return result.ok() ? Main.OK : Main.FAILED; // rank 0 reports the run
+    }
     out.println();
     out.println("run '" + r.name() + "' " + (result.ok() ? "finished" : "FAILED") + " in " + r.runDir());
     for (var o : result.stages()) {
@@ -84,5 +132,16 @@ final class RunCommand implements Callable<Integer> {
     }
     out.println("logs: " + r.runDir().resolve("logs/align4j.log"));
     return result.ok() ? Main.OK : Main.FAILED;
+  }
+
+  /** This command for a rank: the recipe and its options, without the launcher's own. */
+  private List<String> childArgs() {
+    var a = new java.util.ArrayList<String>(List.of("run", recipe.recipe.toString()));
+    recipe.sets.forEach(x -> a.addAll(List.of("--set", x)));
+    recipe.plugins.forEach(x -> a.addAll(List.of("--plugins", x.toString())));
+    if (!force.isEmpty()) {
+      a.addAll(List.of("--force", String.join(",", force)));
+    }
+    return a;
   }
 }

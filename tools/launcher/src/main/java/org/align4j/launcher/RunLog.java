@@ -7,16 +7,19 @@ import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.FileAppender;
 import org.apache.logging.log4j.core.layout.PatternLayout;
 
-/** Adds the run directory's log file ({@code logs/align4j.log}, appended across resumed runs). */
+/**
+ * Adds the run directory's log file ({@code logs/align4j.log}, appended across resumed runs); rank R &gt; 0 of a
+ * multi-process run logs to {@code logs/align4j.rank-R.log}.
+ */
 final class RunLog {
   private RunLog() {}
 
-  static void attach(Path runDir) {
+  static void attach(Path runDir, int rank) {
     if (!(LogManager.getContext(false) instanceof LoggerContext ctx)) {
       return;
     }
     var config = ctx.getConfiguration();
-    Path logFile = runDir.resolve("logs/align4j.log");
+    Path logFile = runDir.resolve(rank == 0 ? "logs/align4j.log" : "logs/align4j.rank-" + rank + ".log");
     String file = logFile.toString();
     // Log4j reports a file it cannot open with its own multi-line error and goes on; say which file and why instead
     try {

@@ -26,6 +26,7 @@ import org.align4j.api.engine.TrainingDivergedException;
 import org.align4j.api.loss.LossResult;
 import org.align4j.toolkit.data.Permutations;
 import org.align4j.toolkit.io.AtomicFiles;
+import org.align4j.core.engine.dist.DataParallel;
 import org.align4j.core.engine.io.SafeTensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -38,7 +39,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The training loop. Data order: epoch e visits a permutation of the examples drawn with
  * {@code java.util.Random(seed, e)} (a specified algorithm, identical on every JVM); micro-batch u of the run takes
- * the next {@code batchSize * worldSize} indices of it, this process taking its slice. Everything a step depends
+ * the next {@code batchSize} indices of it whatever the number of processes; under data parallel each process takes
+ * its contiguous shard ({@link #shardStart}), weights its loss by its share and the gradients are averaged, so N
+ * processes step like one. Rank 0 alone reads and writes checkpoints and broadcasts its state to the others. Everything a step depends
  * on (parameters, Adam moments, step, and through it the data position, the schedule and the per-step seeds) is in
  * the checkpoint, so a resumed run computes bitwise the same losses on the CPU (same thread count).
  *
@@ -70,21 +73,14 @@ public final class LocalTrainer implements Trainer {
     return z ^ (z >>> 31);
   }
 
-  private static volatile org.align4j.core.engine.dist.DataParallel launchGroup;
-
   /**
    * The data-parallel group of this process when it was started as one of several ranks (WORLD_SIZE &gt; 1 in the
-   * environment, as the launcher or torchrun sets it), created on first use; null for a single process.
+   * environment, as the launcher or torchrun sets it), joined on first use (the pipeline runner joins it first, for
+   * the recipe's device); null for a single process.
    */
-  static synchronized GradientSync launchGroup() {
-    if (launchGroup == null) {
-      String ws = System.getenv("WORLD_SIZE");
-      if (ws == null || ws.isBlank() || ws.trim().equals("1")) {
-        return null;
-      }
-      launchGroup = org.align4j.core.engine.dist.DataParallel.fromEnvironment();
-    }
-    return launchGroup;
+  static GradientSync launchGroup() {
+    DataParallel g = DataParallel.current();
+    return g != null ? g : DataParallel.launch("cpu");
   }
 
   @Override
@@ -93,13 +89,14 @@ public final class LocalTrainer implements Trainer {
         ? new Job(request.parameters(), request.examples(), request.step(), request.options(), request.checkpointDir(),
             request.metrics(), request.progress(), launchGroup())
         : request;
-    if (job.sync() != null) {
-      job.sync().broadcast(job.parameters()); // every rank starts from rank 0's weights
-    }
     TrainerOptions o = job.options();
     int rank = job.sync() == null ? 0 : job.sync().rank();
     int world = job.sync() == null ? 1 : job.sync().worldSize();
-    long global = (long) o.batchSize() * world;
+    long global = o.batchSize();
+    if (world > 1) {
+      LOG.info("data parallel: rank {} of {} computes {} of every {} examples of a micro-batch", rank, world,
+          shardStart(o.batchSize(), rank + 1, world) - shardStart(o.batchSize(), rank, world), o.batchSize());
+    }
     long microPerEpoch = (job.examples() + global - 1) / global;
     long total = o.maxSteps() > 0 ? o.maxSteps() : (o.epochs() * microPerEpoch + o.accumulation() - 1) / o.accumulation();
     Map<String, Tensor> params = job.parameters();
@@ -107,7 +104,7 @@ public final class LocalTrainer implements Trainer {
     Path lastCkpt = null;
     long start = 0;
     try (AdamW opt = new AdamW(params, o.optimizer(), total)) {
-      if (job.checkpointDir() != null) {
+      if (job.checkpointDir() != null && rank == 0) { // rank 0 owns the checkpoints; the others get its state below
         Path latest = latest(job.checkpointDir());
         if (latest != null) {
           // a newest checkpoint that cannot be read (a truncated file) gives way to the previous complete one
@@ -136,11 +133,15 @@ public final class LocalTrainer implements Trainer {
           LOG.info("resuming from {} at step {} of {}", lastCkpt, start, total);
         }
       }
+      if (job.sync() != null && world > 1) {
+        start = broadcastState(job.sync(), params, opt, start);
+      }
       Map<Integer, int[]> perms = new HashMap<>();
       for (long step = start; step < total; step++) {
         long t0 = System.nanoTime();
         double lossSum = 0;
         double tokens = 0;
+        double weightSum = 0;
         Map<String, Double> diag = new TreeMap<>();
         double lr = opt.lr();
         for (int micro = 0; micro < o.accumulation(); micro++) {
@@ -151,36 +152,49 @@ public final class LocalTrainer implements Trainer {
           if (perms.size() > 2) {
             perms.keySet().removeIf(e -> e < epoch);
           }
-          int from = (int) Math.min(job.examples(), k * global + (long) rank * o.batchSize());
-          int to = (int) Math.min(job.examples(), from + (long) o.batchSize());
-          int[] idx = Arrays.copyOfRange(perm, from, to);
+          // the micro-batch is the next `global` indices of the epoch; this rank computes its contiguous shard
+          int mbFrom = (int) Math.min(job.examples(), k * global);
+          int mbLen = (int) Math.min(job.examples(), mbFrom + global) - mbFrom;
+          int[] idx = Arrays.copyOfRange(perm, mbFrom + shardStart(mbLen, rank, world), mbFrom + shardStart(mbLen, rank + 1, world));
           long seed = mix(mix(o.seed(), u), rank);
-          if (idx.length == 0) {
+          if (idx.length == 0 && world == 1) {
             continue;
           }
           try (PointerScope scope = new PointerScope()) {
-            torch.manual_seed(seed);
-            LossResult r = job.step().compute(new Step(step, micro, epoch, idx, seed));
-            double loss = r.loss().item_double();
-            if (!Double.isFinite(loss)) {
-              opt.zeroGrad();
-              throw new TrainingDivergedException(step, "the loss (" + loss + ")", lastCkpt);
+            LossResult r = null;
+            double loss = 0;
+            double share = 1; // this shard's part of the micro-batch's loss normaliser
+            if (idx.length > 0) {
+              torch.manual_seed(seed);
+              r = job.step().compute(new Step(step, micro, epoch, idx, seed));
+              loss = r.loss().item_double();
+              if (!Double.isFinite(loss)) {
+                opt.zeroGrad();
+                throw new TrainingDivergedException(step, "the loss (" + loss + ")", lastCkpt);
+              }
             }
-            r.loss().div(new Scalar((double) o.accumulation())).backward();
-            lossSum += loss;
-            if (r.diagnostics() != null) {
-              for (Map.Entry<String, Double> d : r.diagnostics().entrySet()) {
-                if (d.getKey().equals("tokens")) {
-                  tokens += d.getValue();
-                } else {
-                  diag.merge(d.getKey(), d.getValue() / o.accumulation(), Double::sum);
-                }
+            if (world > 1) {
+              double w = idx.length == 0 ? 0 : weight(r, idx.length);
+              share = w / job.sync().sum(w); // every rank joins, an idle one with weight 0
+              weightSum += w;
+            }
+            if (r == null) {
+              continue;
+            }
+            // world > 1: the ranks' gradients are averaged, so scale by world to make them the weighted sum
+            r.loss().mul(new Scalar(share * world / o.accumulation())).backward();
+            lossSum += loss * share;
+            for (Map.Entry<String, Double> d : r.diagnostics().entrySet()) {
+              if (d.getKey().equals("tokens")) {
+                tokens += d.getValue();
+              } else {
+                diag.merge(d.getKey(), d.getValue() / o.accumulation(), Double::sum);
               }
             }
           }
         }
         double loss = lossSum / o.accumulation();
-        if (job.sync() != null) {
+        if (job.sync() != null && world > 1) {
           try (PointerScope scope = new PointerScope()) {
             List<Tensor> grads = new ArrayList<>();
             for (Tensor p : params.values()) {
@@ -194,8 +208,8 @@ public final class LocalTrainer implements Trainer {
             }
             job.sync().averageGradients(grads);
           }
-          loss = job.sync().average(loss);
-          tokens = job.sync().average(tokens) * world;
+          loss = job.sync().sum(loss);
+          tokens = job.sync().sum(tokens);
         }
         double norm = opt.step();
         if (!Double.isFinite(norm)) {
@@ -205,7 +219,11 @@ public final class LocalTrainer implements Trainer {
         losses.add(loss);
         double secs = (System.nanoTime() - t0) / 1e9;
         long done = step + 1;
-        if (job.metrics() != null && (done % o.logEvery() == 0 || done == total) && rank == 0) {
+        boolean log = job.metrics() != null && (done % o.logEvery() == 0 || done == total);
+        if (log && job.sync() != null && world > 1) {
+          diag = reduceDiagnostics(job.sync(), diag, weightSum);
+        }
+        if (log && rank == 0) {
           job.metrics().scalar("train/loss", loss, done);
           job.metrics().scalar("train/lr", lr, done);
           job.metrics().scalar("train/grad_norm", norm, done);
@@ -226,6 +244,48 @@ public final class LocalTrainer implements Trainer {
         }
       }
       return new TrainResult(total, start, List.copyOf(losses), lastCkpt);
+    }
+  }
+
+  /** Start of rank {@code r}'s contiguous shard of a micro-batch of {@code n} examples (balanced: sizes differ by <= 1). */
+  static int shardStart(int n, int r, int world) {
+    return (int) ((long) n * r / world);
+  }
+
+  /** A shard's loss weight: the count a mean-over-tokens loss divides by ({@code loss_tokens}), else its examples. */
+  private static double weight(LossResult r, int examples) {
+    Double t = r.diagnostics().get("loss_tokens");
+    return t != null ? t : examples;
+  }
+
+  /** Diagnostics over the ranks: weighted means, except {@code loss_tokens} (a count), which is summed. */
+  private static Map<String, Double> reduceDiagnostics(GradientSync sync, Map<String, Double> diag, double weight) {
+    Map<String, Double> mean = new TreeMap<>(sync.average(diag, weight));
+    if (diag.containsKey("loss_tokens") || mean.containsKey("loss_tokens")) {
+      mean.put("loss_tokens", sync.sum(diag.getOrDefault("loss_tokens", 0.0)));
+    }
+    return mean;
+  }
+
+  /**
+   * Rank 0's parameters, Adam moments and step to every rank (rank 0 alone reads checkpoints), so all ranks start,
+   * or resume, from the same state. Returns the step to start from.
+   */
+  private static long broadcastState(GradientSync sync, Map<String, Tensor> params, AdamW opt, long start) {
+    Map<String, Tensor> state = new LinkedHashMap<>();
+    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Tensor step = torch.zeros(1).to(params.values().iterator().next().device(), torch.ScalarType.Double)
+          .fill_(new Scalar((double) start));
+      state.put("trainer/step", step);
+      for (Map.Entry<String, Tensor> e : params.entrySet()) {
+        state.put("param/" + e.getKey(), e.getValue());
+        state.put("adam_m/" + e.getKey(), opt.m.get(e.getKey()));
+        state.put("adam_v/" + e.getKey(), opt.v.get(e.getKey()));
+      }
+      sync.broadcast(state);
+      long s0 = (long) step.item_double();
+      opt.setSteps(s0);
+      return s0;
     }
   }
 

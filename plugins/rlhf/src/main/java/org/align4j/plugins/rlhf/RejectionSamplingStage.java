@@ -20,6 +20,7 @@ import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
+import org.align4j.api.engine.Distributed;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.SamplingOptions;
@@ -103,6 +104,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
   @Inject Generator generator;
   @Inject DatasetStore store;
   @Inject Components components;
+  @Inject Distributed dist;
 
   @Override
   public List<Port> inputs() {
@@ -111,6 +113,10 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
         Port.optional("previous", "kept conversations of earlier rounds (this stage's data output)"),
         Ports.TOKENIZER);
   }
+
+  /** One chunk's samples: the prompts of the chunk it used (the others were too long), K responses each, scored. */
+  record Scored(int[] used, String[] responses, double[] scores, String[] labels, double[] truths)
+      implements java.io.Serializable {}
 
   /** A prompt with the row fields a program reward needs. */
   record PromptRow(List<Message> messages, Map<String, String> metadata, String system, List<String> tags) {}
@@ -146,76 +152,89 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     try (LanguageModel model = models.load(chat.modelDir(), Models.LoadOptions.frozen());
         DatasetWriter samples = store.create(samplesOut, Schemas.SAMPLES);
         Progress progress = ctx.progress("rejection-sampling", prompts.size(), "prompts")) {
-      for (int from = 0; from < prompts.size(); from += o.promptsPerChunk()) {
-        List<PromptRow> chunk = prompts.subList(from, Math.min(prompts.size(), from + o.promptsPerChunk()));
+      int perChunk = o.promptsPerChunk();
+      int chunks = (prompts.size() + perChunk - 1) / perChunk;
+      long[] counts = new long[2]; // skipped, below min_reward
+      // chunks split across the ranks (each with its own seed, as in one process), consumed in order on every rank
+      dist.<Scored>forEachChunk(chunks, c -> {
+        int from = c * perChunk;
+        List<PromptRow> chunk = prompts.subList(from, Math.min(prompts.size(), from + perChunk));
         List<int[]> ids = new ArrayList<>();
-        List<PromptRow> used = new ArrayList<>();
-        for (PromptRow p : chunk) {
-          int[] prompt = format.renderPrompt(p.messages(), tok);
+        List<Integer> used = new ArrayList<>();
+        for (int i = 0; i < chunk.size(); i++) {
+          int[] prompt = format.renderPrompt(chunk.get(i).messages(), tok);
           if (prompt.length > o.maxPromptLen()) {
-            skipped++;
             continue;
           }
-          used.add(p);
+          used.add(i);
           for (int j = 0; j < k; j++) {
             ids.add(prompt);
           }
         }
+        Scored sc = new Scored(used.stream().mapToInt(Integer::intValue).toArray(), new String[ids.size()],
+            new double[ids.size()], new String[ids.size()], truth == null ? null : new double[ids.size()]);
         if (!used.isEmpty()) {
           var sampling = o.sampling().sampling(0, stops, mix(ctx.seed(), from), o.generationBatch());
           List<Generator.Generation> gens = generator.generate(model, ids, sampling);
           List<List<Message>> ps = new ArrayList<>();
-          List<String> responses = new ArrayList<>();
           List<Map<String, String>> meta = new ArrayList<>();
           for (int i = 0; i < gens.size(); i++) {
-            PromptRow p = used.get(i / k);
+            PromptRow p = chunk.get(used.get(i / k));
             ps.add(p.messages());
-            responses.add(decode(tok, gens.get(i), stops));
+            sc.responses()[i] = decode(tok, gens.get(i), stops);
             meta.add(p.metadata());
           }
+          List<String> responses = Arrays.asList(sc.responses());
           List<RewardResult> scores = reward.scoreAll(ps, responses, meta);
           List<RewardResult> truths = truth == null ? null : truth.scoreAll(ps, responses, meta);
-          for (int u = 0; u < used.size(); u++) {
-            PromptRow p = used.get(u);
-            double[] r = new double[k];
-            int best = 0;
-            for (int j = 0; j < k; j++) {
-              int i = u * k + j;
-              r[j] = scores.get(i).score();
-              if (r[j] > r[best]) {
-                best = j;
-              }
-              Map<String, Object> row = new LinkedHashMap<>();
-              row.put(Schemas.PROMPT, p.messages());
-              row.put(Schemas.RESPONSE, responses.get(i));
-              row.put(Schemas.REWARD, (float) r[j]);
-              row.put(Schemas.SAMPLE_INDEX, j);
-              row.put(Schemas.POLICY, policy);
-              samples.write(row);
-            }
-            rewardsPerPrompt.add(r);
-            for (int j = 0; j < k; j++) {
-              labelsAll.merge(String.valueOf(scores.get(u * k + j).label()), 1L, Long::sum);
-            }
-            labelsPicked.merge(String.valueOf(scores.get(u * k + best).label()), 1L, Long::sum);
+          for (int i = 0; i < gens.size(); i++) {
+            sc.scores()[i] = scores.get(i).score();
+            sc.labels()[i] = String.valueOf(scores.get(i).label());
             if (truths != null) {
-              double[] t = new double[k];
-              for (int j = 0; j < k; j++) {
-                t[j] = truths.get(u * k + j).score();
-              }
-              truthPerPrompt.add(t);
+              sc.truths()[i] = truths.get(i).score();
             }
-            if (o.minReward() != null && r[best] < o.minReward()) {
-              belowMin++;
-              continue;
-            }
-            List<Message> conv = new ArrayList<>(p.messages());
-            conv.add(Message.assistant(responses.get(u * k + best)));
-            kept.put(key(p.messages()), keptRow(conv, p, r[best], policy));
           }
         }
         progress.advance(chunk.size());
-      }
+        return sc;
+      }, (c, sc) -> {
+        List<PromptRow> chunk = prompts.subList(c * perChunk, Math.min(prompts.size(), (c + 1) * perChunk));
+        counts[0] += chunk.size() - sc.used().length;
+        for (int u = 0; u < sc.used().length; u++) {
+          PromptRow p = chunk.get(sc.used()[u]);
+          double[] r = Arrays.copyOfRange(sc.scores(), u * k, (u + 1) * k);
+          int best = 0;
+          for (int j = 0; j < k; j++) {
+            if (r[j] > r[best]) {
+              best = j;
+            }
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put(Schemas.PROMPT, p.messages());
+            row.put(Schemas.RESPONSE, sc.responses()[u * k + j]);
+            row.put(Schemas.REWARD, (float) r[j]);
+            row.put(Schemas.SAMPLE_INDEX, j);
+            row.put(Schemas.POLICY, policy);
+            samples.write(row);
+          }
+          rewardsPerPrompt.add(r);
+          for (int j = 0; j < k; j++) {
+            labelsAll.merge(sc.labels()[u * k + j], 1L, Long::sum);
+          }
+          labelsPicked.merge(sc.labels()[u * k + best], 1L, Long::sum);
+          if (sc.truths() != null) {
+            truthPerPrompt.add(Arrays.copyOfRange(sc.truths(), u * k, (u + 1) * k));
+          }
+          if (o.minReward() != null && r[best] < o.minReward()) {
+            counts[1]++;
+            continue;
+          }
+          List<Message> conv = new ArrayList<>(p.messages());
+          conv.add(Message.assistant(sc.responses()[u * k + best]));
+          kept.put(key(p.messages()), keptRow(conv, p, r[best], policy));
+        }
+      });
+      skipped = counts[0];
+      belowMin = counts[1];
       samples.commit();
     } finally {
       for (Reward r : java.util.Arrays.asList(reward, truth)) {

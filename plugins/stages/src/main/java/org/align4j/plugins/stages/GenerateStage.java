@@ -13,6 +13,7 @@ import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.Schemas;
+import org.align4j.api.engine.Distributed;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.SamplingOptions;
@@ -81,6 +82,7 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
   @Inject Models models;
   @Inject Generator generator;
   @Inject DatasetStore store;
+  @Inject Distributed dist;
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
@@ -115,8 +117,13 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
         DatasetWriter w = store.create(ctx.output("samples"), new Schema(fields));
         Progress p = ctx.progress("generate", total, "samples")) {
       int chunk = o.batchSize() * 4;
-      for (int start = 0; start < total; start += chunk) {
+      int chunks = (total + chunk - 1) / chunk;
+      // chunks split across the ranks (each a fixed slice with its own seed, so the rows do not depend on the ranks)
+      // and written in order: N ranks write what one process writes
+      dist.<ArrayList<LinkedHashMap<String, Object>>>forEachChunk(chunks, c -> {
+        int start = c * chunk;
         int end = Math.min(total, start + chunk);
+        var rows = new ArrayList<LinkedHashMap<String, Object>>(end - start);
         var ids = new ArrayList<int[]>(end - start);
         var convs = new ArrayList<List<Message>>(end - start);
         for (int k = start; k < end; k++) {
@@ -165,10 +172,15 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
             Object v = src.get(m);
             row.put(m, v == null ? null : v.toString());
           }
-          w.write(row);
+          rows.add(row);
         }
         p.advance(end - start);
-      }
+        return rows;
+      }, (c, rows) -> {
+        for (var row : rows) {
+          w.write(row);
+        }
+      });
       w.commit();
     }
   }
