@@ -39,6 +39,8 @@ class Llama2RecipeTest {
         "--set", "stages.tasks.options.gatt_dialogues=100",
         "--set", "stages.tasks.options.gatt_eval_dialogues=30",
         "--set", "stages.preference-prompts.options.train_prompts=800",
+        "--set", "stages.safety-preferences.options.preference_pairs=200",
+        "--set", "stages.rs-prompts.options.train_prompts=150",
         "--set", "stages.pretrain.options.steps=150",
         "--set", "stages.sft.options.steps=100",
         "--set", "stages.gatt.options.steps=20",
@@ -84,6 +86,10 @@ class Llama2RecipeTest {
         atChance.add(run.resolve(rm + "/model").toString());
       }
     }
+    // the written safety pairs reach the safety RM: its held-out pairs include compliance with unsafe prompts, which
+    // the chat model's own samples never hold (it refuses every unsafe prompt)
+    JsonNode safetyTasks = json(run.resolve("rm-safety/eval")).path("after").path("by_task");
+    assertTrue(safetyTasks.path("unsafe").path("pairs").asLong() > 0, "unsafe-prompt pairs held out: " + safetyTasks);
     for (String rs : List.of("rs-v1", "rs-v2")) {
       Set<String> named = new HashSet<>();
       json(run.resolve(rs + "/report")).path("reward_models_at_chance")
