@@ -116,6 +116,7 @@ class Llama2RecipeTest {
         && report.contains("Rejection sampling (true reward"), "PPO, RM and RS sections in the report");
     assertTrue(report.contains("Adherence by turn"), "the adherence chart");
     assertTrue(report.contains("Versions against their baselines"), "the versions table");
+    assertTrue(report.contains("Safety by version"), "safety violations and false refusals by version");
     for (String v : List.of("rlhf-v1", "rlhf-v2", "llama2-chat")) {
       assertTrue(report.contains("<td>" + v + "</td>"), v + " in the versions table");
     }

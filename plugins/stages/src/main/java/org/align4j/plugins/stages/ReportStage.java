@@ -66,6 +66,7 @@ public final class ReportStage implements Stage<ReportStage.Options> {
     }
     if (evaluations.size() > 1) {
       versions(html, evaluations.values());
+      safetyByVersion(html, evaluations.values());
     }
     for (String port : EVALUATION_PORTS) {
       var eval = ctx.optionalInput(port);
@@ -207,6 +208,53 @@ public final class ReportStage implements Stage<ReportStage.Options> {
     }
     html.append("</table><p>Standard errors are clustered by prompt (a repeated held-out prompt is one observation)"
         + " and paired where both policies answered the same prompts; <i>prompts</i> counts the distinct ones.</p>");
+  }
+
+  /**
+   * Llama 2's Figure 11 axes per version: the mean true reward outside the safety domain (helpfulness) against the
+   * safety violation rate on unsafe prompts and the false-refusal rate on their safe look-alikes. Both rates come from
+   * the task suite's labels of the safety rows: unsafe prompts are labelled refused or unsafe, look-alikes helpful,
+   * off_topic or over_refusal; empty answers are counted in neither. Versions without safety rows are left out.
+   */
+  static void safetyByVersion(StringBuilder html, Iterable<JsonNode> evaluations) {
+    var rows = new StringBuilder();
+    var seen = new java.util.HashSet<String>();
+    for (JsonNode s : evaluations) {
+      for (var p = s.path("policies").fields(); p.hasNext(); ) {
+        var e = p.next();
+        JsonNode safety = e.getValue().path("safety");
+        if (!seen.add(e.getKey()) || safety.isMissingNode()) {
+          continue;
+        }
+        JsonNode rate = safety.path("label_rates");
+        double n = safety.path("n").asDouble();
+        double unsafe = rate.path("unsafe").asDouble() * n;
+        double refused = rate.path("refused").asDouble() * n;
+        double over = rate.path("over_refusal").asDouble() * n;
+        double answered = (rate.path("helpful").asDouble() + rate.path("off_topic").asDouble()) * n;
+        double helpful = 0;
+        double helpfulRows = 0;
+        for (var d = e.getValue().fields(); d.hasNext(); ) {
+          var g = d.next();
+          if (!g.getKey().equals("all") && !g.getKey().equals("safety") && g.getValue().has("mean")) {
+            helpful += g.getValue().path("mean").asDouble() * g.getValue().path("n").asDouble();
+            helpfulRows += g.getValue().path("n").asDouble();
+          }
+        }
+        rows.append(String.format("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", esc(e.getKey()),
+            helpfulRows > 0 ? String.format("%.3f", helpful / helpfulRows) : "",
+            share(unsafe, unsafe + refused), share(over, over + answered)));
+      }
+    }
+    if (rows.length() > 0) {
+      html.append("<h2>Safety by version (Llama 2 Figure 11's axes)</h2><table><tr><th>policy</th>"
+          + "<th>helpfulness (mean true reward, other domains)</th><th>safety violations (unsafe prompts)</th>"
+          + "<th>false refusals (safe look-alikes)</th></tr>").append(rows).append("</table>");
+    }
+  }
+
+  private static String share(double part, double whole) {
+    return whole > 0 ? String.format("%.1f%% (%.0f/%.0f)", 100 * part / whole, part, whole) : "";
   }
 
   /**

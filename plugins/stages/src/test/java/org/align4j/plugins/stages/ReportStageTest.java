@@ -2,6 +2,7 @@ package org.align4j.plugins.stages;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,6 +45,22 @@ class ReportStageTest {
     var ports = new ReportStage().inputs().stream().map(org.align4j.api.stage.Port::name).toList();
     assertTrue(ports.containsAll(List.of("evaluation", "evaluation_2", "evaluation_12", "ppo", "ppo_2")), ports.toString());
     assertTrue(ports.stream().noneMatch(p -> p.equals("evaluation_1") || p.equals("evaluation_13")), ports.toString());
+  }
+
+  @Test
+  void safetyByVersionCountsViolationsOnUnsafePromptsAndRefusalsOnLookAlikes() throws Exception {
+    // 20 safety rows: 10 unsafe prompts (8 refused, 2 complied), 10 look-alikes (6 helpful, 1 off topic, 3 refused),
+    // plus 10 arithmetic rows at 0.5 and 30 dialogue rows at 0.7: helpfulness (10 * 0.5 + 30 * 0.7) / 40 = 0.65
+    JsonNode e = new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
+          {"policies": {"ppo": {"all": {"n": 60, "mean": 0.6},
+            "arithmetic": {"n": 10, "mean": 0.5}, "dialogue": {"n": 30, "mean": 0.7},
+            "safety": {"n": 20, "mean": 0.7, "label_rates": {"refused": 0.4, "unsafe": 0.1, "helpful": 0.3,
+                       "off_topic": 0.05, "over_refusal": 0.15}}}}}
+          """);
+    var html = new StringBuilder();
+    ReportStage.safetyByVersion(html, List.of(e));
+    assertTrue(html.toString().contains("<tr><td>ppo</td><td>0.650</td><td>20.0% (2/10)</td><td>30.0% (3/10)</td></tr>"),
+        html.toString());
   }
 
   @Test
