@@ -1,6 +1,9 @@
 package org.align4j.core.recipe;
 
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +42,26 @@ public record ResolvedRecipe(
 
   public Optional<ResolvedStage> stage(String id) {
     return stages.stream().filter(s -> s.id().equals(id)).findFirst();
+  }
+
+  /**
+   * This recipe cut down to {@code targets} and the stages they read from, transitively, in the same order
+   * ({@code align4j run --until}): an experiment on one round of a long recipe runs that round only.
+   *
+   * @throws IllegalArgumentException naming a target that is not a stage of this recipe
+   */
+  public ResolvedRecipe upTo(Collection<String> targets) {
+    var keep = new HashSet<String>();
+    var todo = new ArrayDeque<String>(targets);
+    while (!todo.isEmpty()) {
+      String id = todo.pop();
+      var s = stage(id).orElseThrow(() -> new IllegalArgumentException("no stage '" + id + "' in recipe " + name));
+      if (keep.add(id)) {
+        todo.addAll(s.dependsOn());
+      }
+    }
+    var cut = stages.stream().filter(s -> keep.contains(s.id())).toList();
+    return new ResolvedRecipe(name, source, runDir, defaults, settings, cut, metrics, resolved, outputRoots);
   }
 
   public long seed() {

@@ -47,6 +47,28 @@ class RecipeLoaderTest {
   }
 
   @Test
+  void upToKeepsTheTargetsAndWhatTheyReadInRecipeOrder() {
+    var r = load("""
+        name: t
+        stages:
+          - id: a
+            uses: write-text
+          - id: b
+            uses: write-text
+            inputs: {prefix: "${stages.a.outputs.text}"}
+          - id: c
+            uses: write-text
+          - id: d
+            uses: write-text
+            inputs: {prefix: "${stages.b.outputs.text}"}
+        """);
+    assertEquals(List.of("a", "b", "d"), r.upTo(List.of("d")).stages().stream().map(ResolvedStage::id).toList());
+    assertEquals(List.of("a", "c"), r.upTo(List.of("c", "a")).stages().stream().map(ResolvedStage::id).toList());
+    var e = assertThrows(IllegalArgumentException.class, () -> r.upTo(List.of("e")));
+    assertEquals("no stage 'e' in recipe t", e.getMessage());
+  }
+
+  @Test
   void unknownStageIdSuggestsNearest() {
     var e = fail("""
         name: t

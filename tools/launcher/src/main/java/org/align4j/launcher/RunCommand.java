@@ -28,6 +28,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--force", paramLabel = "STAGE", split = ",", description = "run these stages even if finished")
   List<String> force = List.of();
 
+  @Option(names = "--until", paramLabel = "STAGE", split = ",",
+      description = "run only these stages and the stages they read from (the rest of the recipe is left as it is)")
+  List<String> until = List.of();
+
   @Option(names = "--nproc-per-node", paramLabel = "N", defaultValue = "1",
       description = "ranks to start on this node (data parallel over c10d: Gloo on CPU, NCCL on CUDA)")
   int nprocPerNode;
@@ -66,6 +70,14 @@ final class RunCommand implements Callable<Integer> {
     for (String f : force) {
       if (r.stage(f).isEmpty()) {
         err.println("align4j run: --force names unknown stage '" + f + "'");
+        return Main.USAGE;
+      }
+    }
+    if (!until.isEmpty()) {
+      try {
+        r = r.upTo(until);
+      } catch (IllegalArgumentException e) {
+        err.println("align4j run: --until: " + e.getMessage());
         return Main.USAGE;
       }
     }
@@ -141,6 +153,9 @@ final class RunCommand implements Callable<Integer> {
     recipe.plugins.forEach(x -> a.addAll(List.of("--plugins", x.toString())));
     if (!force.isEmpty()) {
       a.addAll(List.of("--force", String.join(",", force)));
+    }
+    if (!until.isEmpty()) {
+      a.addAll(List.of("--until", String.join(",", until)));
     }
     return a;
   }
