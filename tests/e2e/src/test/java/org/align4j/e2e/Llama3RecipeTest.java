@@ -41,7 +41,9 @@ class Llama3RecipeTest {
     for (int round = 1; round <= 3; round++) {
       a.addAll(List.of("--set", "stages.preference-prompts-" + round + ".options.train_prompts=240",
           "--set", "stages.rs-" + round + ".options.samples_per_prompt=4",
-          "--set", "stages.sft-" + round + ".options.steps=30"));
+          "--set", "stages.sft-" + round + ".options.steps=30",
+          // the recipe keeps easy prompts (dropping them measured harmful); the test still runs every filter
+          "--set", "stages.curate-" + round + ".options.drop_easy=true"));
     }
     return a.toArray(String[]::new);
   }
