@@ -19,10 +19,8 @@ import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
-import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.RenderedChat;
-import org.align4j.api.text.Tokenizer;
 import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.stage.Ports;
 import org.slf4j.Logger;
@@ -89,14 +87,12 @@ public final class SftStage implements Stage<SftStage.Options> {
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
     ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
-    Tokenizer tok = chat.tokenizer();
-    ChatFormat format = chat.format();
     var data = StageSupport.InputRows.read(ctx, ctx.input("data"), o.limit());
     Ports.requireRows(ctx, "data", data.file(), data.size(), "conversations");
     var ids = new ArrayList<int[]>(data.size());
     var masks = new ArrayList<byte[]>(data.size());
     for (int i = 0; i < data.size(); i++) {
-      RenderedChat r = format.render(data.conversation(i), tok, o.mask());
+      RenderedChat r = chat.render(data.conversation(i), o.mask());
       ids.add(r.ids());
       masks.add(r.lossMask());
     }
@@ -107,14 +103,14 @@ public final class SftStage implements Stage<SftStage.Options> {
       int[] order = org.align4j.toolkit.data.Permutations.shuffled(mix.size(), new java.util.Random(ctx.seed() ^ MIX_SEED));
       for (int k = 0; k < want; k++) {
         int i = order[k];
-        RenderedChat r = format.render(mix.conversation(i), tok, o.mask());
+        RenderedChat r = chat.render(mix.conversation(i), o.mask());
         ids.add(r.ids());
         masks.add(r.lossMask());
       }
       LOG.info("sft: {} conversations of data + {} of {} drawn from mix (mix_ratio {})", data.size(), want,
           mix.size(), o.mixRatio());
     }
-    int pad = tok.eosId();
+    int pad = chat.tokenizer().eosId();
     LmRows rows = LmRows.packed(ids, masks, o.seqLen(), pad, ctx.seed(), o.packing());
     LOG.info("sft: {} conversations -> {} rows of {} tokens ({} truncated), {} loss tokens", data.size(), rows.size(),
         o.seqLen(), rows.truncated, rows.lossTokens);
