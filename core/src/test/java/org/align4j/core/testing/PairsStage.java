@@ -2,6 +2,7 @@ package org.align4j.core.testing;
 
 import java.util.List;
 import org.align4j.api.NoOptions;
+import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
@@ -12,17 +13,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * Test stage for the schema check at validation: writes preference rows, text rows and int8 token ids, and
  * reads pairs as text (prompt, chosen, rejected) or as int32 token ids, two accepted shapes.
  */
+@ProviderInfo(id = "test-pairs")
 public final class PairsStage implements Stage<NoOptions> {
-  @Override
-  public String id() {
-    return "test-pairs";
-  }
-
-  @Override
-  public Class<NoOptions> optionsType() {
-    return NoOptions.class;
-  }
-
   @Override
   public List<Port> inputs() {
     return List.of(Port.optional("pairs", "preference pairs, as text or as token ids").withSchema(Schemas.PREFERENCE_PAIRS,

@@ -3,10 +3,14 @@ package org.align4j.toolkit.stage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.ChatFormats;
+import org.align4j.api.text.MaskPolicy;
+import org.align4j.api.text.Message;
+import org.align4j.api.text.RenderedChat;
 import org.align4j.api.text.Tokenizer;
 import org.align4j.api.text.Tokenizers;
 
@@ -48,6 +52,11 @@ public record ChatInputs(Path modelDir, Path tokenizerPath, Tokenizer tokenizer,
   /** The chat format {@link #chatFormatId} names. */
   public static ChatFormat chatFormat(StageContext ctx, String option) {
     return ctx.service(ChatFormats.class).get(chatFormatId(ctx, option));
+  }
+
+  /** {@code messages} rendered by the chat format with the tokenizer, the loss mask by {@code policy}. */
+  public RenderedChat render(List<Message> messages, MaskPolicy policy) {
+    return format.render(messages, tokenizer, policy);
   }
 
   /** The chat format's stop tokens in {@code tok}, as the set {@link org.align4j.api.engine.Generator.Sampling} takes. */

@@ -1,6 +1,8 @@
 package org.align4j.toolkit.stage;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.align4j.api.Align4jException;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.stage.Port;
@@ -23,6 +25,17 @@ public final class Ports {
   public static final Port PROMPTS = Port.required("prompts",
       "conversations (messages or prompt column); a trailing assistant turn is dropped")
       .withSchema(Schemas.MESSAGES_ONLY, Schemas.PROMPT_ONLY);
+
+  /**
+   * The inputs of a stage that samples a policy on prompts (rejection sampling, PPO): the {@code model} to sample
+   * ({@code modelDoc}), {@link #PROMPTS}, then {@code between}, then {@link #TOKENIZER}.
+   */
+  public static List<Port> promptInputs(String modelDoc, Port... between) {
+    var ports = new ArrayList<Port>(List.of(Port.required("model", modelDoc), PROMPTS));
+    ports.addAll(List.of(between));
+    ports.add(TOKENIZER);
+    return List.copyOf(ports);
+  }
 
   /**
    * Refuses an empty dataset before any training: one line naming the file, the stage and its input, and the fix.

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.align4j.api.Align4jException;
 import org.align4j.core.engine.dist.DataParallel;
 
 /**
@@ -27,41 +26,11 @@ import org.align4j.core.engine.dist.DataParallel;
 final class RankLauncher {
   /** The child's command line after {@code java}: the run command with the launcher's own options removed. */
   private final List<String> runArgs;
-  private final Topology t;
+  private final LaunchOptions t;
   private final PrintWriter out;
   private final PrintWriter err;
 
-  /** Where this node's ranks sit in the job. */
-  record Topology(int nprocPerNode, int nnodes, int nodeRank, String masterAddr, int masterPort, int joinTimeoutS,
-      int threadsPerRank) {
-    Topology {
-      if (nprocPerNode < 1 || nnodes < 1) {
-        throw new Align4jException("--nproc-per-node and --nnodes must be >= 1, got " + nprocPerNode + " and " + nnodes);
-      }
-      if (nodeRank < 0 || nodeRank >= nnodes) {
-        throw new Align4jException("--node-rank " + nodeRank + " is outside 0.." + (nnodes - 1) + " (--nnodes " + nnodes + ")");
-      }
-      if (masterPort < 0 || masterPort > 65535) {
-        throw new Align4jException("--master-port " + masterPort + " is outside 1..65535");
-      }
-      if (nnodes > 1 && masterPort == 0) {
-        throw new Align4jException("a run on several nodes needs --master-port (the same on every node)");
-      }
-      if (joinTimeoutS < 1) {
-        throw new Align4jException("--join-timeout must be >= 1 second, got " + joinTimeoutS);
-      }
-    }
-
-    int world() {
-      return nprocPerNode * nnodes;
-    }
-
-    boolean distributed() {
-      return world() > 1;
-    }
-  }
-
-  RankLauncher(List<String> runArgs, Topology t, PrintWriter out, PrintWriter err) {
+  RankLauncher(List<String> runArgs, LaunchOptions t, PrintWriter out, PrintWriter err) {
     this.runArgs = List.copyOf(runArgs);
     this.t = t;
     this.out = out;
@@ -73,9 +42,9 @@ final class RankLauncher {
   /** Runs the local ranks to the end; the exit code of the job. */
   int run() throws IOException, InterruptedException {
     DataParallel.warmNatives(); // two JVMs unpacking an empty JavaCPP cache at once can crash one of them
-    int port = t.masterPort() != 0 ? t.masterPort() : freePort();
-    int threads = t.threadsPerRank() > 0 ? t.threadsPerRank()
-        : Math.max(1, Runtime.getRuntime().availableProcessors() / t.nprocPerNode());
+    int port = t.masterPort != 0 ? t.masterPort : freePort();
+    int threads = t.threadsPerRank > 0 ? t.threadsPerRank
+        : Math.max(1, Runtime.getRuntime().availableProcessors() / t.nprocPerNode);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     var cmd = new ArrayList<String>();
     cmd.add(java);
@@ -90,24 +59,24 @@ final class RankLauncher {
     Thread stopper = new Thread(() -> procs.forEach(Process::destroy));
     Runtime.getRuntime().addShutdownHook(stopper); // Ctrl-C on the launcher stops the ranks
     try {
-      for (int local = 0; local < t.nprocPerNode(); local++) {
-        int rank = t.nodeRank() * t.nprocPerNode() + local;
+      for (int local = 0; local < t.nprocPerNode; local++) {
+        int rank = t.nodeRank * t.nprocPerNode + local;
         var pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();
         env.put("RANK", String.valueOf(rank));
         env.put("LOCAL_RANK", String.valueOf(local));
         env.put("WORLD_SIZE", String.valueOf(t.world()));
-        env.put("LOCAL_WORLD_SIZE", String.valueOf(t.nprocPerNode()));
-        env.put("GROUP_RANK", String.valueOf(t.nodeRank()));
-        env.put("MASTER_ADDR", t.masterAddr());
+        env.put("LOCAL_WORLD_SIZE", String.valueOf(t.nprocPerNode));
+        env.put("GROUP_RANK", String.valueOf(t.nodeRank));
+        env.put("MASTER_ADDR", t.masterAddr);
         env.put("MASTER_PORT", String.valueOf(port));
-        env.put("ALIGN4J_JOIN_TIMEOUT", String.valueOf(t.joinTimeoutS()));
+        env.put("ALIGN4J_JOIN_TIMEOUT", String.valueOf(t.joinTimeoutS));
         env.put("ALIGN4J_THREADS", String.valueOf(threads));
         env.putIfAbsent("OMP_NUM_THREADS", String.valueOf(threads));
         Process p = pb.start();
         procs.add(p);
         out.printf("align4j run: rank %d of %d started (local rank %d on node %d, pid %d, %d thread%s, master %s:%d)%n",
-            rank, t.world(), local, t.nodeRank(), p.pid(), threads, threads == 1 ? "" : "s", t.masterAddr(), port);
+            rank, t.world(), local, t.nodeRank, p.pid(), threads, threads == 1 ? "" : "s", t.masterAddr, port);
         out.flush();
         pumps.add(pump(p.getInputStream(), "[rank " + rank + "] ", out));
         pumps.add(pump(p.getErrorStream(), "[rank " + rank + "] ", err));
@@ -130,7 +99,7 @@ final class RankLauncher {
       if (failed != null) {
         err.println("align4j run: rank " + failed.rank() + " (pid " + failed.pid() + ") " + describe(failed.code())
             + "; stopped the other ranks. The same command resumes the run"
-            + (t.nnodes() > 1 ? " (restart it on every node)" : ""));
+            + (t.nnodes > 1 ? " (restart it on every node)" : ""));
         err.flush();
         return Main.FAILED;
       }

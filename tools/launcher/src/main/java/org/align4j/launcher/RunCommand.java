@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
         + " interrupted run resumes where it stopped."})
 final class RunCommand implements Callable<Integer> {
   @Mixin RecipeOptions recipe = new RecipeOptions();
+  @Mixin LaunchOptions launch = new LaunchOptions();
   @Spec CommandSpec spec;
 
   @Option(names = "--dry-run", description = "validate and show which stages would run or be skipped")
@@ -31,32 +32,6 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--until", paramLabel = "STAGE", split = ",",
       description = "run only these stages and the stages they read from (the rest of the recipe is left as it is)")
   List<String> until = List.of();
-
-  @Option(names = "--nproc-per-node", paramLabel = "N", defaultValue = "1",
-      description = "ranks to start on this node (data parallel over c10d: Gloo on CPU, NCCL on CUDA)")
-  int nprocPerNode;
-
-  @Option(names = "--nnodes", paramLabel = "M", defaultValue = "1", description = "nodes of the run (start align4j run on each)")
-  int nnodes;
-
-  @Option(names = "--node-rank", paramLabel = "R", defaultValue = "0", description = "this node's index, 0..M-1 (node 0 hosts rank 0)")
-  int nodeRank;
-
-  @Option(names = "--master-addr", paramLabel = "HOST", defaultValue = "127.0.0.1",
-      description = "address of node 0, where rank 0 hosts the rendezvous store")
-  String masterAddr;
-
-  @Option(names = "--master-port", paramLabel = "PORT", defaultValue = "0",
-      description = "port of the rendezvous store on node 0 (default: a free port on one node; required on several)")
-  int masterPort;
-
-  @Option(names = "--join-timeout", paramLabel = "SECONDS", defaultValue = "300",
-      description = "how long ranks wait for each other to join before the run fails")
-  int joinTimeout;
-
-  @Option(names = "--threads-per-rank", paramLabel = "T", defaultValue = "0",
-      description = "libtorch threads of each rank (default: cores / ranks on this node)")
-  int threadsPerRank;
 
   @Override
   public Integer call() {
@@ -82,16 +57,14 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     var runner = new PipelineRunner(registry);
-    var topology = new RankLauncher.Topology(nprocPerNode, nnodes, nodeRank, masterAddr, masterPort, joinTimeout,
-        threadsPerRank);
-    if (topology.distributed() && !dryRun) {
+    if (launch.check().distributed() && !dryRun) {
       if (System.getenv("WORLD_SIZE") != null) {
         err.println("align4j run: WORLD_SIZE is set (this process is a rank of another launcher); drop --nproc-per-node"
             + " and --nnodes, or unset RANK/WORLD_SIZE to launch ranks from here");
         return Main.USAGE;
       }
       try {
-        return new RankLauncher(childArgs(), topology, out, err).run();
+        return new RankLauncher(childArgs(), launch, out, err).run();
       } catch (java.io.IOException e) {
         err.println("align4j run: cannot start the ranks: " + e.getMessage());
         return Main.FAILED;

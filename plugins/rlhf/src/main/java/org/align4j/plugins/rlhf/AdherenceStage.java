@@ -54,10 +54,7 @@ public final class AdherenceStage implements Stage<AdherenceStage.Options> {
           @Default("system") RuleDialogue.FirstTurn firstTurn,
       @Doc("how the instruction is joined to the first user turn when first_turn is user")
           @Default("'{instruction} {user}'") String instructionTemplate,
-      @Doc("sequences per generator forward batch") @Default("16") int generationBatch,
-      @Doc("chat format id (default: defaults.chat_format)") String chatFormat,
-      @Doc("name of the policy in the outputs (default: the stage id)") String policyName,
-      @Doc("use at most this many dialogues (0: all)") @Default("0") int limit) implements TurnSampler.StageOptions {
+      @Doc("generation_batch, chat_format, policy_name, limit (dialogues)") @Flat TurnSampler.StageOptions run) {
     public Options {
       var bad = new ArrayList<String>();
       if (turns < 1 || turns > 64) {
@@ -65,9 +62,6 @@ public final class AdherenceStage implements Stage<AdherenceStage.Options> {
       }
       if (sampling.samplesPerPrompt() < 1) {
         bad.add("samples_per_prompt must be >= 1, got " + sampling.samplesPerPrompt());
-      }
-      if (generationBatch < 1 || limit < 0) {
-        bad.add("generation_batch must be >= 1 and limit >= 0, got " + generationBatch + ", " + limit);
       }
       RuleDialogue.refuseBadOptions(firstTurn, instructionTemplate, bad);
     }
@@ -77,7 +71,7 @@ public final class AdherenceStage implements Stage<AdherenceStage.Options> {
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
-    var run = TurnSampler.StageRun.open(ctx, o, o.turns());
+    var run = TurnSampler.StageRun.open(ctx, o.sampling(), o.run(), o.turns());
     TurnSampler.Result sampled = run.sample(o.turns(),
         (d, a) -> d.firstTurnOnly(a, o.firstTurn(), o.instructionTemplate()));
     String policy = run.policy();

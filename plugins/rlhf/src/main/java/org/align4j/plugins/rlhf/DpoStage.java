@@ -64,17 +64,12 @@ public final class DpoStage implements Stage<DpoStage.Options> {
           @Default("[significantly_better, better]") List<String> ratings,
       @Doc("keep only these domains (empty: all)") @Default("[]") List<String> domains,
       @Doc("use the annotator-edited response as chosen where a row has one") @Default("false") boolean preferEdited,
-      @Doc("pairs whose prompt + longer response exceed this many tokens are dropped and counted") @Default("512")
-          int maxLen,
-      @Doc("fraction of the rows held out for evaluation, split by the recipe seed so stages on one dataset hold"
-          + " out the same rows (ignored when the eval_data input is given)")
-          @Default("0.1") double evalFraction,
+      @Doc("max_len, eval_fraction, limit (rows)") @Flat PreferenceTraining.PairOptions pairs,
       @Doc("AdamW and its schedule (Llama 3: lr 1e-5, cosine); keys not given keep these defaults")
           @Default("{lr: 1.0e-5, schedule: cosine, warmup_ratio: 0.03, warmup_steps: 0, min_lr_ratio: 0.1,"
               + " weight_decay: 0.1, grad_clip: 1.0}") OptimizerOptions optimizer,
       @Doc("batch_size (preference pairs), accumulation, epochs (over the pairs), steps, checkpoint_every, log_every")
-          @Default("{batch_size: 4}") @Flat TrainingLoopOptions loop,
-      @Doc("use at most this many rows (0: all)") @Default("0") int limit) {
+          @Default("{batch_size: 4}") @Flat TrainingLoopOptions loop) {
     public Options {
       if (loss == null) {
         throw new IllegalArgumentException("loss is required, e.g. {uses: dpo, beta: 0.1}");
@@ -86,7 +81,6 @@ public final class DpoStage implements Stage<DpoStage.Options> {
         throw new IllegalArgumentException("mask must be assistant_content, assistant or last_assistant: with all,"
             + " prompt tokens would count");
       }
-      PreferenceTraining.checkRanges(maxLen, evalFraction, limit);
       ratings = ratings == null ? List.of() : List.copyOf(ratings);
       domains = domains == null ? List.of() : List.copyOf(domains);
       Preferences.ratings(ratings);
@@ -113,9 +107,9 @@ public final class DpoStage implements Stage<DpoStage.Options> {
     ChatFormat format = chat.format();
 
     var filter = new Preferences.Filter(Preferences.ratings(o.ratings()), Set.copyOf(o.domains()), o.preferEdited(),
-        false, o.limit());
+        false, o.pairs().limit());
     // only the pair DPO compares: [edited or chosen, rejected]
-    PreferenceTraining.Data data = PreferenceTraining.load(ctx, id(), store, filter, o.evalFraction(), o.maxLen(),
+    PreferenceTraining.Data data = PreferenceTraining.load(ctx, id(), store, filter, o.pairs(),
         p -> Preferences.encode(new Preferences.Pair(p.row(), p.prompt(), List.of(p.responses().get(0), p.rejected()),
             0, p.rating(), p.domain()), format, tok, o.mask()), Preferences.Encoded::longest);
     List<Preferences.Encoded> train = data.train();

@@ -67,18 +67,15 @@ public final class GhostAttentionStage implements Stage<GhostAttentionStage.Opti
           String instructionTemplate,
       @Doc("sample at most this many turns per dialogue (0: all its user turns)") @Default("0") int maxTurns,
       @Doc("fail when fewer dialogues than this are kept") @Default("1") int minKept,
-      @Doc("sequences per generator forward batch") @Default("16") int generationBatch,
-      @Doc("chat format id (default: defaults.chat_format)") String chatFormat,
-      @Doc("name of the policy written into the rows (default: the stage id)") String policyName,
-      @Doc("use at most this many dialogues (0: all)") @Default("0") int limit) implements TurnSampler.StageOptions {
+      @Doc("generation_batch, chat_format, policy_name (written into the rows), limit (dialogues)") @Flat
+          TurnSampler.StageOptions run) {
     public Options {
       var bad = new ArrayList<String>();
       if (sampling.samplesPerPrompt() < 1) {
         bad.add("samples_per_prompt must be >= 1, got " + sampling.samplesPerPrompt());
       }
-      if (maxTurns < 0 || minKept < 0 || generationBatch < 1 || limit < 0) {
-        bad.add("max_turns, min_kept and limit must be >= 0 and generation_batch >= 1, got " + maxTurns + ", "
-            + minKept + ", " + limit + ", " + generationBatch);
+      if (maxTurns < 0 || minKept < 0) {
+        bad.add("max_turns and min_kept must be >= 0, got " + maxTurns + ", " + minKept);
       }
       RuleDialogue.refuseBadOptions(firstTurn, instructionTemplate, bad);
     }
@@ -88,7 +85,7 @@ public final class GhostAttentionStage implements Stage<GhostAttentionStage.Opti
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
-    var run = TurnSampler.StageRun.open(ctx, o, 1);
+    var run = TurnSampler.StageRun.open(ctx, o.sampling(), o.run(), 1);
     List<RuleDialogue> dialogues = run.dialogues();
     List<RuleDialogue> samples = run.samples();
     String policy = run.policy();

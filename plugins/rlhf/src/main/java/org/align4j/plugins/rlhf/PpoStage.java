@@ -173,13 +173,11 @@ public final class PpoStage implements Stage<PpoStage.Options> {
 
   @Override
   public List<Port> inputs() {
-    return List.of(Port.required("model", "the policy to start from (e.g. the last rejection-sampling model)"),
-        Ports.PROMPTS,
+    return Ports.promptInputs("the policy to start from (e.g. the last rejection-sampling model)",
         Port.optional("reference", "the frozen reference policy of the KL penalty (default: the starting policy)"),
         Port.optional("value_model", "value model checkpoint (default: the reward's reward model, else the policy"
             + " with a fresh scalar head)"),
-        Port.optional("eval_prompts", "held-out prompts for evaluation and early stopping"),
-        Ports.TOKENIZER);
+        Port.optional("eval_prompts", "held-out prompts for evaluation and early stopping"));
   }
 
   @Override

@@ -8,6 +8,9 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import org.align4j.api.Align4jException;
+import org.align4j.api.Default;
+import org.align4j.api.Doc;
+import org.align4j.api.Flat;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.engine.Trainer;
@@ -58,25 +61,26 @@ final class PreferenceTraining {
 
   /**
    * Reads the {@code data} input through {@code filter}; the evaluation pairs are the {@code eval_data} input when
-   * given, else {@code evalFraction} of the rows split by the recipe seed (so stages on one dataset hold out the same
-   * rows). Each pair is encoded; one whose {@code length} exceeds {@code maxLen} is dropped and counted.
+   * given, else {@code eval_fraction} of the rows split by the recipe seed (so stages on one dataset hold out the same
+   * rows). Each pair is encoded; one whose {@code length} exceeds {@code max_len} is dropped and counted.
    *
    * @param what the stage's provider id, for the log
    * @throws Align4jException when no training pair is left
    */
-  static Data load(StageContext ctx, String what, DatasetStore store, Preferences.Filter filter, double evalFraction,
-      int maxLen, Function<Preferences.Pair, Preferences.Encoded> encode, ToIntFunction<Preferences.Encoded> length)
+  static Data load(StageContext ctx, String what, DatasetStore store, Preferences.Filter filter, PairOptions o,
+      Function<Preferences.Pair, Preferences.Encoded> encode, ToIntFunction<Preferences.Encoded> length)
       throws java.io.IOException {
-    return load(ctx, what, store, filter, evalFraction, maxLen, encode, length, parts -> parts);
+    return load(ctx, what, store, filter, o, encode, length, parts -> parts);
   }
 
   /**
    * As above, with {@code select} turning the split (held-out pairs, training pairs) into the pairs used, e.g. the
    * reward model's domain mixing.
    */
-  static Data load(StageContext ctx, String what, DatasetStore store, Preferences.Filter filter, double evalFraction,
-      int maxLen, Function<Preferences.Pair, Preferences.Encoded> encode, ToIntFunction<Preferences.Encoded> length,
+  static Data load(StageContext ctx, String what, DatasetStore store, Preferences.Filter filter, PairOptions o,
+      Function<Preferences.Pair, Preferences.Encoded> encode, ToIntFunction<Preferences.Encoded> length,
       java.util.function.UnaryOperator<List<List<Preferences.Pair>>> select) throws java.io.IOException {
+    int maxLen = o.maxLen();
     Path data = ctx.input("data");
     Preferences.Loaded loaded = Preferences.read(store, data, filter);
     org.align4j.toolkit.stage.Ports.requireRows(ctx, "data", data, loaded.pairs().size() + loaded.dropped().values()
@@ -88,7 +92,7 @@ final class PreferenceTraining {
       trainPairs = loaded.pairs();
       evalPairs = Preferences.read(store, evalInput.get(), filter).pairs();
     } else {
-      var parts = Preferences.split(loaded.pairs(), evalFraction, StageFiles.splitSeed(ctx));
+      var parts = Preferences.split(loaded.pairs(), o.evalFraction(), StageFiles.splitSeed(ctx));
       evalPairs = parts.get(0);
       trainPairs = parts.get(1);
     }
@@ -124,16 +128,26 @@ final class PreferenceTraining {
     return out;
   }
 
-  /** The ranges of the options both stages have; the optimizer and loop blocks check their own. */
-  static void checkRanges(int maxLen, double evalFraction, int limit) {
-    if (maxLen < 8 || maxLen > 131_072) {
-      throw new IllegalArgumentException("max_len must be in [8, 131072], got " + maxLen);
-    }
-    if (!(evalFraction >= 0 && evalFraction < 1)) {
-      throw new IllegalArgumentException("eval_fraction must be in [0, 1), got " + evalFraction);
-    }
-    if (limit < 0) {
-      throw new IllegalArgumentException("limit must be >= 0 (0: all), got " + limit);
+  /**
+   * The options both stages read their pairs with: their {@code Options} records nest it {@link Flat}, so its keys
+   * stand directly under the stage's {@code options:}; the optimizer and loop blocks check their own.
+   */
+  record PairOptions(
+      @Doc("pairs longer than this many tokens (prompt + the longer response; reward-model shared_prefix: prompt + all"
+          + " responses) are dropped and counted") @Default("512") int maxLen,
+      @Doc("fraction of the rows held out for evaluation, split by the recipe seed so stages on one dataset hold"
+          + " out the same rows (ignored when the eval_data input is given)") @Default("0.1") double evalFraction,
+      @Doc("use at most this many rows (0: all)") @Default("0") int limit) {
+    PairOptions {
+      if (maxLen < 8 || maxLen > 131_072) {
+        throw new IllegalArgumentException("max_len must be in [8, 131072], got " + maxLen);
+      }
+      if (!(evalFraction >= 0 && evalFraction < 1)) {
+        throw new IllegalArgumentException("eval_fraction must be in [0, 1), got " + evalFraction);
+      }
+      if (limit < 0) {
+        throw new IllegalArgumentException("limit must be >= 0 (0: all), got " + limit);
+      }
     }
   }
 

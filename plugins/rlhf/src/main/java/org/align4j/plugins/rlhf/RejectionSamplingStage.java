@@ -37,6 +37,7 @@ import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.Message;
 import org.align4j.api.text.Tokenizer;
 import org.align4j.toolkit.stage.ChatInputs;
+import org.align4j.toolkit.stage.Conversations;
 import org.align4j.toolkit.stage.Ports;
 import org.align4j.toolkit.data.Rows;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -108,10 +109,8 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
 
   @Override
   public List<Port> inputs() {
-    return List.of(Port.required("model", "the policy checkpoint to sample from"),
-        Ports.PROMPTS,
-        Port.optional("previous", "kept conversations of earlier rounds (this stage's data output)"),
-        Ports.TOKENIZER);
+    return Ports.promptInputs("the policy checkpoint to sample from",
+        Port.optional("previous", "kept conversations of earlier rounds (this stage's data output)"));
   }
 
   /** One chunk's samples: the prompts of the chunk it used (the others were too long), K responses each, scored. */
@@ -485,18 +484,8 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
    * conversation or no user turn to answer. Shared by the stages that sample from prompts.
    */
   static List<Message> promptMessages(Map<String, Object> row, Path file, long at, String system) {
-    Object m = row.get(Schemas.MESSAGES);
-    if (m == null) {
-      m = row.get(Schemas.PROMPT);
-    }
-    if (m == null) {
-      throw new Align4jException(file + ": row " + at + ": no '" + Schemas.MESSAGES + "' or '" + Schemas.PROMPT
-          + "' column; expected a conversation list<struct<role, content>> ending with a user turn");
-    }
-    List<Message> msgs = new ArrayList<>(promptOf(Rows.messages(m)));
-    if (system != null && (msgs.isEmpty() || !msgs.get(0).role().equals("system"))) {
-      msgs.add(0, Message.system(system));
-    }
+    List<Message> msgs = Conversations.withSystem(promptOf(Conversations.of(row, file, at,
+        "a conversation list<struct<role, content>> ending with a user turn")), system);
     if (msgs.isEmpty() || msgs.get(msgs.size() - 1).role().equals("system")) {
       throw new Align4jException(file + ": row " + at + ": the conversation has no user turn to answer");
     }

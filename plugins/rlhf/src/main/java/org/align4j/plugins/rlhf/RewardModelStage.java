@@ -76,11 +76,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
           + " helpfulness RM; held-out pairs stay those of domains") Map<String, Double> mix,
       @Doc("rank an annotator-edited response above chosen when a row has one (Llama 3; Llama 2's pairs are binary)")
           @Default("false") boolean useEdited,
-      @Doc("rows longer than this many tokens (prompt + response; shared_prefix: prompt + all responses) are"
-          + " dropped and counted") @Default("512") int maxLen,
-      @Doc("fraction of the rows held out for evaluation, split by the recipe seed so stages on one dataset hold"
-          + " out the same rows (ignored when the eval_data input is given)")
-          @Default("0.1") double evalFraction,
+      @Doc("max_len, eval_fraction, limit (rows)") @Flat PreferenceTraining.PairOptions pairs,
       @Doc("evaluate the initial model on the held-out pairs too") @Default("true") boolean evalBefore,
       @Doc("AdamW and its schedule (Llama 2: lr 1e-5, 5e-6 for 70B; cosine to 10% of lr; warm-up 3% of the steps,"
           + " at least 5); keys not given keep these defaults")
@@ -92,13 +88,11 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       @Doc("store the mean score of the training responses as score_offset beside the checkpoint; the reward-model"
           + " reward subtracts it, so an average response scores 0 (sigmoid 0.5). A ranking loss leaves the level of"
           + " the scores free, and Llama 2's safety gate sigmoid(safety) < 0.15 reads that level")
-          @Default("true") boolean centerScores,
-      @Doc("use at most this many rows (0: all)") @Default("0") int limit) {
+          @Default("true") boolean centerScores) {
     public Options {
       if (loss == null) {
         throw new IllegalArgumentException("loss is required, e.g. {uses: ranking, margin: small}");
       }
-      PreferenceTraining.checkRanges(maxLen, evalFraction, limit);
       ratings = ratings == null ? List.of() : List.copyOf(ratings);
       domains = domains == null ? List.of() : List.copyOf(domains);
       mix = mix == null ? Map.of() : Map.copyOf(mix);
@@ -141,10 +135,10 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
     Set<String> read = new java.util.HashSet<>(o.domains());
     read.addAll(o.mix().keySet());
     var filter = new Preferences.Filter(Preferences.ratings(o.ratings()), read, o.useEdited(), loss.needsRatings(),
-        o.limit());
+        o.pairs().limit());
     Map<String, Long> mixedIn = new LinkedHashMap<>();
     long splitSeed = StageFiles.splitSeed(ctx);
-    PreferenceTraining.Data data = PreferenceTraining.load(ctx, id(), store, filter, o.evalFraction(), o.maxLen(),
+    PreferenceTraining.Data data = PreferenceTraining.load(ctx, id(), store, filter, o.pairs(),
         p -> Preferences.encode(p, format, tok, MaskPolicy.ASSISTANT),
         e -> o.layout() == Layout.PAIRS ? e.longest() : e.sharedLength(),
         // one split over the union of the domains, so every RM stage on this dataset holds out the same rows
@@ -214,7 +208,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       ChatInputs.copyTokenizer(chat.tokenizerPath(), out);
       Map<String, Object> meta = new LinkedHashMap<>();
       meta.put("chat_format", ChatInputs.chatFormatId(ctx, o.chatFormat()));
-      meta.put("max_len", o.maxLen());
+      meta.put("max_len", o.pairs().maxLen());
       meta.put("trained_by", "align4j reward-model stage");
       if (o.centerScores()) {
         double offset = meanScore(model, train, o);

@@ -5,6 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BiFunction;
+import org.align4j.api.Default;
+import org.align4j.api.Doc;
+import org.align4j.api.Flat;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
@@ -36,24 +39,21 @@ record TurnSampler(Generator generator, ChatFormat format, Tokenizer tokenizer, 
   record Result(List<List<String>> answers, List<List<Integer>> promptTokens) {}
 
   /**
-   * The options of a stage that samples rule dialogues turn by turn ({@code ghost-attention}, {@code adherence}):
-   * their {@code Options} records implement it, so {@link StageRun#open} reads them in one place.
+   * The options every stage that samples rule dialogues turn by turn shares ({@code ghost-attention},
+   * {@code adherence}): their {@code Options} records nest it {@link Flat}, so its keys stand directly under the
+   * stage's {@code options:} and {@link StageRun#open} reads them in one place.
    */
-  interface StageOptions {
-    /** samples_per_prompt (samples per dialogue), temperature, top_p, max_new_tokens per turn */
-    SamplingOptions sampling();
-
-    /** sequences per generator forward batch */
-    int generationBatch();
-
-    /** chat format id; null for defaults.chat_format */
-    String chatFormat();
-
-    /** name of the policy in the outputs; null for the stage id */
-    String policyName();
-
-    /** use at most this many dialogues (0: all) */
-    int limit();
+  record StageOptions(
+      @Doc("sequences per generator forward batch") @Default("16") int generationBatch,
+      @Doc("chat format id (default: defaults.chat_format)") String chatFormat,
+      @Doc("name of the policy in the outputs (default: the stage id)") String policyName,
+      @Doc("use at most this many dialogues (0: all)") @Default("0") int limit) {
+    StageOptions {
+      if (generationBatch < 1 || limit < 0) {
+        throw new IllegalArgumentException("generation_batch must be >= 1 and limit >= 0, got " + generationBatch
+            + ", " + limit);
+      }
+    }
   }
 
   /**
@@ -71,14 +71,14 @@ record TurnSampler(Generator generator, ChatFormat format, Tokenizer tokenizer, 
      *
      * @param minTurns the fewest user turns a dialogue may have (an error names the first row with fewer)
      */
-    static StageRun open(StageContext ctx, StageOptions o, int minTurns) throws IOException {
+    static StageRun open(StageContext ctx, SamplingOptions sampling, StageOptions o, int minTurns) throws IOException {
       ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
       String policy = o.policyName() != null ? o.policyName() : ctx.stageId();
       List<RuleDialogue> dialogues =
           RuleDialogue.read(ctx.service(DatasetStore.class), ctx.input("dialogues"), o.limit(), minTurns);
-      List<RuleDialogue> samples = RuleDialogue.repeated(dialogues, o.sampling().samplesPerPrompt());
+      List<RuleDialogue> samples = RuleDialogue.repeated(dialogues, sampling.samplesPerPrompt());
       var sampler = new TurnSampler(ctx.service(Generator.class), chat.format(), chat.tokenizer(),
-          o.sampling().sampling(0, null, ctx.seed(), o.generationBatch()));
+          sampling.sampling(0, null, ctx.seed(), o.generationBatch()));
       return new StageRun(chat, policy, dialogues, samples, sampler, ctx.service(Models.class), ctx.seed());
     }
 

@@ -153,14 +153,14 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
   }
 
   private Scored score(StageContext ctx, Reward reward, Path samples, String groupBy) throws Exception {
-    var rows = StageSupport.readAll(ctx, samples, 0);
+    var rows = StageSupport.InputRows.read(ctx, samples, 0);
     var scored = new Scored();
     var prompts = new ArrayList<List<Message>>(rows.size());
     var responses = new ArrayList<String>(rows.size());
     var metas = new ArrayList<Map<String, String>>(rows.size());
     for (int i = 0; i < rows.size(); i++) {
       var r = rows.get(i);
-      prompts.add(StageSupport.conversation(r, samples, i));
+      prompts.add(rows.conversation(i));
       Object resp = r.get(Schemas.RESPONSE);
       responses.add(resp == null ? "" : resp.toString());
       metas.add(Rows.metadata(r));

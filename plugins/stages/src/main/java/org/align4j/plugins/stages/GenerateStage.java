@@ -89,8 +89,7 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
     ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
     Tokenizer tok = chat.tokenizer();
     ChatFormat format = chat.format();
-    Path promptsPath = ctx.input("prompts");
-    var prompts = StageSupport.readAll(ctx, promptsPath, o.limit());
+    var prompts = StageSupport.InputRows.read(ctx, ctx.input("prompts"), o.limit());
     var stops = ChatInputs.stopTokens(format, tok);
     var meta = new ArrayList<String>();
     if (!prompts.isEmpty()) {
@@ -128,7 +127,7 @@ public final class GenerateStage implements Stage<GenerateStage.Options> {
         var convs = new ArrayList<List<Message>>(end - start);
         for (int k = start; k < end; k++) {
           int pi = k / o.sampling().samplesPerPrompt();
-          List<Message> conv = StageSupport.conversation(prompts.get(pi), promptsPath, pi);
+          List<Message> conv = prompts.conversation(pi);
           if (!conv.isEmpty() && conv.get(conv.size() - 1).role().equals("assistant")) {
             conv = conv.subList(0, conv.size() - 1); // a training conversation: generate its last answer anew
           }

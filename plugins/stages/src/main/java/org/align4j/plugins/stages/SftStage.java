@@ -19,10 +19,8 @@ import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
-import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.MaskPolicy;
 import org.align4j.api.text.RenderedChat;
-import org.align4j.api.text.Tokenizer;
 import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.stage.Ports;
 import org.slf4j.Logger;
@@ -89,35 +87,32 @@ public final class SftStage implements Stage<SftStage.Options> {
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
     ChatInputs chat = ChatInputs.open(ctx, o.chatFormat());
-    Tokenizer tok = chat.tokenizer();
-    ChatFormat format = chat.format();
-    Path data = ctx.input("data");
-    var rowsIn = StageSupport.readAll(ctx, data, o.limit());
-    Ports.requireRows(ctx, "data", data, rowsIn.size(), "conversations");
-    var ids = new ArrayList<int[]>(rowsIn.size());
-    var masks = new ArrayList<byte[]>(rowsIn.size());
-    for (int i = 0; i < rowsIn.size(); i++) {
-      RenderedChat r = format.render(StageSupport.conversation(rowsIn.get(i), data, i), tok, o.mask());
+    var data = StageSupport.InputRows.read(ctx, ctx.input("data"), o.limit());
+    Ports.requireRows(ctx, "data", data.file(), data.size(), "conversations");
+    var ids = new ArrayList<int[]>(data.size());
+    var masks = new ArrayList<byte[]>(data.size());
+    for (int i = 0; i < data.size(); i++) {
+      RenderedChat r = chat.render(data.conversation(i), o.mask());
       ids.add(r.ids());
       masks.add(r.lossMask());
     }
     var mixPath = ctx.optionalInput("mix");
     if (mixPath.isPresent()) {
-      var mixRows = StageSupport.readAll(ctx, mixPath.get(), 0);
-      int want = (int) Math.min(mixRows.size(), Math.round(o.mixRatio() * rowsIn.size()));
-      int[] order = org.align4j.toolkit.data.Permutations.shuffled(mixRows.size(), new java.util.Random(ctx.seed() ^ MIX_SEED));
+      var mix = StageSupport.InputRows.read(ctx, mixPath.get(), 0);
+      int want = (int) Math.min(mix.size(), Math.round(o.mixRatio() * data.size()));
+      int[] order = org.align4j.toolkit.data.Permutations.shuffled(mix.size(), new java.util.Random(ctx.seed() ^ MIX_SEED));
       for (int k = 0; k < want; k++) {
         int i = order[k];
-        RenderedChat r = format.render(StageSupport.conversation(mixRows.get(i), mixPath.get(), i), tok, o.mask());
+        RenderedChat r = chat.render(mix.conversation(i), o.mask());
         ids.add(r.ids());
         masks.add(r.lossMask());
       }
-      LOG.info("sft: {} conversations of data + {} of {} drawn from mix (mix_ratio {})", rowsIn.size(), want,
-          mixRows.size(), o.mixRatio());
+      LOG.info("sft: {} conversations of data + {} of {} drawn from mix (mix_ratio {})", data.size(), want,
+          mix.size(), o.mixRatio());
     }
-    int pad = tok.eosId();
+    int pad = chat.tokenizer().eosId();
     LmRows rows = LmRows.packed(ids, masks, o.seqLen(), pad, ctx.seed(), o.packing());
-    LOG.info("sft: {} conversations -> {} rows of {} tokens ({} truncated), {} loss tokens", rowsIn.size(), rows.size(),
+    LOG.info("sft: {} conversations -> {} rows of {} tokens ({} truncated), {} loss tokens", data.size(), rows.size(),
         o.seqLen(), rows.truncated, rows.lossTokens);
     try (var model = models.load(chat.modelDir())) {
       LmTraining.checkSeqLen(o.seqLen(), model.config(), chat.modelDir());

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import org.align4j.api.Align4jException;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.Flat;
 import org.align4j.api.stage.StageContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +43,7 @@ public final class TokenizerTrainer {
    * @param minFrequency a pair seen fewer times is not merged
    * @param reservedSpecialTokens llama3: special tokens after the base vocabulary (Llama 3: 256)
    * @param characterCoverage llama2: share of character occurrences that get their own piece (the rest falls back to bytes)
-   * @param field JSONL: the field holding text; empty means every string value of a record
-   * @param maxBytes stop reading the corpus after this many bytes (0: all)
+   * @param corpus how much of the corpus is read, and which field of a JSONL record
    * @param tiktoken llama3: also write {@code tokenizer.tiktoken} (base64 token + rank)
    */
   public record Config(
@@ -53,8 +53,7 @@ public final class TokenizerTrainer {
       @Doc("pairs seen fewer times are not merged") @Default("2") int minFrequency,
       @Doc("llama3: special tokens after the base vocabulary (Llama 3 has 256)") @Default("256") int reservedSpecialTokens,
       @Doc("llama2: share of character occurrences that get a piece; the rest falls back to bytes") @Default("0.99995") double characterCoverage,
-      @Doc("JSONL corpus: the field holding the text; empty: every string of a record") @Default("''") String field,
-      @Doc("read at most this many characters of the corpus (0: all)") @Default("0") long maxBytes,
+      @Doc("field, max_bytes") @Flat Corpus corpus,
       @Doc("llama3: also write tokenizer.tiktoken (base64 token + rank)") @Default("false") boolean tiktoken) {
     public Config {
       if (format == null) {
@@ -76,20 +75,39 @@ public final class TokenizerTrainer {
       if (!(characterCoverage > 0 && characterCoverage <= 1)) {
         throw new IllegalArgumentException("character_coverage must be in (0, 1], got " + characterCoverage);
       }
+      if (corpus == null) {
+        corpus = Corpus.ALL;
+      }
+    }
+
+    public static Config llama3(int vocabSize) {
+      return new Config("llama3", vocabSize, 2, 256, 0.99995, Corpus.ALL, false);
+    }
+
+    public static Config llama2(int vocabSize) {
+      return new Config("llama2", vocabSize, 2, 256, 0.99995, Corpus.ALL, false);
+    }
+  }
+
+  /**
+   * What of the corpus is read; nested {@link Flat} in {@link Config}, so its keys stand with the trainer's others.
+   *
+   * @param field JSONL: the field holding text; empty means every string value of a record
+   * @param maxBytes stop reading the corpus after this many bytes (0: all)
+   */
+  public record Corpus(
+      @Doc("JSONL corpus: the field holding the text; empty: every string of a record") @Default("''") String field,
+      @Doc("read at most this many characters of the corpus (0: all)") @Default("0") long maxBytes) {
+    /** Every string of every record, the whole corpus. */
+    public static final Corpus ALL = new Corpus("", 0);
+
+    public Corpus {
       if (maxBytes < 0) {
         throw new IllegalArgumentException("max_bytes must be >= 0, got " + maxBytes);
       }
       if (field == null) {
         field = "";
       }
-    }
-
-    public static Config llama3(int vocabSize) {
-      return new Config("llama3", vocabSize, 2, 256, 0.99995, "", 0, false);
-    }
-
-    public static Config llama2(int vocabSize) {
-      return new Config("llama2", vocabSize, 2, 256, 0.99995, "", 0, false);
     }
   }
 
@@ -133,7 +151,7 @@ public final class TokenizerTrainer {
     long[] bytes = {0};
     boolean sp = c.format().equals("llama2");
     Consumer<String> sink = text -> {
-      if (c.maxBytes() > 0 && bytes[0] >= c.maxBytes()) {
+      if (c.corpus().maxBytes() > 0 && bytes[0] >= c.corpus().maxBytes()) {
         return;
       }
       bytes[0] += text.length();
@@ -146,10 +164,10 @@ public final class TokenizerTrainer {
       }
     };
     for (Path p : corpus) {
-      TrainingCorpus.readCorpus(p, c.field(), sink, arrow);
+      TrainingCorpus.readCorpus(p, c.corpus().field(), sink, arrow);
     }
     if (words.isEmpty()) {
-      throw new Align4jException("tokenizer corpus " + corpus + " holds no text" + (c.field().isEmpty() ? "" : " in field '" + c.field() + "'"));
+      throw new Align4jException("tokenizer corpus " + corpus + " holds no text" + (c.corpus().field().isEmpty() ? "" : " in field '" + c.corpus().field() + "'"));
     }
     Files.createDirectories(outDir);
     Summary s = sp ? trainSentencePiece(words, bytes[0], outDir, c, files) : trainByteLevel(words, bytes[0], outDir, c, files);
@@ -190,7 +208,7 @@ public final class TokenizerTrainer {
     }
     String format = args.length > 2 ? args[2] : "llama3";
     int vocab = args.length > 3 ? Integer.parseInt(args[3]) : 4096;
-    Config c = format.equals("llama2") ? Config.llama2(vocab) : new Config("llama3", vocab, 2, 256, 0.99995, "", 0, true);
+    Config c = format.equals("llama2") ? Config.llama2(vocab) : new Config("llama3", vocab, 2, 256, 0.99995, Corpus.ALL, true);
     Summary s = train(Path.of(args[0]), Path.of(args[1]), c);
     System.out.println(s);
   }

@@ -69,7 +69,7 @@ class TrainedTokenizerTest {
 
   @Test
   void trainingIsDeterministic(@TempDir Path tmp) throws Exception {
-    TokenizerTrainer.train(Fixtures.reference("corpus.jsonl"), tmp.resolve("l3"), new TokenizerTrainer.Config("llama3", 2048, 2, 256, 0.99995, "", 0, true));
+    TokenizerTrainer.train(Fixtures.reference("corpus.jsonl"), tmp.resolve("l3"), new TokenizerTrainer.Config("llama3", 2048, 2, 256, 0.99995, TokenizerTrainer.Corpus.ALL, true));
     TokenizerTrainer.train(Fixtures.reference("corpus.jsonl"), tmp.resolve("l2"), TokenizerTrainer.Config.llama2(2048));
     for (String f : List.of("tokenizer.json", "tokenizer_config.json", "tokenizer.tiktoken")) {
       assertArrayEquals(Files.readAllBytes(Fixtures.reference("trained-llama3").resolve(f)), Files.readAllBytes(tmp.resolve("l3").resolve(f)), f);
@@ -110,7 +110,7 @@ class TrainedTokenizerTest {
     var store = new org.align4j.core.data.ArrowDatasetStore();
     store.write(arrow, org.align4j.api.data.Schemas.TEXT, rows);
     Path out = tmp.resolve("tok");
-    TokenizerTrainer.train(List.of(arrow), out, new TokenizerTrainer.Config("llama3", 2048, 2, 256, 0.99995, "text", 0, true), store::rows);
+    TokenizerTrainer.train(List.of(arrow), out, new TokenizerTrainer.Config("llama3", 2048, 2, 256, 0.99995, new TokenizerTrainer.Corpus("text", 0), true), store::rows);
     // the same texts as corpus.jsonl, so the same tokenizer as the committed one
     for (String f : List.of("tokenizer.json", "tokenizer.tiktoken")) {
       assertArrayEquals(Files.readAllBytes(Fixtures.reference("trained-llama3").resolve(f)), Files.readAllBytes(out.resolve(f)), f);

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
+import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
@@ -41,10 +42,7 @@ public final class TokenizeStage implements Stage<TokenizeStage.Options> {
       @Default("assistant") @Doc("loss mask: assistant | assistant_content | last_assistant | all") String mask,
       @Default("0") @Doc("longest row in tokens (0: no limit)") int maxLength,
       @Default("drop") @Doc("rows longer than max_length: drop | truncate | keep") String overflow,
-      @Default("false") @Doc("pack rows into sequences of seq_length with segment ids") boolean pack,
-      @Default("512") @Doc("packed sequence length") int seqLength,
-      @Default("false") @Doc("packing: let a document continue into the next sequence") boolean splitDocuments,
-      @Doc("padding id for packed sequences; default: the tokenizer's eos id") Integer padId) {
+      @Doc("pack, seq_length, split_documents, pad_id") @Flat Packing.Options packing) {
     public Options {
       mask = mask == null ? "assistant" : mask.toLowerCase(Locale.ROOT);
       overflow = overflow == null ? "drop" : overflow.toLowerCase(Locale.ROOT);
@@ -60,9 +58,6 @@ public final class TokenizeStage implements Stage<TokenizeStage.Options> {
       }
       if (maxLength < 0) {
         throw new IllegalArgumentException("max_length must be >= 0, got " + maxLength);
-      }
-      if (pack && seqLength < 2) {
-        throw new IllegalArgumentException("seq_length must be >= 2, got " + seqLength);
       }
     }
   }
@@ -89,15 +84,13 @@ public final class TokenizeStage implements Stage<TokenizeStage.Options> {
       Iterator<Map<String, Object>> t = Tokenize.tokenize(in, tok, format,
           MaskPolicy.valueOf(o.mask().toUpperCase(Locale.ROOT)), o.maxLength(),
           Tokenize.Overflow.valueOf(o.overflow().toUpperCase(Locale.ROOT)), dropped);
-      if (o.pack()) {
-        t = Packing.pack(t, o.seqLength(), o.padId() != null ? o.padId() : tok.eosId(), o.splitDocuments());
-      }
+      t = o.packing().apply(t, tok.eosId());
       rows = ds.write(context.output("tokenized"), Schemas.TOKENIZED, t);
     }
     if (dropped[0] > 0) {
       LOG.warn("tokenize: dropped {} rows longer than max_length {}", dropped[0], o.maxLength());
     }
-    LOG.info("tokenize: wrote {} rows ({})", rows, o.pack() ? "packed to " + o.seqLength() : "one per conversation");
+    LOG.info("tokenize: wrote {} rows ({})", rows, o.packing().pack() ? "packed to " + o.packing().seqLength() : "one per conversation");
     context.metrics().scalar("tokenize/rows", rows, 0);
     context.metrics().scalar("tokenize/dropped", dropped[0], 0);
   }

@@ -51,10 +51,7 @@ public final class TasksStage implements Stage<TasksStage.Options> {
       @Default("4000") @Doc("SFT conversations") long sftExamples,
       @Default("1000") @Doc("training prompts (no answers)") long trainPrompts,
       @Default("400") @Doc("held-out evaluation prompts") long evalPrompts,
-      @Default("500") @Doc("GAtt dialogues") long gattDialogues,
-      @Default("0") @Doc("most user turns of a GAtt dialogue (0: max_turns)") int gattMaxTurns,
-      @Default("0") @Doc("held-out GAtt dialogues for adherence by turn (output gatt_eval)") long gattEvalDialogues,
-      @Default("8") @Doc("user turns of each held-out GAtt dialogue") int gattEvalTurns,
+      @Doc("gatt_dialogues, gatt_max_turns, gatt_eval_dialogues, gatt_eval_turns") @Flat Gatt gatt,
       @Default("2000") @Doc("synthetic preference pairs") long preferencePairs,
       @Default("20000") @Doc("pretraining corpus documents") long corpusDocuments,
       @Doc("domains, max_operand, max_turns, eval_max_turns, holdout_fraction, kinds") @Flat TaskSuite.Config suite,
@@ -62,28 +59,42 @@ public final class TasksStage implements Stage<TasksStage.Options> {
       @Default("1.0") @Doc("probability that the annotator edits an imperfect chosen answer (Llama 3)") double editProbability,
       @Doc("generator seed; default: the stage seed") Long seed) {
     public Options {
-      for (var e : Map.of("sft_examples", sftExamples, "train_prompts", trainPrompts, "eval_prompts", evalPrompts,
-          "gatt_dialogues", gattDialogues, "gatt_eval_dialogues", gattEvalDialogues, "preference_pairs", preferencePairs, "corpus_documents", corpusDocuments)
-          .entrySet()) {
-        if (e.getValue() < 0) {
-          throw new IllegalArgumentException(e.getKey() + " must be >= 0, got " + e.getValue());
-        }
+      refuseNegative(Map.of("sft_examples", sftExamples, "train_prompts", trainPrompts, "eval_prompts", evalPrompts,
+          "preference_pairs", preferencePairs, "corpus_documents", corpusDocuments));
+      if (suite == null || gatt == null) {
+        throw new IllegalArgumentException("the task suite's and the GAtt outputs' options are required");
       }
+      new Annotator(0, annotatorNoise, editProbability, new double[] {0.5, 0.25, 0.1});
+    }
+
+    public static Options defaults() {
+      return new Options(4000, 1000, 400, new Gatt(500, 0, 0, 8), 2000, 20000,
+          new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1), 0.1, 1.0, null);
+    }
+  }
+
+  /** The sizes of the two GAtt outputs, {@code gatt} and {@code gatt_eval}; their keys stand directly under {@code options:}. */
+  public record Gatt(
+      @Default("500") @Doc("GAtt dialogues") long gattDialogues,
+      @Default("0") @Doc("most user turns of a GAtt dialogue (0: max_turns)") int gattMaxTurns,
+      @Default("0") @Doc("held-out GAtt dialogues for adherence by turn (output gatt_eval)") long gattEvalDialogues,
+      @Default("8") @Doc("user turns of each held-out GAtt dialogue") int gattEvalTurns) {
+    public Gatt {
+      refuseNegative(Map.of("gatt_dialogues", gattDialogues, "gatt_eval_dialogues", gattEvalDialogues));
       if (gattMaxTurns != 0 && (gattMaxTurns < 2 || gattMaxTurns > 64)) {
         throw new IllegalArgumentException("gatt_max_turns must be 0 (max_turns) or in [2, 64], got " + gattMaxTurns);
       }
       if (gattEvalTurns < 1 || gattEvalTurns > 64) {
         throw new IllegalArgumentException("gatt_eval_turns must be in [1, 64], got " + gattEvalTurns);
       }
-      if (suite == null) {
-        throw new IllegalArgumentException("the task suite's options are required");
-      }
-      new Annotator(0, annotatorNoise, editProbability, new double[] {0.5, 0.25, 0.1});
     }
+  }
 
-    public static Options defaults() {
-      return new Options(4000, 1000, 400, 500, 0, 0, 8, 2000, 20000, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1),
-          0.1, 1.0, null);
+  private static void refuseNegative(Map<String, Long> counts) {
+    for (var e : counts.entrySet()) {
+      if (e.getValue() < 0) {
+        throw new IllegalArgumentException(e.getKey() + " must be >= 0, got " + e.getValue());
+      }
     }
   }
 
@@ -112,11 +123,12 @@ public final class TasksStage implements Stage<TasksStage.Options> {
     writeIfWanted(context, ds, "sft", TaskSuite.TASK_SCHEMA, o.sftExamples(), () -> suite.rows(seed + 1, false, true, o.sftExamples()));
     writeIfWanted(context, ds, "prompts", TaskSuite.TASK_SCHEMA, o.trainPrompts(), () -> suite.rows(seed + 2, false, false, o.trainPrompts()));
     writeIfWanted(context, ds, "eval_prompts", TaskSuite.TASK_SCHEMA, o.evalPrompts(), () -> suite.rows(seed + 3, true, false, o.evalPrompts()));
-    int gattTurns = o.gattMaxTurns() == 0 ? o.suite().maxTurns() : o.gattMaxTurns();
-    writeIfWanted(context, ds, "gatt", TaskSuite.TASK_SCHEMA, o.gattDialogues(),
-        () -> suite.gattRows(seed + 4, o.gattDialogues(), gattTurns));
-    writeIfWanted(context, ds, "gatt_eval", TaskSuite.TASK_SCHEMA, o.gattEvalDialogues(),
-        () -> suite.gattEvalRows(seed + 7, o.gattEvalDialogues(), o.gattEvalTurns()));
+    Gatt gatt = o.gatt();
+    int gattTurns = gatt.gattMaxTurns() == 0 ? o.suite().maxTurns() : gatt.gattMaxTurns();
+    writeIfWanted(context, ds, "gatt", TaskSuite.TASK_SCHEMA, gatt.gattDialogues(),
+        () -> suite.gattRows(seed + 4, gatt.gattDialogues(), gattTurns));
+    writeIfWanted(context, ds, "gatt_eval", TaskSuite.TASK_SCHEMA, gatt.gattEvalDialogues(),
+        () -> suite.gattEvalRows(seed + 7, gatt.gattEvalDialogues(), gatt.gattEvalTurns()));
     writeIfWanted(context, ds, "preferences", TaskSuite.PREFERENCE_SCHEMA, o.preferencePairs(),
         () -> suite.preferenceRows(seed + 5, o.preferencePairs(), annotator));
     writeIfWanted(context, ds, "corpus", Schemas.TEXT, o.corpusDocuments(), () -> suite.corpusRows(seed + 6, o.corpusDocuments()));

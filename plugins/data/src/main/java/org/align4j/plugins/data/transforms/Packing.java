@@ -5,6 +5,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.align4j.api.Default;
+import org.align4j.api.Doc;
 import org.align4j.api.data.Schemas;
 import org.align4j.toolkit.data.Rows;
 
@@ -17,6 +19,27 @@ import org.align4j.toolkit.data.Rows;
  */
 public final class Packing {
   private Packing() {}
+
+  /**
+   * Whether and how a stage packs its rows, as its options: a stage nests it {@link org.align4j.api.Flat @Flat}, so
+   * {@code pack: true, seq_length: 512} stand directly under its {@code options:}.
+   */
+  public record Options(
+      @Default("false") @Doc("pack rows into sequences of seq_length with segment ids") boolean pack,
+      @Default("512") @Doc("packed sequence length") int seqLength,
+      @Default("false") @Doc("packing: let a document continue into the next sequence") boolean splitDocuments,
+      @Doc("padding id for packed sequences; default: the tokenizer's eos id") Integer padId) {
+    public Options {
+      if (pack && seqLength < 2) {
+        throw new IllegalArgumentException("seq_length must be >= 2, got " + seqLength);
+      }
+    }
+
+    /** {@code docs} packed when {@code pack} is on (padding with {@code padId}, else {@code eosId}), else as they are. */
+    public Iterator<Map<String, Object>> apply(Iterator<Map<String, Object>> docs, int eosId) {
+      return pack ? Packing.pack(docs, seqLength, padId != null ? padId : eosId, splitDocuments) : docs;
+    }
+  }
 
   /**
    * @param seqLength tokens per packed sequence

@@ -52,7 +52,7 @@ class DataStagesTest {
     ChatFormats formats = id -> FakeText.FORMAT;
     var ctx = new FakeStageContext(dir, Set.of("tokenized"), Map.of("data", conv, "tokenizer", dir))
         .with(DatasetStore.class, STORE.get()).with(Tokenizers.class, toks).with(ChatFormats.class, formats);
-    new TokenizeStage().run(ctx, new TokenizeStage.Options("fake", "assistant", 0, "drop", true, 32, false, 0));
+    new TokenizeStage().run(ctx, new TokenizeStage.Options("fake", "assistant", 0, "drop", new Packing.Options(true, 32, false, 0)));
     var rows = read(dir.resolve("tokenized"));
     assertTrue(rows.size() >= 40 * 10 / 32, "packed rows " + rows.size());
     int docs = 0;

@@ -28,7 +28,7 @@ class TasksStageTest {
   void writesDeclaredOutputsThatReadBackAndScore(@TempDir Path dir) throws Exception {
     var ctx = new FakeStageContext(dir, Set.of("sft", "eval_prompts", "preferences", "corpus_text", "gatt"), Map.of())
         .with(DatasetStore.class, STORE.get());
-    var o = new TasksStage.Options(300, 100, 120, 20, 0, 0, 8, 50, 40, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1), 0.1, 1.0,
+    var o = new TasksStage.Options(300, 100, 120, new TasksStage.Gatt(20, 0, 0, 8), 50, 40, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1), 0.1, 1.0,
         5L);
     new TasksStage().run(ctx, o);
     assertFalse(Files.exists(dir.resolve("corpus")), "undeclared output written");
@@ -76,7 +76,7 @@ class TasksStageTest {
   @Test
   void gattEvalDialoguesAreHeldOutWithExactlyTheAskedTurns(@TempDir Path dir) throws Exception {
     var ctx = new FakeStageContext(dir, Set.of("gatt", "gatt_eval"), Map.of()).with(DatasetStore.class, STORE.get());
-    var o = new TasksStage.Options(0, 0, 0, 30, 6, 25, 9, 0, 0, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1),
+    var o = new TasksStage.Options(0, 0, 0, new TasksStage.Gatt(30, 6, 25, 9), 0, 0, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1),
         0.1, 1.0, 5L);
     new TasksStage().run(ctx, o);
     var suite = new TaskSuite(o.suite());
@@ -113,7 +113,7 @@ class TasksStageTest {
 
   @Test
   void sameSeedSameBytes(@TempDir Path dir) throws Exception {
-    var o = new TasksStage.Options(50, 0, 10, 0, 0, 0, 8, 0, 0, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1), 0.1, 1.0, null);
+    var o = new TasksStage.Options(50, 0, 10, new TasksStage.Gatt(0, 0, 0, 8), 0, 0, new TaskSuite.Config(TaskSuite.DOMAINS, 10, 3, 6, 0.1), 0.1, 1.0, null);
     for (String sub : List.of("a", "b")) {
       var ctx = new FakeStageContext(dir.resolve(sub), Set.of("sft"), Map.of()).with(DatasetStore.class, STORE.get());
       new TasksStage().run(ctx, o);
