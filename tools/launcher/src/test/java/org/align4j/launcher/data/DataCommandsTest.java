@@ -49,7 +49,8 @@ class DataCommandsTest {
     assertEquals(0, c.code(), c.err());
     assertTrue(c.out().contains("wrote 2 rows"), c.out());
     Path parquet = dir.resolve("chat.parquet");
-    assertEquals(0, run("data", "convert", arrow.toString(), parquet.toString()).code());
+    CliResult p = run("data", "convert", arrow.toString(), parquet.toString());
+    assertEquals(0, p.code(), p.err());
     CliResult h = run("data", "head", parquet.toString(), "-n", "1");
     assertEquals(0, h.code(), h.err());
     assertEquals(1, h.out().strip().lines().count(), h.out());

@@ -9,9 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.align4j.api.Align4jException;
@@ -121,11 +124,16 @@ public final class DataFiles {
 
   private static long writeParquet(ArrowReader reader, Path file, BufferAllocator allocator) throws IOException {
     Path dir = Files.createTempDirectory(file.getParent(), ".parquet-");
+    // The batches handed to the C++ writer are released by its threads, sometimes after write() has returned:
+    // they live in an allocator of their own that is closed only once the native side has let go of all of
+    // them (closing the caller's allocator earlier reported a leak, and the late releases threw on native threads).
+    BufferAllocator exported = allocator.newChildAllocator("parquet-export", 0, Long.MAX_VALUE);
+    CountingReader counting = new CountingReader(reader, new long[1], exported);
+    Throwable failure = null;
     try {
-      long[] rows = {0};
-      CountingReader counting = new CountingReader(reader, rows, allocator);
+      long[] rows = counting.rows;
       try {
-        DatasetFileWriter.write(allocator, counting, FileFormat.PARQUET, dir.toUri().toString());
+        DatasetFileWriter.write(exported, counting, FileFormat.PARQUET, dir.toUri().toString());
       } catch (RuntimeException e) {
         // an error reading the input comes back through JNI as text holding its stack trace: throw the original
         if (counting.failure instanceof RuntimeException r) {
@@ -146,10 +154,22 @@ public final class DataFiles {
       }
       Files.move(parts.get(0), file, StandardCopyOption.REPLACE_EXISTING);
       return rows[0];
+    } catch (Throwable t) {
+      failure = t;
+      throw t;
     } finally {
-      try (Stream<Path> s = Files.walk(dir)) {
-        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
+      try {
+        counting.awaitReleased(file);
+      } catch (IOException | RuntimeException e) {
+        if (failure == null) {
+          throw e;
+        }
+        failure.addSuppressed(e);
+      } finally {
+        try (Stream<Path> s = Files.walk(dir)) {
+          for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(p);
+          }
         }
       }
     }
@@ -157,13 +177,41 @@ public final class DataFiles {
 
   /** Passes batches through, counting rows (the dataset writer consumes the reader). */
   private static final class CountingReader extends ArrowReader {
+    private static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(30);
+
     private final ArrowReader in;
     private final long[] rows;
+
+    private final BufferAllocator allocator;
+    private final CountDownLatch closed = new CountDownLatch(1);
 
     CountingReader(ArrowReader in, long[] rows, BufferAllocator allocator) {
       super(allocator);
       this.in = in;
       this.rows = rows;
+      this.allocator = allocator;
+    }
+
+    /**
+     * Waits until the native writer has closed the exported stream and released every batch, then closes the
+     * allocator they came from. A writer that never lets go is an error naming the file, not a silent leak.
+     */
+    void awaitReleased(Path file) throws IOException {
+      long deadline = System.nanoTime() + RELEASE_TIMEOUT.toNanos();
+      try {
+        while (closed.getCount() > 0 || allocator.getAllocatedMemory() > 0) {
+          if (System.nanoTime() > deadline) {
+            throw new Align4jException(file.getFileName() + ": the Parquet writer (Arrow dataset JNI) still holds "
+                + allocator.getAllocatedMemory() + " bytes of its input " + RELEASE_TIMEOUT.toSeconds()
+                + " s after writing; the file is complete but this process leaks them");
+          }
+          closed.await(10, TimeUnit.MILLISECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(file.getFileName() + ": interrupted waiting for the Parquet writer to release its input", e);
+      }
+      allocator.close();
     }
 
     /** What reading the input threw, if anything (JNI passes it on only as text). */
@@ -200,7 +248,8 @@ public final class DataFiles {
 
     @Override
     protected void closeReadSource() {
-      // the caller closes the source reader
+      // the caller closes the source reader; this is the native side letting go of the exported stream
+      closed.countDown();
     }
 
     @Override
