@@ -138,6 +138,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     Reward reward = createReward(o.reward());
     Reward truth = o.trueReward() == null ? null : createReward(o.trueReward());
     List<double[]> truthPerPrompt = new ArrayList<>();
+    List<String> domainPerPrompt = new ArrayList<>();
     Map<String, Long> labelsAll = new java.util.TreeMap<>();
     Map<String, Long> labelsPicked = new java.util.TreeMap<>();
     List<PromptRow> prompts = readPrompts(ctx.input("prompts"), o);
@@ -223,6 +224,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
           if (sc.truths() != null) {
             truthPerPrompt.add(Arrays.copyOfRange(sc.truths(), u * k, (u + 1) * k));
           }
+          domainPerPrompt.add(p.tags() == null || p.tags().isEmpty() ? "untagged" : p.tags().get(0));
           if (o.minReward() != null && r[best] < o.minReward()) {
             counts[1]++;
             continue;
@@ -297,6 +299,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     report.put("selector_labels", Map.of("all", labelsAll, "picked", labelsPicked));
     if (truth != null) {
       report.put("true_reward", truthReport(truthPerPrompt, rewardsPerPrompt, k));
+      report.put("true_reward_by_domain", truthByDomain(truthPerPrompt, rewardsPerPrompt, domainPerPrompt, k));
     }
     StageFiles.writeJson(ctx, ctx.output("report"), report);
     for (var e : report.entrySet()) {
@@ -456,6 +459,27 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     out.put("best_of_n_max", max);
     out.put("best_of_n_median", median);
     out.put("best_of_n_picked", picked);
+    return out;
+  }
+
+  /**
+   * {@link #truthReport}'s headline figures per domain (a prompt's first tag): where the selector finds the better
+   * samples and where it picks no better than chance (a reward model that cannot judge arithmetic shows here).
+   */
+  static Map<String, Object> truthByDomain(List<double[]> truth, List<double[]> selector, List<String> domains, int k) {
+    Map<String, List<Integer>> byDomain = new java.util.TreeMap<>();
+    for (int i = 0; i < truth.size(); i++) {
+      byDomain.computeIfAbsent(domains.get(i), d -> new ArrayList<>()).add(i);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    byDomain.forEach((d, rows) -> {
+      Map<String, Object> all = truthReport(rows.stream().map(truth::get).toList(), rows.stream().map(selector::get).toList(), k);
+      Map<String, Object> head = new LinkedHashMap<>();
+      for (String key : List.of("prompts", "mean", "picked", "picked_minus_mean", "max", "headroom_taken")) {
+        head.put(key, all.get(key));
+      }
+      out.put(d, head);
+    });
     return out;
   }
 

@@ -172,5 +172,17 @@ class RejectionSamplingStageTest {
     assertEquals((0.5 - 0.5625) / (1 - 0.5625), (double) rep.get("headroom_taken"), 1e-12);
     // the selector being the truth itself takes all of the headroom
     assertEquals(1.0, (double) RejectionSamplingStage.truthReport(truth, truth, 4).get("headroom_taken"), 1e-12);
+
+    // by domain: prompt 0 (math) picks index 1 (truth 0) of mean 0.625; prompt 1 (chat) picks index 3 (truth 1)
+    var byDomain = RejectionSamplingStage.truthByDomain(truth, selector, List.of("math", "chat"), 4);
+    assertEquals(List.of("chat", "math"), List.copyOf(byDomain.keySet()));
+    var math = (Map<?, ?>) byDomain.get("math");
+    assertEquals(1, math.get("prompts"));
+    assertEquals(0.625, (double) math.get("mean"), 1e-12);
+    assertEquals(0.0, (double) math.get("picked"), 1e-12);
+    assertEquals(-0.625 / 0.375, (double) math.get("headroom_taken"), 1e-12); // (0 - 0.625) / (1 - 0.625)
+    var chat = (Map<?, ?>) byDomain.get("chat");
+    assertEquals(1.0, (double) chat.get("picked"), 1e-12);
+    assertEquals(1.0, (double) chat.get("headroom_taken"), 1e-12);
   }
 }
