@@ -46,6 +46,8 @@ import org.bytedeco.pytorch.Tensor;
  */
 @ProviderInfo(id = "dpo",
     description = "DPO/IPO against a frozen reference (cached or on the fly), Llama 3 masking and NLL term")
+@StagePort(input = "reference", description = "frozen reference checkpoint (default: the model input)",
+    required = false)
 @StagePort(output = "model", description = "the trained policy checkpoint (tokenizer files beside it)")
 @StagePort(output = "eval", description = "evaluation JSON: implicit-reward accuracy and margins before and after")
 public final class DpoStage implements Stage<DpoStage.Options> {
@@ -90,8 +92,7 @@ public final class DpoStage implements Stage<DpoStage.Options> {
 
   @Override
   public List<Port> inputs() {
-    return PreferenceTraining.inputs("policy checkpoint to start from (the SFT model)",
-        Port.optional("reference", "frozen reference checkpoint (default: the model input)"));
+    return PreferenceTraining.inputs("policy checkpoint to start from (the SFT model)", Stage.super.inputs());
   }
 
   @Override

@@ -63,6 +63,12 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "ppo",
     description = "PPO (Llama 2 RLHF V5): rollouts, KL-shaped rewards, GAE, clipped surrogate, value model; resumable")
+@StagePort(input = "reference", description = "the frozen reference policy of the KL penalty (default: the starting"
+    + " policy)", required = false)
+@StagePort(input = "value_model", description = "value model checkpoint (default: the reward's reward model, else"
+    + " the policy with a fresh scalar head)", required = false)
+@StagePort(input = "eval_prompts", description = "held-out prompts for evaluation and early stopping",
+    required = false)
 @StagePort(output = "model", description = "the trained policy (Hugging Face layout)")
 @StagePort(output = "report", description = "JSON: per-iteration metrics, evaluations and a summary")
 public final class PpoStage implements Stage<PpoStage.Options> {
@@ -167,10 +173,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
   @Override
   public List<Port> inputs() {
     return Ports.promptInputs("the policy to start from (e.g. the last rejection-sampling model)",
-        Port.optional("reference", "the frozen reference policy of the KL penalty (default: the starting policy)"),
-        Port.optional("value_model", "value model checkpoint (default: the reward's reward model, else the policy"
-            + " with a fresh scalar head)"),
-        Port.optional("eval_prompts", "held-out prompts for evaluation and early stopping"));
+        Stage.super.inputs());
   }
 
   @Override

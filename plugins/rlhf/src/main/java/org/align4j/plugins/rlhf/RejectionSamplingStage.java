@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "rejection-sampling",
     description = "K samples per prompt from the policy, scored by a reward; the best kept as SFT conversations")
+@StagePort(input = "previous", description = "kept conversations of earlier rounds (this stage's data output)",
+    required = false)
 @StagePort(output = "data",
     description = "best sample per prompt as conversations (+ reward, policy), merged with"
         + " earlier rounds")
@@ -104,8 +106,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
 
   @Override
   public List<Port> inputs() {
-    return Ports.promptInputs("the policy checkpoint to sample from",
-        Port.optional("previous", "kept conversations of earlier rounds (this stage's data output)"));
+    return Ports.promptInputs("the policy checkpoint to sample from", Stage.super.inputs());
   }
 
   /** One chunk's samples: the prompts of the chunk it used (the others were too long), K responses each, scored. */

@@ -118,7 +118,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
 
   @Override
   public List<Port> inputs() {
-    return PreferenceTraining.inputs("chat (SFT) checkpoint to initialise from");
+    return PreferenceTraining.inputs("chat (SFT) checkpoint to initialise from", List.of());
   }
 
   @Override
