@@ -28,11 +28,12 @@ public final class Ports {
 
   /**
    * The inputs of a stage that samples a policy on prompts (rejection sampling, PPO): the {@code model} to sample
-   * ({@code modelDoc}), {@link #PROMPTS}, then {@code between}, then {@link #TOKENIZER}.
+   * ({@code modelDoc}), {@link #PROMPTS}, then {@code own}, then {@link #TOKENIZER}; {@code own} are the inputs that
+   * are the stage's alone, as a rule the {@code @StagePort} inputs on its class ({@code Stage.super.inputs()}).
    */
-  public static List<Port> promptInputs(String modelDoc, Port... between) {
+  public static List<Port> promptInputs(String modelDoc, List<Port> own) {
     var ports = new ArrayList<Port>(List.of(Port.required("model", modelDoc), PROMPTS));
-    ports.addAll(List.of(between));
+    ports.addAll(own);
     ports.add(TOKENIZER);
     return List.copyOf(ports);
   }

@@ -22,7 +22,6 @@ import org.align4j.api.data.Schemas;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
-import org.align4j.api.stage.Port;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.stage.StagePort;
@@ -50,6 +49,11 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "curate",
     description = "data quality for SFT data: exact/near dedup, RM quality top fraction, difficulty, domain balance")
+@StagePort(input = "data", description = "conversations with a reward column (a rejection-sampling data output)")
+@StagePort(input = "samples", description = "every sample with its reward (the same rejection-sampling stage's"
+    + " samples output); needed by difficulty: rm", required = false)
+@StagePort(input = "prompts", description = "the prompts with their task fields (domain, task, reference, check);"
+    + " needed by oracle", required = false)
 @StagePort(output = "data", description = "the kept rows, unchanged and in input order")
 @StagePort(output = "report", description = "JSON: rows in/removed/out per step and per domain")
 public final class CurateStage implements Stage<CurateStage.Options> {
@@ -123,15 +127,6 @@ public final class CurateStage implements Stage<CurateStage.Options> {
 
   @Inject DatasetStore store;
   @Inject Components components;
-
-  @Override
-  public List<Port> inputs() {
-    return List.of(Port.required("data", "conversations with a reward column (a rejection-sampling data output)"),
-        Port.optional("samples", "every sample with its reward (the same rejection-sampling stage's samples output);"
-            + " needed by difficulty: rm"),
-        Port.optional("prompts", "the prompts with their task fields (domain, task, reference, check); needed by"
-            + " oracle"));
-  }
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {

@@ -13,7 +13,6 @@ import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
-import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
@@ -47,6 +46,8 @@ import org.bytedeco.pytorch.Tensor;
  */
 @ProviderInfo(id = "dpo",
     description = "DPO/IPO against a frozen reference (cached or on the fly), Llama 3 masking and NLL term")
+@StagePort(input = "reference", description = "frozen reference checkpoint (default: the model input)",
+    required = false)
 @StagePort(output = "model", description = "the trained policy checkpoint (tokenizer files beside it)")
 @StagePort(output = "eval", description = "evaluation JSON: implicit-reward accuracy and margins before and after")
 public final class DpoStage implements Stage<DpoStage.Options> {
@@ -87,14 +88,11 @@ public final class DpoStage implements Stage<DpoStage.Options> {
     }
   }
 
-  @Inject Models models;
-  @Inject Trainer trainer;
-  @Inject DatasetStore store;
+  @Inject EngineServices engine;
 
   @Override
   public List<Port> inputs() {
-    return PreferenceTraining.inputs("policy checkpoint to start from (the SFT model)",
-        Port.optional("reference", "frozen reference checkpoint (default: the model input)"));
+    return PreferenceTraining.inputs("policy checkpoint to start from (the SFT model)", Stage.super.inputs());
   }
 
   @Override
@@ -109,7 +107,7 @@ public final class DpoStage implements Stage<DpoStage.Options> {
     var filter = new Preferences.Filter(Preferences.ratings(o.ratings()), Set.copyOf(o.domains()), o.preferEdited(),
         false, o.pairs().limit());
     // only the pair DPO compares: [edited or chosen, rejected]
-    PreferenceTraining.Data data = PreferenceTraining.load(ctx, id(), store, filter, o.pairs(),
+    PreferenceTraining.Data data = PreferenceTraining.load(ctx, id(), engine.store(), filter, o.pairs(),
         p -> Preferences.encode(new Preferences.Pair(p.row(), p.prompt(), List.of(p.responses().get(0), p.rejected()),
             0, p.rating(), p.domain()), format, tok, o.mask()), Preferences.Encoded::longest);
     List<Preferences.Encoded> train = data.train();
@@ -124,8 +122,8 @@ public final class DpoStage implements Stage<DpoStage.Options> {
     if (needsRef && !onTheFly) {
       try (Progress p = ctx.progress("dpo reference log-probs", all.size(), "pairs")) {
         LanguageModel[] holder = new LanguageModel[1];
-        refs = ReferenceCache.getOrCompute(store, ctx.workDir(), refDir, all, () -> {
-          holder[0] = models.load(refDir, Models.LoadOptions.frozen());
+        refs = ReferenceCache.getOrCompute(engine.store(), ctx.workDir(), refDir, all, () -> {
+          holder[0] = engine.models().load(refDir, Models.LoadOptions.frozen());
           return holder[0];
         }, e -> SequenceScoring.pair(holder[0], e), p);
       }
@@ -137,8 +135,8 @@ public final class DpoStage implements Stage<DpoStage.Options> {
     report.put("reference", needsRef ? o.reference() : "none");
     report.put("mask", o.mask().name().toLowerCase());
     report.put("dropped", dropped);
-    try (LanguageModel policy = models.load(modelDir);
-        LanguageModel ref = onTheFly ? models.load(refDir, Models.LoadOptions.frozen()) : null) {
+    try (LanguageModel policy = engine.models().load(modelDir);
+        LanguageModel ref = onTheFly ? engine.models().load(refDir, Models.LoadOptions.frozen()) : null) {
       double[][] cachedRefs = refs;
       java.util.function.IntFunction<double[]> refOf = i -> onTheFly ? SequenceScoring.pair(ref, all.get(i))
           : cachedRefs[i];
@@ -171,7 +169,8 @@ public final class DpoStage implements Stage<DpoStage.Options> {
       };
       Map<String, Tensor> params = new LinkedHashMap<>(policy.parameters());
       params.remove("score.weight");
-      Trainer.TrainResult result = PreferenceTraining.train(ctx, id(), trainer, params, train.size(), step, topts);
+      Trainer.TrainResult result =
+          PreferenceTraining.train(ctx, id(), engine.trainer(), params, train.size(), step, topts);
       report.put("steps", result.steps());
       report.put("resumed_from", result.resumedFrom());
       report.put("losses", result.losses());
@@ -185,7 +184,7 @@ public final class DpoStage implements Stage<DpoStage.Options> {
         }
       }
       Path out = ctx.output("model");
-      models.save(policy, out);
+      engine.models().save(policy, out);
       ChatInputs.copyTokenizer(chat.tokenizerPath(), out);
     }
     StageFiles.writeJson(ctx, ctx.output("eval"), report);

@@ -11,13 +11,10 @@ import java.util.Set;
 import org.align4j.api.Align4jException;
 import org.align4j.api.ComponentKind;
 import org.align4j.api.ComponentRef;
-import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
-import org.align4j.api.data.DatasetStore;
-import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.SamplingOptions;
 import org.align4j.api.engine.OptimizerOptions;
@@ -66,6 +63,12 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "ppo",
     description = "PPO (Llama 2 RLHF V5): rollouts, KL-shaped rewards, GAE, clipped surrogate, value model; resumable")
+@StagePort(input = "reference", description = "the frozen reference policy of the KL penalty (default: the starting"
+    + " policy)", required = false)
+@StagePort(input = "value_model", description = "value model checkpoint (default: the reward's reward model, else"
+    + " the policy with a fresh scalar head)", required = false)
+@StagePort(input = "eval_prompts", description = "held-out prompts for evaluation and early stopping",
+    required = false)
 @StagePort(output = "model", description = "the trained policy (Hugging Face layout)")
 @StagePort(output = "report", description = "JSON: per-iteration metrics, evaluations and a summary")
 public final class PpoStage implements Stage<PpoStage.Options> {
@@ -165,19 +168,12 @@ public final class PpoStage implements Stage<PpoStage.Options> {
     }
   }
 
-  @Inject Models models;
-  @Inject Generator generator;
-  @Inject Trainer trainer;
-  @Inject DatasetStore store;
-  @Inject Components components;
+  @Inject EngineServices engine;
 
   @Override
   public List<Port> inputs() {
     return Ports.promptInputs("the policy to start from (e.g. the last rejection-sampling model)",
-        Port.optional("reference", "the frozen reference policy of the KL penalty (default: the starting policy)"),
-        Port.optional("value_model", "value model checkpoint (default: the reward's reward model, else the policy"
-            + " with a fresh scalar head)"),
-        Port.optional("eval_prompts", "held-out prompts for evaluation and early stopping"));
+        Stage.super.inputs());
   }
 
   @Override
@@ -187,8 +183,8 @@ public final class PpoStage implements Stage<PpoStage.Options> {
     Path referenceDir = ctx.optionalInput("reference").orElse(policyDir);
     Tokenizer tok = chat.tokenizer();
     ChatFormat format = chat.format();
-    PolicyLoss loss = PolicyLossProvider.resolve(components, o.loss());
-    ModelConfig policyConfig = models.readConfig(policyDir);
+    PolicyLoss loss = PolicyLossProvider.resolve(engine.components(), o.loss());
+    ModelConfig policyConfig = engine.models().readConfig(policyDir);
     Path valueDir = null;
     if (loss.usesValues()) {
       valueDir = ctx.optionalInput("value_model").orElseGet(() -> rewardCheckpoint(o.reward()));
@@ -197,8 +193,8 @@ public final class PpoStage implements Stage<PpoStage.Options> {
       }
     }
     checkReference(referenceDir, policyConfig);
-    List<PpoRollouts.Prompt> prompts = PpoRollouts.readPrompts(store, ctx.input("prompts"), o.limit(), format, tok,
-        o.maxPromptLen());
+    List<PpoRollouts.Prompt> prompts = PpoRollouts.readPrompts(engine.store(), ctx.input("prompts"), o.limit(), format,
+        tok, o.maxPromptLen());
     if (prompts.isEmpty()) {
       throw new Align4jException(ctx.input("prompts") + ": no prompt fits max_prompt_len " + o.maxPromptLen()
           + "; give conversations ending with a user turn, or raise max_prompt_len");
@@ -207,25 +203,26 @@ public final class PpoStage implements Stage<PpoStage.Options> {
     if (o.evalEvery() > 0) {
       Path ev = ctx.optionalInput("eval_prompts").orElseThrow(() -> new Align4jException("stage '" + ctx.stageId()
           + "': eval_every " + o.evalEvery() + " needs the eval_prompts input (held-out conversations)"));
-      evalPrompts = PpoRollouts.readPrompts(store, ev, o.evalLimit(), format, tok, o.maxPromptLen());
+      evalPrompts = PpoRollouts.readPrompts(engine.store(), ev, o.evalLimit(), format, tok, o.maxPromptLen());
     }
     Set<Integer> stops = ChatInputs.stopTokens(format, tok);
 
     Reward reward = createReward(o.reward());
     Reward truth = o.trueReward() == null ? null : createReward(o.trueReward());
     Path ckptRoot = ctx.workDir().resolve("checkpoints");
-    PpoCheckpoints checkpoints = new PpoCheckpoints(ctx, ckptRoot, models);
+    PpoCheckpoints checkpoints = new PpoCheckpoints(ctx, ckptRoot, engine.models());
     Path resumeFrom = checkpoints.latest();
     long seed = ctx.seed();
-    try (LanguageModel policy = models.load(resumeFrom != null ? resumeFrom.resolve("policy") : policyDir);
+    try (LanguageModel policy = engine.models().load(resumeFrom != null ? resumeFrom.resolve("policy") : policyDir);
         // loaded even when the loss has no KL term (beta 0): the KL to the reference is always measured
-        LanguageModel reference = models.load(referenceDir, Models.LoadOptions.frozen());
+        LanguageModel reference = engine.models().load(referenceDir, Models.LoadOptions.frozen());
         LanguageModel value = !loss.usesValues() ? null
-            : models.load(resumeFrom != null ? resumeFrom.resolve("value") : valueDir != null ? valueDir : policyDir,
+            : engine.models().load(
+                resumeFrom != null ? resumeFrom.resolve("value") : valueDir != null ? valueDir : policyDir,
                 Models.LoadOptions.withScoreHead(seed ^ 0x5EEDL));
-        Trainer.Optimizer policyOpt = trainer.optimizer(policy.parameters(), o.optimizer(), o.iterations());
+        Trainer.Optimizer policyOpt = engine.trainer().optimizer(policy.parameters(), o.optimizer(), o.iterations());
         Trainer.Optimizer valueOpt = value == null ? null
-            : trainer.optimizer(value.parameters(), o.valueOptimizer(), o.iterations());
+            : engine.trainer().optimizer(value.parameters(), o.valueOptimizer(), o.iterations());
         Progress progress = ctx.progress("ppo", o.iterations(), "iterations")) {
       PpoCheckpoints.State state = new PpoCheckpoints.State();
       if (resumeFrom != null) {
@@ -233,7 +230,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
         progress.advance(state.iterations);
         LOG.info("ppo: resumed after iteration {} from {}", state.iterations, resumeFrom);
       }
-      PpoRollouts rollouts = new PpoRollouts(generator, tok, stops, o);
+      PpoRollouts rollouts = new PpoRollouts(engine.generator(), tok, stops, o);
       Reward evalReward = truth != null ? truth : reward;
       if (o.evalEvery() > 0 && state.evals.isEmpty()) {
         evaluate(0, rollouts, policy, evalPrompts, evalReward, seed, state, checkpoints, o, ctx);
@@ -269,7 +266,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
       if (o.earlyStoppingPatience() > 0 && checkpoints.best() != null) {
         checkpoints.copyBest(out);
       } else {
-        models.save(policy, out);
+        engine.models().save(policy, out);
       }
       ChatInputs.copyTokenizer(chat.tokenizerPath(), out);
       StageFiles.writeJson(ctx, ctx.output("report"), report(state, o, prompts.size()));
@@ -449,7 +446,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
   }
 
   private void checkValueModel(Path dir, ModelConfig policy) {
-    ModelConfig v = models.readConfig(dir);
+    ModelConfig v = engine.models().readConfig(dir);
     if (v.hiddenSize() != policy.hiddenSize() || v.vocabSize() != policy.vocabSize()) {
       throw new Align4jException(dir + ": the value model (hidden_size " + v.hiddenSize() + ", vocab_size "
           + v.vocabSize() + ") does not match the policy (hidden_size " + policy.hiddenSize() + ", vocab_size "
@@ -459,7 +456,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
   }
 
   private void checkReference(Path dir, ModelConfig policy) {
-    ModelConfig r = models.readConfig(dir);
+    ModelConfig r = engine.models().readConfig(dir);
     if (r.vocabSize() != policy.vocabSize()) {
       throw new Align4jException(dir + ": the reference model's vocab_size " + r.vocabSize() + " differs from the"
           + " policy's " + policy.vocabSize() + "; the KL penalty compares the same tokens: give the starting policy");
@@ -467,7 +464,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
   }
 
   private Reward createReward(ComponentRef ref) throws Exception {
-    return RewardProvider.resolve(components, ref);
+    return RewardProvider.resolve(engine.components(), ref);
   }
 
   private static void close(Object o) throws Exception {

@@ -40,11 +40,12 @@ final class PreferenceTraining {
 
   /**
    * A preference-training stage's inputs: the {@code model} to start from ({@code modelDoc}), {@code data}, then
-   * {@code between} (DPO's reference), {@code eval_data} and {@code tokenizer}.
+   * {@code own} (the {@code @StagePort} inputs on the stage's class: DPO's reference), {@code eval_data} and
+   * {@code tokenizer}.
    */
-  static List<Port> inputs(String modelDoc, Port... between) {
+  static List<Port> inputs(String modelDoc, List<Port> own) {
     var ports = new ArrayList<Port>(List.of(Port.required("model", modelDoc), DATA));
-    ports.addAll(List.of(between));
+    ports.addAll(own);
     ports.addAll(List.of(EVAL_DATA, Ports.TOKENIZER));
     return List.copyOf(ports);
   }

@@ -11,12 +11,10 @@ import java.util.Set;
 import org.align4j.api.Align4jException;
 import org.align4j.api.ComponentKind;
 import org.align4j.api.ComponentRef;
-import org.align4j.api.Components;
 import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
-import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.DatasetWriter;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
@@ -53,6 +51,8 @@ import org.slf4j.LoggerFactory;
  */
 @ProviderInfo(id = "rejection-sampling",
     description = "K samples per prompt from the policy, scored by a reward; the best kept as SFT conversations")
+@StagePort(input = "previous", description = "kept conversations of earlier rounds (this stage's data output)",
+    required = false)
 @StagePort(output = "data",
     description = "best sample per prompt as conversations (+ reward, policy), merged with"
         + " earlier rounds")
@@ -101,16 +101,12 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     }
   }
 
-  @Inject Models models;
-  @Inject Generator generator;
-  @Inject DatasetStore store;
-  @Inject Components components;
+  @Inject EngineServices engine;
   @Inject Distributed dist;
 
   @Override
   public List<Port> inputs() {
-    return Ports.promptInputs("the policy checkpoint to sample from",
-        Port.optional("previous", "kept conversations of earlier rounds (this stage's data output)"));
+    return Ports.promptInputs("the policy checkpoint to sample from", Stage.super.inputs());
   }
 
   /** One chunk's samples: the prompts of the chunk it used (the others were too long), K responses each, scored. */
@@ -149,8 +145,8 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     long skipped = 0;
     long belowMin = 0;
     Path samplesOut = ctx.output("samples");
-    try (LanguageModel model = models.load(chat.modelDir(), Models.LoadOptions.frozen());
-        DatasetWriter samples = store.create(samplesOut, Schemas.SAMPLES);
+    try (LanguageModel model = engine.models().load(chat.modelDir(), Models.LoadOptions.frozen());
+        DatasetWriter samples = engine.store().create(samplesOut, Schemas.SAMPLES);
         Progress progress = ctx.progress("rejection-sampling", prompts.size(), "prompts")) {
       int perChunk = o.promptsPerChunk();
       int chunks = (prompts.size() + perChunk - 1) / perChunk;
@@ -175,7 +171,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
             new double[ids.size()], new String[ids.size()], truth == null ? null : new double[ids.size()]);
         if (!used.isEmpty()) {
           var sampling = o.sampling().sampling(0, stops, mix(ctx.seed(), from), o.generationBatch());
-          List<Generator.Generation> gens = generator.generate(model, ids, sampling);
+          List<Generator.Generation> gens = engine.generator().generate(model, ids, sampling);
           List<List<Message>> ps = new ArrayList<>();
           List<Map<String, String>> meta = new ArrayList<>();
           for (int i = 0; i < gens.size(); i++) {
@@ -249,7 +245,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
     List<Map<String, Object>> out = new ArrayList<>();
     var previous = ctx.optionalInput("previous");
     if (previous.isPresent()) {
-      try (RowStream rows = store.rows(previous.get())) {
+      try (RowStream rows = engine.store().rows(previous.get())) {
         long index = 0;
         while (rows.hasNext()) {
           Map<String, Object> row = rows.next();
@@ -284,7 +280,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
       }
     }
     out.addAll(kept.values());
-    store.write(ctx.output("data"), KEPT, out.iterator());
+    engine.store().write(ctx.output("data"), KEPT, out.iterator());
     Map<String, Object> report = report(rewardsPerPrompt, k);
     report.put("policy", policy);
     report.put("prompts", prompts.size());
@@ -349,7 +345,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
   }
 
   private Reward createReward(ComponentRef ref) throws Exception {
-    return RewardProvider.resolve(components, ref);
+    return RewardProvider.resolve(engine.components(), ref);
   }
 
   private static Map<String, Object> keptRow(List<Message> conv, PromptRow p, double reward, String policy) {
@@ -485,7 +481,7 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
 
   private List<PromptRow> readPrompts(Path file, Options o) throws Exception {
     List<PromptRow> out = new ArrayList<>();
-    try (RowStream rows = store.rows(file)) {
+    try (RowStream rows = engine.store().rows(file)) {
       long index = 0;
       while (rows.hasNext() && (o.limit() <= 0 || out.size() < o.limit())) {
         Map<String, Object> row = rows.next();

@@ -13,7 +13,6 @@ import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
-import org.align4j.api.data.DatasetStore;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.OptimizerOptions;
 import org.align4j.api.engine.Trainer;
@@ -115,13 +114,11 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
     }
   }
 
-  @Inject Models models;
-  @Inject Trainer trainer;
-  @Inject DatasetStore store;
+  @Inject EngineServices engine;
 
   @Override
   public List<Port> inputs() {
-    return PreferenceTraining.inputs("chat (SFT) checkpoint to initialise from");
+    return PreferenceTraining.inputs("chat (SFT) checkpoint to initialise from", List.of());
   }
 
   @Override
@@ -138,7 +135,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
         o.pairs().limit());
     Map<String, Long> mixedIn = new LinkedHashMap<>();
     long splitSeed = StageFiles.splitSeed(ctx);
-    PreferenceTraining.Data data = PreferenceTraining.load(ctx, id(), store, filter, o.pairs(),
+    PreferenceTraining.Data data = PreferenceTraining.load(ctx, id(), engine.store(), filter, o.pairs(),
         p -> Preferences.encode(p, format, tok, MaskPolicy.ASSISTANT),
         e -> o.layout() == Layout.PAIRS ? e.longest() : e.sharedLength(),
         // one split over the union of the domains, so every RM stage on this dataset holds out the same rows
@@ -159,7 +156,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
     if (!mixedIn.isEmpty()) {
       report.put("mixed_in", mixedIn);
     }
-    try (LanguageModel model = models.load(modelDir, Models.LoadOptions.withScoreHead(ctx.seed()))) {
+    try (LanguageModel model = engine.models().load(modelDir, Models.LoadOptions.withScoreHead(ctx.seed()))) {
       if (o.evalBefore() && !eval.isEmpty()) {
         report.put("before", evaluate(model, eval, o));
       }
@@ -178,7 +175,8 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
       };
       Map<String, Tensor> params = new LinkedHashMap<>(model.parameters());
       params.remove("lm_head.weight"); // a reward model never reads the LM head
-      Trainer.TrainResult result = PreferenceTraining.train(ctx, id(), trainer, params, train.size(), step, topts);
+      Trainer.TrainResult result =
+          PreferenceTraining.train(ctx, id(), engine.trainer(), params, train.size(), step, topts);
       report.put("steps", result.steps());
       report.put("resumed_from", result.resumedFrom());
       if (!result.losses().isEmpty()) {
@@ -204,7 +202,7 @@ public final class RewardModelStage implements Stage<RewardModelStage.Options> {
         }
       }
       Path out = ctx.output("model");
-      models.save(model, out);
+      engine.models().save(model, out);
       ChatInputs.copyTokenizer(chat.tokenizerPath(), out);
       Map<String, Object> meta = new LinkedHashMap<>();
       meta.put("chat_format", ChatInputs.chatFormatId(ctx, o.chatFormat()));

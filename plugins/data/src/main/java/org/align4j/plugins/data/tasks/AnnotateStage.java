@@ -33,6 +33,13 @@ import org.slf4j.LoggerFactory;
 public final class AnnotateStage implements Stage<AnnotateStage.Options> {
   private static final Logger LOG = LoggerFactory.getLogger(AnnotateStage.class);
 
+  /** The output carries a schema, which a {@code @StagePort} cannot: declared here, beside the input on the class. */
+  @Override
+  public List<Port> outputs() {
+    return List.of(Port.required("preferences", "preference rows (TaskSuite.PREFERENCE_SCHEMA)")
+        .withSchema(TaskSuite.PREFERENCE_SCHEMA));
+  }
+
   public record Options(
       @Default("0.1") @Doc("std of the Gaussian noise added to each true reward") double noise,
       @Default("1.0") @Doc("probability of editing an imperfect chosen response into the reference (Llama 3)") double editProbability,
@@ -48,12 +55,6 @@ public final class AnnotateStage implements Stage<AnnotateStage.Options> {
     static double[] array(List<Double> t) {
       return t.stream().mapToDouble(Double::doubleValue).toArray();
     }
-  }
-
-  @Override
-  public List<Port> outputs() {
-    return List.of(Port.required("preferences", "preference rows (TaskSuite.PREFERENCE_SCHEMA)")
-        .withSchema(TaskSuite.PREFERENCE_SCHEMA));
   }
 
   @Override
