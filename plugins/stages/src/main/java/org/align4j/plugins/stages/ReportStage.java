@@ -128,9 +128,8 @@ public final class ReportStage implements Stage<ReportStage.Options> {
     Files.writeString(ctx.output("report"), html.toString());
   }
 
-  /** evaluation, evaluation_2 .. evaluation_12: a pipeline's versions, each an evaluate stage's output. */
-  static final List<String> EVALUATION_PORTS = java.util.stream.IntStream.rangeClosed(1, 12)
-      .mapToObj(i -> i == 1 ? "evaluation" : "evaluation_" + i).toList();
+  /** evaluation, evaluation_2 .. evaluation_24: a pipeline's versions, each an evaluate stage's output. */
+  static final List<String> EVALUATION_PORTS = numbered("evaluation", 24);
 
   /** reward_model, reward_model_2 .. reward_model_6: reward-model stages' eval outputs. */
   static final List<String> REWARD_MODEL_PORTS = numbered("reward_model", 6);
@@ -500,6 +499,14 @@ public final class ReportStage implements Stage<ReportStage.Options> {
               + "<td>%.0f%%</td><td>%d</td></tr>", esc(e.getKey()), t.path("prompts").asLong(),
           r.path("samples_per_prompt").asLong(), t.path("mean").asDouble(), t.path("picked").asDouble(),
           t.path("max").asDouble(), 100 * t.path("headroom_taken").asDouble(), r.path("rows").asLong()));
+      // the same per domain: where the selector finds better samples and where it picks no better than chance
+      for (var d = r.path("true_reward_by_domain").fields(); d.hasNext(); ) {
+        var dom = d.next();
+        JsonNode v = dom.getValue();
+        html.append(String.format("<tr><td>&nbsp;&nbsp;%s</td><td>%d</td><td></td><td>%.3f</td><td>%.3f</td><td>%.3f</td>"
+                + "<td>%.0f%%</td><td></td></tr>", esc(dom.getKey()), v.path("prompts").asLong(), v.path("mean").asDouble(),
+            v.path("picked").asDouble(), v.path("max").asDouble(), 100 * v.path("headroom_taken").asDouble()));
+      }
       for (String curve : List.of("max", "median", "picked")) {
         JsonNode c = t.path("best_of_n_" + curve);
         double[][] xy = new double[2][c.size()];

@@ -43,8 +43,8 @@ class ReportStageTest {
         + "<td class='bad'>-3.5</td>"), html);
     assertTrue(html.contains("<th>prompts</th>"), "the per-policy tables count distinct prompts");
     var ports = new ReportStage().inputs().stream().map(org.align4j.api.stage.Port::name).toList();
-    assertTrue(ports.containsAll(List.of("evaluation", "evaluation_2", "evaluation_12", "ppo", "ppo_2")), ports.toString());
-    assertTrue(ports.stream().noneMatch(p -> p.equals("evaluation_1") || p.equals("evaluation_13")), ports.toString());
+    assertTrue(ports.containsAll(List.of("evaluation", "evaluation_2", "evaluation_12", "evaluation_24", "ppo", "ppo_2")), ports.toString());
+    assertTrue(ports.stream().noneMatch(p -> p.equals("evaluation_1") || p.equals("evaluation_25")), ports.toString());
   }
 
   @Test
@@ -78,7 +78,9 @@ class ReportStageTest {
          "true_reward": {"prompts": 600, "mean": 0.4, "picked": 0.5, "max": 0.8, "headroom_taken": 0.25,
                          "best_of_n_max": {"1": 0.4, "2": 0.6, "4": 0.8},
                          "best_of_n_median": {"1": 0.4, "2": 0.4, "4": 0.41},
-                         "best_of_n_picked": {"1": 0.4, "2": 0.45, "4": 0.5}}}
+                         "best_of_n_picked": {"1": 0.4, "2": 0.45, "4": 0.5}},
+         "true_reward_by_domain": {"arithmetic": {"prompts": 300, "mean": 0.45, "picked": 0.4, "max": 0.9,
+                                                  "headroom_taken": -0.111}}}
         """);
     var ctx = new FakeStageContext(dir, Set.of("report"), Map.of("reward_model", rm, "rejection_sampling_2", rs));
     new ReportStage().run(ctx, new ReportStage.Options("t", List.of()));
@@ -88,6 +90,8 @@ class ReportStageTest {
         + "<td class='good'>4.1</td>"), html);
     assertTrue(html.contains("<td>rs-v1</td><td>600</td><td>4</td><td>0.400</td><td>0.500</td><td>0.800</td>"
         + "<td>25%</td><td>600</td>"), html);
+    assertTrue(html.contains("<td>&nbsp;&nbsp;arithmetic</td><td>300</td><td></td><td>0.450</td><td>0.400</td>"
+        + "<td>0.900</td><td>-11%</td><td></td>"), html);
     assertTrue(html.indexOf("data:image/png", html.indexOf("Rejection sampling (true reward")) > 0, "the best-of-N plot");
   }
 
