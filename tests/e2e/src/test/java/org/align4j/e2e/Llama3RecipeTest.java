@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code recipes/llama3-post-training.yaml} shortened with --set (three rounds, fewer prompts, samples and steps).
+ * {@code recipes/llama3-post-training.yaml} shortened with --set (five rounds, fewer prompts, samples and steps).
  * Asserts what holds at any size, from the run's own outputs (the README's Llama 3 section has the full-size
  * figures): every round's SFT, DPO and averaged model is evaluated paired against SFT on the same held-out prompts,
  * with prompt-clustered errors; each round's SFT mixes the task data one to one with the rejection-sampled answers
@@ -27,7 +27,8 @@ class Llama3RecipeTest {
   @TempDir static Path dir;
   static final ObjectMapper JSON = new ObjectMapper();
   static final List<String> VERSIONS = List.of("sft-1", "dpo-1", "average-1", "sft-2", "dpo-2", "average-2", "sft-3",
-      "dpo-3", "average-3");
+      "dpo-3", "average-3", "sft-4", "dpo-4", "average-4", "sft-5", "dpo-5", "average-5");
+  static final int ROUNDS = 5;
 
   static String[] args(Path run) {
     var a = new ArrayList<>(List.of("run", Repo.root().resolve("recipes/llama3-post-training.yaml").toString(),
@@ -38,7 +39,7 @@ class Llama3RecipeTest {
         "--set", "stages.tasks.options.train_prompts=240",
         "--set", "stages.pretrain.options.steps=150",
         "--set", "stages.sft.options.steps=100"));
-    for (int round = 1; round <= 3; round++) {
+    for (int round = 1; round <= ROUNDS; round++) {
       a.addAll(List.of("--set", "stages.preference-prompts-" + round + ".options.train_prompts=240",
           "--set", "stages.rs-" + round + ".options.samples_per_prompt=4",
           "--set", "stages.sft-" + round + ".options.steps=30",
@@ -71,7 +72,7 @@ class Llama3RecipeTest {
     assertTrue(sft.has("unterminated_rate"), "termination failures are counted: " + sft);
 
     long pairsBefore = 0;
-    for (int round = 1; round <= 3; round++) {
+    for (int round = 1; round <= ROUNDS; round++) {
       JsonNode rm = json(run.resolve("rm-" + round + "/eval"));
       long pairs = rm.path("train_pairs").asLong() + rm.path("eval_pairs").asLong();
       assertTrue(pairs > pairsBefore, "round " + round + ": the RM trains on all preferences so far: " + pairs
@@ -128,10 +129,10 @@ class Llama3RecipeTest {
 
     String report = Files.readString(run.resolve("report.html"));
     assertTrue(report.contains("Versions against their baselines"), "the versions table");
-    for (int round = 1; round <= 3; round++) {
+    for (int round = 1; round <= ROUNDS; round++) {
       assertTrue(report.contains("<h3>curate-" + round + "</h3>"), "round " + round + "'s data-quality table");
     }
-    for (String v : List.of("average-3", "dpo-1-unmasked", "dpo-1-no-nll")) {
+    for (String v : List.of("average-5", "dpo-1-unmasked", "dpo-1-no-nll")) {
       assertTrue(report.contains("<td>" + v + "</td>"), v + " in the versions table");
     }
   }
