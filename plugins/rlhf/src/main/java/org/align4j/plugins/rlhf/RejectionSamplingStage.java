@@ -459,8 +459,8 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
   }
 
   /**
-   * {@link #truthReport}'s headline figures per domain (a prompt's first tag): where the selector finds the better
-   * samples and where it picks no better than chance (a reward model that cannot judge arithmetic shows here).
+   * {@link #truthReport} per domain (a prompt's first tag): where the selector finds the better samples and where it
+   * picks no better than chance (a reward model that cannot judge arithmetic shows here).
    */
   static Map<String, Object> truthByDomain(List<double[]> truth, List<double[]> selector, List<String> domains, int k) {
     Map<String, List<Integer>> byDomain = new java.util.TreeMap<>();
@@ -468,14 +468,8 @@ public final class RejectionSamplingStage implements Stage<RejectionSamplingStag
       byDomain.computeIfAbsent(domains.get(i), d -> new ArrayList<>()).add(i);
     }
     Map<String, Object> out = new LinkedHashMap<>();
-    byDomain.forEach((d, rows) -> {
-      Map<String, Object> all = truthReport(rows.stream().map(truth::get).toList(), rows.stream().map(selector::get).toList(), k);
-      Map<String, Object> head = new LinkedHashMap<>();
-      for (String key : List.of("prompts", "mean", "picked", "picked_minus_mean", "max", "headroom_taken")) {
-        head.put(key, all.get(key));
-      }
-      out.put(d, head);
-    });
+    byDomain.forEach((d, rows) ->
+        out.put(d, truthReport(rows.stream().map(truth::get).toList(), rows.stream().map(selector::get).toList(), k)));
     return out;
   }
 

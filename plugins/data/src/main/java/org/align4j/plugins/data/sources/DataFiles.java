@@ -128,10 +128,9 @@ public final class DataFiles {
     // they live in an allocator of their own that is closed only once the native side has let go of all of
     // them (closing the caller's allocator earlier reported a leak, and the late releases threw on native threads).
     BufferAllocator exported = allocator.newChildAllocator("parquet-export", 0, Long.MAX_VALUE);
-    CountingReader counting = new CountingReader(reader, new long[1], exported);
+    CountingReader counting = new CountingReader(reader, exported);
     Throwable failure = null;
     try {
-      long[] rows = counting.rows;
       try {
         DatasetFileWriter.write(exported, counting, FileFormat.PARQUET, dir.toUri().toString());
       } catch (RuntimeException e) {
@@ -153,7 +152,7 @@ public final class DataFiles {
         throw new Align4jException("Parquet writer produced " + parts.size() + " files, expected 1: " + parts);
       }
       Files.move(parts.get(0), file, StandardCopyOption.REPLACE_EXISTING);
-      return rows[0];
+      return counting.rows;
     } catch (Throwable t) {
       failure = t;
       throw t;
@@ -180,15 +179,15 @@ public final class DataFiles {
     private static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(30);
 
     private final ArrowReader in;
-    private final long[] rows;
+    /** Rows passed through so far. */
+    long rows;
 
     private final BufferAllocator allocator;
     private final CountDownLatch closed = new CountDownLatch(1);
 
-    CountingReader(ArrowReader in, long[] rows, BufferAllocator allocator) {
+    CountingReader(ArrowReader in, BufferAllocator allocator) {
       super(allocator);
       this.in = in;
-      this.rows = rows;
       this.allocator = allocator;
     }
 
@@ -237,7 +236,7 @@ public final class DataFiles {
       try (ArrowRecordBatch rb = new VectorUnloader(src).getRecordBatch()) {
         new VectorLoader(out).load(rb);
       }
-      rows[0] += src.getRowCount();
+      rows += src.getRowCount();
       return true;
     }
 
