@@ -85,6 +85,11 @@ class Llama3RecipeTest {
       assertEquals(0.0, gap1, 1e-12, "one sample: max = median: " + truth);
       assertTrue(gap4 > 0, "round " + round + ": max - median grows with N: " + truth);
       assertTrue(truth.path("best_of_n_picked").has("4") && truth.has("headroom_taken"), truth.toString());
+      // arithmetic is selected by its checked answer, so its pick is the best sample there; the RM picks elsewhere
+      JsonNode arithmetic = json(run.resolve("rs-" + round + "/report")).path("true_reward_by_domain").path("arithmetic");
+      assertEquals(arithmetic.path("max").asDouble(), arithmetic.path("picked").asDouble(), 1e-9,
+          "round " + round + ": checked arithmetic picks the best sample: " + arithmetic);
+      assertTrue(arithmetic.path("picked").asDouble() > arithmetic.path("mean").asDouble(), arithmetic.toString());
       long sampled = json(run.resolve("rs-" + round + "/report")).path("rows").asLong();
       JsonNode dq = json(run.resolve("curate-" + round + "/report"));
       assertEquals(sampled, dq.path("in").asLong(), "round " + round + ": curation reads every RS row");
