@@ -392,6 +392,34 @@ public final class DataParallel implements Trainer.GradientSync, Distributed, Au
     sum(0);
   }
 
+  /**
+   * Reduce-scatter (ZeRO): {@code input} holds {@code worldSize} blocks of {@code output}'s length; rank r receives
+   * the sum over the ranks of their block r. Gloo implements it ({@code _reduce_scatter_base}), so the gradients of
+   * the other ranks' slices never travel to this one.
+   */
+  public void reduceScatterSum(Tensor input, Tensor output) {
+    if (input.numel() != output.numel() * world) {
+      throw new IllegalArgumentException("reduce-scatter input has " + input.numel() + " elements, need " + world
+          + " x " + output.numel());
+    }
+    Work w = group._reduce_scatter_base(output, input);
+    if (!w._wait()) {
+      throw new Align4jException("reduce-scatter failed on rank " + rank + " of " + world);
+    }
+  }
+
+  /** All-gather (ZeRO): every rank's {@code input}, in rank order, into {@code output} (worldSize x its length). */
+  public void allGatherInto(Tensor output, Tensor input) {
+    if (output.numel() != input.numel() * world) {
+      throw new IllegalArgumentException("all-gather output has " + output.numel() + " elements, need " + world
+          + " x " + input.numel());
+    }
+    Work w = group._allgather_base(output, input);
+    if (!w._wait()) {
+      throw new Align4jException("all-gather failed on rank " + rank + " of " + world);
+    }
+  }
+
   private void allreduce(Tensor t) {
     Work w = group.allreduce(new TensorVector(t));
     if (!w._wait()) {

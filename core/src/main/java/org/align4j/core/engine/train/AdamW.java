@@ -17,7 +17,7 @@ import org.bytedeco.pytorch.global.torch;
  * written with in-place libtorch ops so its state is plain tensors that checkpoints store exactly. Weight decay
  * skips 1-D tensors (norm weights), as Hugging Face's Trainer does.
  */
-public final class AdamW implements Trainer.Optimizer {
+public final class AdamW implements LoopOptimizer {
   private final Map<String, Tensor> params;
   private final OptimizerOptions o;
   private final Schedule schedule;
@@ -52,8 +52,44 @@ public final class AdamW implements Trainer.Optimizer {
     return steps;
   }
 
-  void setSteps(long s) {
+  @Override
+  public void setSteps(long s) {
     steps = s;
+  }
+
+  @Override
+  public Map<String, Tensor> momentsForCheckpoint() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (String name : params.keySet()) {
+      out.put("adam_m/" + name, m.get(name));
+      out.put("adam_v/" + name, v.get(name));
+    }
+    return out;
+  }
+
+  @Override
+  public void restoreMoments(Map<String, Tensor> state, java.nio.file.Path ckpt) {
+    for (String name : params.keySet()) {
+      LocalTrainer.copy(state, "adam_m/" + name, m.get(name), ckpt);
+      LocalTrainer.copy(state, "adam_v/" + name, v.get(name), ckpt);
+    }
+  }
+
+  @Override
+  public void broadcastMoments(Trainer.GradientSync sync) {
+    sync.broadcast(momentsForCheckpoint());
+  }
+
+  @Override
+  public long stateBytes() {
+    long b = 0;
+    for (Tensor t : m.values()) {
+      b += t.numel() * t.element_size();
+    }
+    for (Tensor t : v.values()) {
+      b += t.numel() * t.element_size();
+    }
+    return b;
   }
 
   public double lastGradNorm() {
