@@ -83,9 +83,54 @@ public final class LocalTrainer implements Trainer {
     return stateBytes;
   }
 
+  /**
+   * AdamW; in a launch of several ranks its {@link Optimizer#step()} first averages the gradients over them, so a
+   * stage that computes a weighted share of each batch per rank (as {@code ppo} does) steps like one process.
+   */
   @Override
   public Optimizer optimizer(Map<String, Tensor> parameters, OptimizerOptions options, long totalSteps) {
-    return new AdamW(parameters, options, totalSteps);
+    AdamW adam = new AdamW(parameters, options, totalSteps);
+    GradientSync sync = launchGroup();
+    return sync == null || sync.worldSize() == 1 ? adam : new Averaging(adam, parameters, sync);
+  }
+
+  /** An optimiser whose step averages the gradients over the ranks first. */
+  private record Averaging(AdamW adam, Map<String, Tensor> parameters, GradientSync sync) implements Optimizer {
+    @Override
+    public double step() {
+      averageGradients(sync, parameters);
+      return adam.step();
+    }
+
+    @Override
+    public double lr() {
+      return adam.lr();
+    }
+
+    @Override
+    public long steps() {
+      return adam.steps();
+    }
+
+    @Override
+    public void zeroGrad() {
+      adam.zeroGrad();
+    }
+
+    @Override
+    public void save(Path file) {
+      adam.save(file);
+    }
+
+    @Override
+    public void load(Path file) {
+      adam.load(file);
+    }
+
+    @Override
+    public void close() {
+      adam.close();
+    }
   }
 
   /** Example order of one epoch. */
