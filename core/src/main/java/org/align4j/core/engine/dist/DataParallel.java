@@ -398,32 +398,30 @@ public final class DataParallel implements Trainer.GradientSync, Distributed, Au
    * the other ranks' slices never travel to this one.
    */
   public void reduceScatterSum(Tensor input, Tensor output) {
-    if (input.numel() != output.numel() * world) {
-      throw new IllegalArgumentException("reduce-scatter input has " + input.numel() + " elements, need " + world
-          + " x " + output.numel());
-    }
-    Work w = group._reduce_scatter_base(output, input);
-    if (!w._wait()) {
-      throw new Align4jException("reduce-scatter failed on rank " + rank + " of " + world);
-    }
+    checkBlocks("reduce-scatter", input, output);
+    await(group._reduce_scatter_base(output, input), "reduce-scatter");
   }
 
   /** All-gather (ZeRO): every rank's {@code input}, in rank order, into {@code output} (worldSize x its length). */
   public void allGatherInto(Tensor output, Tensor input) {
-    if (output.numel() != input.numel() * world) {
-      throw new IllegalArgumentException("all-gather output has " + output.numel() + " elements, need " + world
-          + " x " + input.numel());
-    }
-    Work w = group._allgather_base(output, input);
-    if (!w._wait()) {
-      throw new Align4jException("all-gather failed on rank " + rank + " of " + world);
+    checkBlocks("all-gather", output, input);
+    await(group._allgather_base(output, input), "all-gather");
+  }
+
+  private void checkBlocks(String what, Tensor whole, Tensor block) {
+    if (whole.numel() != block.numel() * world) {
+      throw new IllegalArgumentException(what + ": " + whole.numel() + " elements for " + world + " blocks of "
+          + block.numel());
     }
   }
 
   private void allreduce(Tensor t) {
-    Work w = group.allreduce(new TensorVector(t));
+    await(group.allreduce(new TensorVector(t)), "all-reduce");
+  }
+
+  private void await(Work w, String what) {
     if (!w._wait()) {
-      throw new Align4jException("all-reduce failed on rank " + rank + " of " + world);
+      throw new Align4jException(what + " failed on rank " + rank + " of " + world);
     }
   }
 

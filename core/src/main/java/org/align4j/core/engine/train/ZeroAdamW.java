@@ -133,30 +133,16 @@ final class ZeroAdamW implements LoopOptimizer {
       if (!Double.isFinite(norm)) {
         return norm; // as AdamW: nothing is updated and the caller decides
       }
-      double lr = lr();
-      steps++;
-      double b1 = o.beta1();
-      double b2 = o.beta2();
-      double bc1 = 1 - Math.pow(b1, steps);
-      double bc2 = 1 - Math.pow(b2, steps);
-      double clip = o.gradClip() > 0 && norm > o.gradClip() ? o.gradClip() / (norm + 1e-6) : 1.0;
+      AdamW.Update u = new AdamW.Update(o, lr(), ++steps, norm);
       Tensor p = zeros(len);
       forEachSegment(lo, len, (i, at, into, n) -> p.narrow(0, into, n).copy_(params.get(i).view(-1).narrow(0, at, n)));
-      if (clip < 1.0) {
-        grad.mul_(new Scalar(clip));
-      }
-      if (o.weightDecay() > 0) {
-        Scalar decay = new Scalar(1 - lr * o.weightDecay());
-        forEachSegment(lo, len, (i, at, into, n) -> {
-          if (params.get(i).dim() >= 2) { // as AdamW: no decay on 1-D tensors (norm weights)
-            p.narrow(0, into, n).mul_(decay);
-          }
-        });
-      }
-      m.mul_(new Scalar(b1)).add_(grad, new Scalar(1 - b1));
-      v.mul_(new Scalar(b2)).addcmul_(grad, grad, new Scalar(1 - b2));
-      Tensor denom = v.sqrt().div_(new Scalar(Math.sqrt(bc2))).add_(new Scalar(o.eps()));
-      p.addcdiv_(m, denom, new Scalar(-lr / bc1));
+      u.clip(grad);
+      forEachSegment(lo, len, (i, at, into, n) -> {
+        if (params.get(i).dim() >= 2) { // as AdamW: no decay on 1-D tensors (norm weights)
+          u.decay(p.narrow(0, into, n));
+        }
+      });
+      u.apply(p, grad, m, v);
       allGather(p, (from, block) -> forEachSegment(from, block.numel(),
           (i, at, into, n) -> params.get(i).view(-1).narrow(0, at, n).copy_(block.narrow(0, into, n))));
     }
