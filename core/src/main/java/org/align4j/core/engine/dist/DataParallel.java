@@ -402,10 +402,11 @@ public final class DataParallel implements Trainer.GradientSync, Distributed, Au
     await(group._reduce_scatter_base(output, input), "reduce-scatter");
   }
 
-  /** All-gather (ZeRO): every rank's {@code input}, in rank order, into {@code output} (worldSize x its length). */
-  public void allGatherInto(Tensor output, Tensor input) {
-    checkBlocks("all-gather", output, input);
-    await(group._allgather_base(output, input), "all-gather");
+  /** Rank {@code root}'s values of {@code t} to every rank (ZeRO's all-gather, one owner's slice at a time). */
+  public void broadcast(Tensor t, int root) {
+    org.bytedeco.pytorch.BroadcastOptions o = new org.bytedeco.pytorch.BroadcastOptions();
+    o.rootRank(root);
+    await(group.broadcast(new TensorVector(t), o), "broadcast from rank " + root);
   }
 
   private void checkBlocks(String what, Tensor whole, Tensor block) {
