@@ -57,6 +57,29 @@ public interface Distributed {
     }
   }
 
+  /**
+   * The results of {@code compute} over the items {@code [0, n)}, cut into pieces of {@code chunk} items
+   * ({@code compute.apply(from, to)} returns the results of items {@code from..to-1}, in order), the pieces split
+   * across the ranks as {@link #forEachChunk} splits them and concatenated in item order on every rank. On one process
+   * it computes the same pieces in turn, so when an item's result depends on the item and on the cut alone (seeds
+   * derived from positions, batches aligned to the pieces) N ranks return exactly what one process returns.
+   */
+  default <T extends Serializable> List<T> mapChunks(int n, int chunk, RangeFunction<T> compute) throws Exception {
+    if (chunk < 1) {
+      throw new IllegalArgumentException("chunk must be >= 1, got " + chunk);
+    }
+    List<T> out = new ArrayList<>(n);
+    this.<ArrayList<T>>forEachChunk((n + chunk - 1) / chunk,
+        c -> new ArrayList<>(compute.apply(c * chunk, Math.min(n, (c + 1) * chunk))), (c, got) -> out.addAll(got));
+    return out;
+  }
+
+  /** One piece of {@link #mapChunks}: the results of items {@code from..to-1}. */
+  @FunctionalInterface
+  interface RangeFunction<T> {
+    List<T> apply(int from, int to);
+  }
+
   /** Receives one chunk's result of {@link #forEachChunk}. */
   @FunctionalInterface
   interface ChunkConsumer<T> {

@@ -14,6 +14,20 @@ public interface Generator {
   List<Generation> generate(LanguageModel model, List<int[]> prompts, Sampling sampling);
 
   /**
+   * Rows {@code firstIndex..} of a larger call: prompt {@code i} of this list draws the random numbers prompt
+   * {@code firstIndex + i} of the whole list would, so ranks that each generate a slice (aligned to
+   * {@code sampling.batchSize()}, keeping the batches) get the rows one process gets. An implementation that cannot
+   * do this generates from index 0 only.
+   */
+  default List<Generation> generate(LanguageModel model, List<int[]> prompts, Sampling sampling, int firstIndex) {
+    if (firstIndex != 0) {
+      throw new UnsupportedOperationException(getClass().getName() + " cannot generate rows of a larger call"
+          + " (firstIndex " + firstIndex + "); it generates whole lists only");
+    }
+    return generate(model, prompts, sampling);
+  }
+
+  /**
    * Per-token log-probabilities of whole sequences (no gradient): result {@code i} has length
    * {@code sequences[i].length - 1}, entry t = log p(seq[t+1] | seq[..t]).
    */
@@ -76,9 +90,10 @@ public interface Generator {
    * @param prompt the prompt ids
    * @param tokens the generated ids (a stop token, when hit, is the last one)
    * @param logprobs log p of each generated token under the model (untempered)
-   * @param stopped true when a stop token ended the row, false when maxNewTokens did
+   * @param stopped true when a stop token ended the row, false when maxNewTokens did (serialisable: ranks that
+   *     generate a share of a batch gather them)
    */
-  record Generation(int[] prompt, int[] tokens, float[] logprobs, boolean stopped) {
+  record Generation(int[] prompt, int[] tokens, float[] logprobs, boolean stopped) implements java.io.Serializable {
     /** prompt followed by the generated tokens. */
     public int[] sequence() {
       int[] all = new int[prompt.length + tokens.length];

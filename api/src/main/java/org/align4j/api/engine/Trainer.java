@@ -20,7 +20,9 @@ public interface Trainer {
   /**
    * The optimiser alone, for stages that drive their own loop (the bundled {@code ppo} stage keeps one per model,
    * with Adam's moments, across its iterations and checkpoints it with {@link Optimizer#save}): back-propagate
-   * yourself, then call {@link Optimizer#step()}.
+   * yourself, then call {@link Optimizer#step()}. In a launch of several ranks {@code step()} first averages the
+   * gradients over them: compute each rank's share of a batch with its loss weighted by its share times the world
+   * size (a stage that computes the whole batch on every rank gets the one-process step too).
    *
    * @param options AdamW, schedule and clipping (a stage's {@code optimizer:} block)
    * @param totalSteps length of the schedule (cosine decay and warm-up ratio refer to it)

@@ -16,9 +16,12 @@ import java.util.Map;
  * @param chatFormat the chat format id stages use when their own {@code chat_format} option is not set
  * @param tokenizer {@code defaults.tokenizer}, or null when the recipe names none
  * @param model {@code defaults.model}, or null when the recipe names none
+ * @param zero ZeRO stage of a data-parallel run: 0 (default) every rank keeps all of AdamW's moments; 1 each rank
+ *     keeps and updates the moments of its slice of the parameters only (gradients reduce-scattered, parameters
+ *     all-gathered), the same steps with 1/N of the optimiser state per rank. No effect on one process.
  */
 public record RecipeDefaults(String device, long seed, int threads, String dtype, String chatFormat, Path tokenizer,
-    Path model) {
+    Path model, int zero) {
   public static final String DEVICE = "cpu";
   public static final long SEED = 17L;
   public static final String DTYPE = "float32";
@@ -31,11 +34,20 @@ public record RecipeDefaults(String device, long seed, int threads, String dtype
     if (threads < 0) {
       throw new IllegalArgumentException("threads must be >= 0 (0: all cores), got " + threads);
     }
+    if (zero != 0 && zero != 1) {
+      throw new IllegalArgumentException("zero must be 0 (off) or 1 (shard AdamW's moments over the ranks), got " + zero);
+    }
+  }
+
+  /** Without ZeRO (every rank keeps the whole optimiser state). */
+  public RecipeDefaults(String device, long seed, int threads, String dtype, String chatFormat, Path tokenizer,
+      Path model) {
+    this(device, seed, threads, dtype, chatFormat, tokenizer, model, 0);
   }
 
   /**
    * The record of a defaults block given as plain values (keys as in a recipe: {@code device}, {@code seed},
-   * {@code threads}, {@code dtype}, {@code chat_format}, {@code tokenizer}, {@code model}); absent keys take the
+   * {@code threads}, {@code dtype}, {@code chat_format}, {@code tokenizer}, {@code model}, {@code zero}); absent keys take the
    * fallbacks above. Values are taken as they are: the recipe loader has checked them.
    */
   public static RecipeDefaults of(Map<String, ?> values) {
@@ -45,7 +57,8 @@ public record RecipeDefaults(String device, long seed, int threads, String dtype
         text(values.get("dtype")),
         text(values.get("chat_format")),
         path(values.get("tokenizer")),
-        path(values.get("model")));
+        path(values.get("model")),
+        values.get("zero") instanceof Number n ? n.intValue() : 0);
   }
 
   private static String text(Object v) {

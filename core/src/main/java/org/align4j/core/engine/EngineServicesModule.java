@@ -18,7 +18,7 @@ import org.align4j.core.engine.train.LocalTrainer;
 /**
  * Binds the engine services of {@code org.align4j.api.engine} ({@link Device}, {@link Models}, {@link Trainer},
  * {@link Generator}, {@link Distributed}) for the main injector. The device comes from the recipe defaults {@code device}
- * ({@code cpu | cuda | cuda:N}) and {@code threads} (0: all cores), read from the bound {@link RecipeDefaults} when
+ * ({@code cpu | cuda | cuda:N}) and {@code threads} (0: all cores), the trainer's ZeRO stage from {@code zero}, read from the bound {@link RecipeDefaults} when
  * the module is created without arguments (as {@code META-INF/services/com.google.inject.Module} does); it is
  * created (and libtorch's thread count set) on first use.
  */
@@ -40,7 +40,15 @@ public final class EngineServicesModule extends AbstractModule {
   protected void configure() {
     bind(Models.class).to(LocalModels.class).in(Singleton.class);
     bind(Generator.class).to(LocalGenerator.class).in(Singleton.class);
-    bind(Trainer.class).to(LocalTrainer.class).in(Singleton.class);
+  }
+
+  /** The trainer, with the recipe's {@code defaults.zero} (ZeRO-1 optimiser-state sharding) when defaults are bound. */
+  @Provides
+  @Singleton
+  Trainer trainer(Injector injector) {
+    int zero = injector.getExistingBinding(Key.get(RecipeDefaults.class)) != null
+        ? injector.getInstance(RecipeDefaults.class).zero() : 0;
+    return new LocalTrainer(zero);
   }
 
   /**

@@ -45,7 +45,11 @@ final class Fingerprints {
     // paths inside the run directory are fingerprinted relative to it, so a copied or moved run resumes
     String rd = runDir.toString();
     update(md, canonical(s.optionsPlain()).replace(rd, "${run_dir}"));
-    update(md, canonical(new TreeMap<>(defaults)).replace(rd, "${run_dir}"));
+    // defaults.zero decides where AdamW's moments live, not what is computed (a checkpoint written with it resumes
+    // without it), so turning it on or off keeps a stage's fingerprint and its checkpoints
+    var fingerprinted = new TreeMap<>(defaults);
+    fingerprinted.remove("zero");
+    update(md, canonical(fingerprinted).replace(rd, "${run_dir}"));
     update(md, Long.toString(seed));
     for (var e : new TreeMap<>(s.inputs()).entrySet()) {
       update(md, "input:" + e.getKey());

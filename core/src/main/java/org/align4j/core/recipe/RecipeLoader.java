@@ -48,7 +48,8 @@ public final class RecipeLoader {
       "stages");
   static final Set<String> STAGE_KEYS = Set.of("id", "uses", "description", "inputs", "outputs", "options", "after");
   static final Set<String> REPEAT_KEYS = Set.of("repeat", "carry", "next", "stages");
-  static final Set<String> DEFAULT_KEYS = Set.of("device", "seed", "threads", "dtype", "chat_format", "tokenizer", "model");
+  static final Set<String> DEFAULT_KEYS = Set.of("device", "seed", "threads", "dtype", "chat_format", "tokenizer", "model",
+      "zero");
   static final Pattern REF = Pattern.compile("\\$\\{([^{}]+)}");
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
@@ -623,12 +624,15 @@ public final class RecipeLoader {
             + "; or set defaults.device: cpu (--set defaults.device=cpu)"));
       }
     }
-    for (String k : List.of("seed", "threads")) {
+    for (String k : List.of("seed", "threads", "zero")) {
       Object v = d.get(k);
       if (v != null && !(v instanceof Long)) {
         problems.add(new Problem(at, "defaults." + k + " must be an integer, got '" + v + "'"));
       } else if (k.equals("threads") && v != null && ((Long) v < 1 || (Long) v > 4096)) {
         problems.add(new Problem(at, "defaults.threads must be in [1, 4096], got " + v));
+      } else if (k.equals("zero") && v != null && (Long) v != 0 && (Long) v != 1) {
+        problems.add(new Problem(at, "defaults.zero must be 0 (off) or 1 (ZeRO stage 1: each rank keeps AdamW's"
+            + " moments for its slice of the parameters), got " + v + "; stages 2 and 3 are not built"));
       }
     }
     Object dt = d.get("dtype");

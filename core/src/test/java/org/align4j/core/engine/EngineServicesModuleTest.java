@@ -29,4 +29,18 @@ class EngineServicesModuleTest {
     assertInstanceOf(Trainer.class, inj.getInstance(Trainer.class));
     assertInstanceOf(Generator.class, inj.getInstance(Generator.class));
   }
+
+  @Test
+  void theTrainerTakesDefaultsZero() throws Exception {
+    Injector inj = Guice.createInjector(new EngineServicesModule(), new AbstractModule() {
+      @Override
+      protected void configure() {
+        bind(RecipeDefaults.class).toInstance(new RecipeDefaults("cpu", 1L, 1, "float32", null, null, null, 1));
+      }
+    });
+    var f = org.align4j.core.engine.train.LocalTrainer.class.getDeclaredField("zero");
+    f.setAccessible(true);
+    assertEquals(1, f.getInt(inj.getInstance(Trainer.class)));
+    assertEquals(0, f.getInt(Guice.createInjector(new EngineServicesModule()).getInstance(Trainer.class)));
+  }
 }

@@ -65,6 +65,21 @@ class FingerprintsTest {
     assertNotEquals(fingerprint(v1), fingerprint(v2), "a rebuilt plugin with other code must not match");
   }
 
+  /** ZeRO-1 moves the optimiser state, not the result: a run resumes its stages with it turned on or off. */
+  @Test
+  void defaultsZeroKeepsTheFingerprintOtherDefaultsChangeIt() throws Exception {
+    var r = PluginRegistry.load(List.of(pluginDir("v1", "one")));
+    ResolvedRecipe plain = load(r);
+    var s = plain.stages().get(0);
+    String fp = Fingerprints.of(s, plain.runDir(), plain.defaults(), 1, Map.of());
+    var withZero = new java.util.HashMap<>(plain.defaults());
+    withZero.put("zero", 1L);
+    assertEquals(fp, Fingerprints.of(s, plain.runDir(), withZero, 1, Map.of()));
+    var withThreads = new java.util.HashMap<>(plain.defaults());
+    withThreads.put("threads", 1L);
+    assertNotEquals(fp, Fingerprints.of(s, plain.runDir(), withThreads, 1, Map.of()));
+  }
+
   @Test
   void aRebuiltPluginRerunsItsStage() throws Exception {
     var v1 = PluginRegistry.load(List.of(pluginDir("v1", "one")));

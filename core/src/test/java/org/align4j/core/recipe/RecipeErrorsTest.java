@@ -108,6 +108,10 @@ class RecipeErrorsTest {
     assertTrue(m.contains("no stage '99999999999999999999'"), m);
     m = fail(RECIPE, "defaults.threads=-2");
     assertTrue(m.contains("defaults.threads must be in [1, 4096], got -2"), m);
+    m = fail(RECIPE, "defaults.zero=2");
+    assertTrue(m.contains("defaults.zero must be 0 (off) or 1") && m.contains("stages 2 and 3 are not built"), m);
+    assertEquals(1, load(RECIPE, "defaults.zero=1").settings().zero());
+    assertEquals(0, load(RECIPE).settings().zero());
     m = fail(RECIPE, "vars=3");
     assertTrue(m.contains("'vars' must be a mapping"), m);
   }

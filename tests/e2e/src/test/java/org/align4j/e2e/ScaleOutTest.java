@@ -68,6 +68,15 @@ class ScaleOutTest {
             uses: dpo
             inputs: {model: "${stages.sft.outputs.model}", data: "${stages.annotate.outputs.preferences}"}
             options: {loss: {uses: dpo, beta: 0.1}, optimizer: {lr: 1.0e-3, warmup_ratio: 0.0}, batch_size: 4, steps: 3}
+          - id: eval
+            uses: evaluate
+            inputs: {samples: "${stages.collect.outputs.samples}"}
+          - id: ppo
+            uses: ppo
+            inputs: {model: "${stages.sft.outputs.model}", prompts: "${stages.tasks.outputs.prompts}"}
+            options: {reward: {uses: task-suite}, loss: {uses: ppo, kl_coef: 0.05}, iterations: 2, batch_size: 4,
+                      samples_per_prompt: 2, mini_batch_size: 4, generation_batch: 2, max_new_tokens: 6,
+                      optimizer: {lr: 1.0e-3}, value_lr: 1.0e-3, checkpoint_every: 0}
           - id: rs
             uses: rejection-sampling
             inputs: {model: "${stages.sft.outputs.model}", prompts: "${stages.tasks.outputs.prompts}"}
@@ -77,7 +86,7 @@ class ScaleOutTest {
   }
 
   @Test
-  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  @Timeout(value = 480, unit = TimeUnit.SECONDS)
   void twoRanksTrainAndGenerateLikeOneProcess() throws Exception {
     Path recipe = Files.writeString(dir.resolve("r.yaml"), recipe(dir.resolve("two"), 4, true));
     var two = Cli.run("run", recipe.toString(), "--nproc-per-node", "2", "--threads-per-rank", "1");
@@ -85,33 +94,52 @@ class ScaleOutTest {
     // each rank computed its half of every global batch (so equal parameters below are not one batch computed twice)
     assertTrue(two.toString().contains("[rank 1] ") && two.toString().contains("rank 1 of 2 computes 2 of every 4 examples"),
         two.toString());
+    // evaluate and PPO shared their work: each rank scored, generated and computed a part
+    assertTrue(two.toString().contains("evaluate: rank 1 of 2 scored 8 of the 24 samples"), two.toString());
+    assertTrue(two.toString().contains("ppo: rank 1 of 2 generates every 2th batch"), two.toString());
     var one = Cli.run("run", recipe.toString(), "--set", "run_dir=" + dir.resolve("one"));
     assertEquals(0, one.exit(), one.toString());
+    // ZeRO-1: the same pipeline on 2 ranks, each keeping half of AdamW's moments in every trainer stage
+    var zero = Cli.run("run", recipe.toString(), "--nproc-per-node", "2", "--threads-per-rank", "1",
+        "--set", "run_dir=" + dir.resolve("zero"), "--set", "defaults.zero=1");
+    assertEquals(0, zero.exit(), zero.toString());
+    assertTrue(zero.toString().contains("ZeRO-1: rank 1 of 2 keeps AdamW's moments for"), zero.toString());
 
     Map<String, Tensor> sft = SafeTensors.read(dir.resolve("one/sft/model/model.safetensors"));
-    for (String model : List.of("pretrain/model", "sft/model", "rm/model", "dpo/model")) {
-      Map<String, Tensor> a = SafeTensors.read(dir.resolve("two").resolve(model).resolve("model.safetensors"));
+    for (String run : List.of("two", "zero"))
+    for (String model : List.of("pretrain/model", "sft/model", "rm/model", "dpo/model", "ppo/model")) {
+      Map<String, Tensor> a = SafeTensors.read(dir.resolve(run).resolve(model).resolve("model.safetensors"));
       Map<String, Tensor> b = SafeTensors.read(dir.resolve("one").resolve(model).resolve("model.safetensors"));
       assertEquals(b.keySet(), a.keySet(), model);
       double worst = 0;
       for (String k : b.keySet()) {
         worst = Math.max(worst, a.get(k).sub(b.get(k)).abs().max().item_double());
       }
-      if (model.startsWith("rm") || model.startsWith("dpo")) { // they trained: a wrong gradient would show
+      if (model.startsWith("rm") || model.startsWith("dpo") || model.startsWith("ppo")) { // a wrong gradient would show
         double moved = 0;
         for (String k : sft.keySet()) {
           moved = b.containsKey(k) ? Math.max(moved, b.get(k).sub(sft.get(k)).abs().max().item_double()) : moved;
         }
         assertTrue(moved > 1e-4, model + " did not move from the SFT model: " + moved);
       }
-      System.out.printf("%s: 2 ranks vs 1 process, max parameter difference %.3g%n", model, worst);
-      assertTrue(worst <= 1e-5, model + ": 2 ranks vs 1 process differ by " + worst);
+      System.out.printf("%s: %s (2 ranks) vs 1 process, max parameter difference %.3g%n", model, run, worst);
+      assertTrue(worst <= 1e-5, model + ": " + run + " (2 ranks) vs 1 process differ by " + worst);
     }
-    // the greedy dataset is the same file; sampled preferences pick the same pairs
+    // the greedy dataset is the same file; sampled preferences pick the same pairs; evaluate writes the same tables
     assertArrayEquals(Files.readAllBytes(dir.resolve("one/generate/samples")), Files.readAllBytes(dir.resolve("two/generate/samples")));
-    for (String data : List.of("annotate/preferences", "rs/samples", "rs/data")) {
+    for (String data : List.of("annotate/preferences", "rs/samples", "rs/data", "eval/evaluation/summary.json",
+        "eval/evaluation/table.csv")) {
       assertArrayEquals(Files.readAllBytes(dir.resolve("one").resolve(data)), Files.readAllBytes(dir.resolve("two").resolve(data)),
           data);
+    }
+    // PPO's rollouts were the one process's: the same scores and KL in every iteration's metrics
+    var oneReport = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("one/ppo/report").toFile());
+    var twoReport = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("two/ppo/report").toFile());
+    for (int it = 0; it < 2; it++) {
+      for (String k : List.of("score_raw", "response_length", "kl_per_token")) {
+        assertEquals(oneReport.at("/history/" + it + "/" + k).asDouble(), twoReport.at("/history/" + it + "/" + k).asDouble(),
+            1e-6, "ppo iteration " + (it + 1) + " " + k);
+      }
     }
     // one run directory: rank 0's outputs, metrics and logs; rank 1 wrote scratch and its own log only
     assertEquals(count(dir.resolve("one/metrics.jsonl"), "train/loss"), count(dir.resolve("two/metrics.jsonl"), "train/loss"));

@@ -392,10 +392,37 @@ public final class DataParallel implements Trainer.GradientSync, Distributed, Au
     sum(0);
   }
 
+  /**
+   * Reduce-scatter (ZeRO): {@code input} holds {@code worldSize} blocks of {@code output}'s length; rank r receives
+   * the sum over the ranks of their block r. Gloo implements it ({@code _reduce_scatter_base}), so the gradients of
+   * the other ranks' slices never travel to this one.
+   */
+  public void reduceScatterSum(Tensor input, Tensor output) {
+    checkBlocks("reduce-scatter", input, output);
+    await(group._reduce_scatter_base(output, input), "reduce-scatter");
+  }
+
+  /** Rank {@code root}'s values of {@code t} to every rank (ZeRO's all-gather, one owner's slice at a time). */
+  public void broadcast(Tensor t, int root) {
+    org.bytedeco.pytorch.BroadcastOptions o = new org.bytedeco.pytorch.BroadcastOptions();
+    o.rootRank(root);
+    await(group.broadcast(new TensorVector(t), o), "broadcast from rank " + root);
+  }
+
+  private void checkBlocks(String what, Tensor whole, Tensor block) {
+    if (whole.numel() != block.numel() * world) {
+      throw new IllegalArgumentException(what + ": " + whole.numel() + " elements for " + world + " blocks of "
+          + block.numel());
+    }
+  }
+
   private void allreduce(Tensor t) {
-    Work w = group.allreduce(new TensorVector(t));
+    await(group.allreduce(new TensorVector(t)), "all-reduce");
+  }
+
+  private void await(Work w, String what) {
     if (!w._wait()) {
-      throw new Align4jException("all-reduce failed on rank " + rank + " of " + world);
+      throw new Align4jException(what + " failed on rank " + rank + " of " + world);
     }
   }
 

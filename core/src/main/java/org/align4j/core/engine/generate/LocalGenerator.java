@@ -45,13 +45,18 @@ public final class LocalGenerator implements Generator {
 
   @Override
   public List<Generation> generate(LanguageModel model, List<int[]> prompts, Sampling sampling) {
+    return generate(model, prompts, sampling, 0);
+  }
+
+  @Override
+  public List<Generation> generate(LanguageModel model, List<int[]> prompts, Sampling sampling, int firstIndex) {
     if (!(model instanceof LlamaModel lm)) {
       throw new Align4jException("the generator needs a model from the engine's Models service");
     }
     List<Generation> out = new ArrayList<>(prompts.size());
     for (int start = 0; start < prompts.size(); start += sampling.batchSize()) {
       List<int[]> batch = prompts.subList(start, Math.min(prompts.size(), start + sampling.batchSize()));
-      out.addAll(generateBatch(lm, batch, start, sampling));
+      out.addAll(generateBatch(lm, batch, firstIndex + start, sampling));
     }
     return out;
   }

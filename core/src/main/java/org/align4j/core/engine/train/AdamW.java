@@ -17,7 +17,7 @@ import org.bytedeco.pytorch.global.torch;
  * written with in-place libtorch ops so its state is plain tensors that checkpoints store exactly. Weight decay
  * skips 1-D tensors (norm weights), as Hugging Face's Trainer does.
  */
-public final class AdamW implements Trainer.Optimizer {
+public final class AdamW implements LoopOptimizer {
   private final Map<String, Tensor> params;
   private final OptimizerOptions o;
   private final Schedule schedule;
@@ -52,8 +52,44 @@ public final class AdamW implements Trainer.Optimizer {
     return steps;
   }
 
-  void setSteps(long s) {
+  @Override
+  public void setSteps(long s) {
     steps = s;
+  }
+
+  @Override
+  public Map<String, Tensor> momentsForCheckpoint() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (String name : params.keySet()) {
+      out.put("adam_m/" + name, m.get(name));
+      out.put("adam_v/" + name, v.get(name));
+    }
+    return out;
+  }
+
+  @Override
+  public void restoreMoments(Map<String, Tensor> state, java.nio.file.Path ckpt) {
+    for (String name : params.keySet()) {
+      LocalTrainer.copy(state, "adam_m/" + name, m.get(name), ckpt);
+      LocalTrainer.copy(state, "adam_v/" + name, v.get(name), ckpt);
+    }
+  }
+
+  @Override
+  public void broadcastMoments(Trainer.GradientSync sync) {
+    sync.broadcast(momentsForCheckpoint());
+  }
+
+  @Override
+  public long stateBytes() {
+    long b = 0;
+    for (Tensor t : m.values()) {
+      b += t.numel() * t.element_size();
+    }
+    for (Tensor t : v.values()) {
+      b += t.numel() * t.element_size();
+    }
+    return b;
   }
 
   public double lastGradNorm() {
@@ -81,45 +117,82 @@ public final class AdamW implements Trainer.Optimizer {
     if (!Double.isFinite(norm)) {
       return norm;
     }
-    double lr = lr();
-    steps++;
-    double b1 = o.beta1();
-    double b2 = o.beta2();
-    double bc1 = 1 - Math.pow(b1, steps);
-    double bc2 = 1 - Math.pow(b2, steps);
-    double clip = o.gradClip() > 0 && norm > o.gradClip() ? o.gradClip() / (norm + 1e-6) : 1.0;
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      Scalar oneMinusB1 = new Scalar(1 - b1);
-      Scalar oneMinusB2 = new Scalar(1 - b2);
-      Scalar sB1 = new Scalar(b1);
-      Scalar sB2 = new Scalar(b2);
-      Scalar decay = new Scalar(1 - lr * o.weightDecay());
-      Scalar sqrtBc2 = new Scalar(Math.sqrt(bc2));
-      Scalar eps = new Scalar(o.eps());
-      Scalar stepSize = new Scalar(-lr / bc1);
-      Scalar clipS = new Scalar(clip);
+      Update u = new Update(o, lr(), ++steps, norm);
       for (Map.Entry<String, Tensor> e : params.entrySet()) {
         Tensor p = e.getValue();
         Tensor grad = p.grad();
         if (!grad.defined()) {
           continue;
         }
-        if (clip < 1.0) {
-          grad.mul_(clipS);
+        u.clip(grad);
+        if (p.dim() >= 2) {
+          u.decay(p);
         }
-        if (o.weightDecay() > 0 && p.dim() >= 2) {
-          p.mul_(decay);
-        }
-        Tensor mm = m.get(e.getKey());
-        Tensor vv = v.get(e.getKey());
-        mm.mul_(sB1).add_(grad, oneMinusB1);
-        vv.mul_(sB2).addcmul_(grad, grad, oneMinusB2);
-        Tensor denom = vv.sqrt().div_(sqrtBc2).add_(eps);
-        p.addcdiv_(mm, denom, stepSize);
+        u.apply(p, grad, m.get(e.getKey()), v.get(e.getKey()));
       }
     }
     zeroGrad();
     return norm;
+  }
+
+  /**
+   * One AdamW step's arithmetic, element for element as {@code torch.optim.AdamW}, shared by {@link AdamW} (per
+   * tensor) and {@link ZeroAdamW} (per slice): clip the gradient by the global norm, decay the weights, move the
+   * moments and update. Its scalars belong to the caller's {@code PointerScope}.
+   */
+  static final class Update {
+    private final OptimizerOptions o;
+    private final double clip;
+    private final Scalar clipS;
+    private final Scalar decay;
+    private final Scalar oneMinusB1;
+    private final Scalar oneMinusB2;
+    private final Scalar sB1;
+    private final Scalar sB2;
+    private final Scalar sqrtBc2;
+    private final Scalar eps;
+    private final Scalar stepSize;
+
+    /** For step number {@code step} (1-based) at learning rate {@code lr}, the gradients' global norm {@code norm}. */
+    Update(OptimizerOptions o, double lr, long step, double norm) {
+      this.o = o;
+      double b1 = o.beta1();
+      double b2 = o.beta2();
+      double bc1 = 1 - Math.pow(b1, step);
+      double bc2 = 1 - Math.pow(b2, step);
+      clip = o.gradClip() > 0 && norm > o.gradClip() ? o.gradClip() / (norm + 1e-6) : 1.0;
+      clipS = new Scalar(clip);
+      decay = new Scalar(1 - lr * o.weightDecay());
+      oneMinusB1 = new Scalar(1 - b1);
+      oneMinusB2 = new Scalar(1 - b2);
+      sB1 = new Scalar(b1);
+      sB2 = new Scalar(b2);
+      sqrtBc2 = new Scalar(Math.sqrt(bc2));
+      eps = new Scalar(o.eps());
+      stepSize = new Scalar(-lr / bc1);
+    }
+
+    void clip(Tensor grad) {
+      if (clip < 1.0) {
+        grad.mul_(clipS);
+      }
+    }
+
+    /** Decoupled weight decay of {@code p}; the caller skips 1-D tensors (norm weights). */
+    void decay(Tensor p) {
+      if (o.weightDecay() > 0) {
+        p.mul_(decay);
+      }
+    }
+
+    /** Moves the moments by {@code grad} and updates {@code p} (after {@link #clip} and {@link #decay}). */
+    void apply(Tensor p, Tensor grad, Tensor m, Tensor v) {
+      m.mul_(sB1).add_(grad, oneMinusB1);
+      v.mul_(sB2).addcmul_(grad, grad, oneMinusB2);
+      Tensor denom = v.sqrt().div_(sqrtBc2).add_(eps);
+      p.addcdiv_(m, denom, stepSize);
+    }
   }
 
   @Override

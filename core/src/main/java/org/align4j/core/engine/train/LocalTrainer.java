@@ -53,12 +53,84 @@ public final class LocalTrainer implements Trainer {
   private static final Logger LOG = LoggerFactory.getLogger(LocalTrainer.class);
   private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-  @Inject
-  public LocalTrainer() {}
+  private final int zero;
+  private volatile long stateBytes;
 
+  /** Without ZeRO: every rank keeps all of AdamW's moments. */
+  @Inject
+  public LocalTrainer() {
+    this(0);
+  }
+
+  /**
+   * @param zero the ZeRO stage of a data-parallel run ({@code defaults.zero}): 0 every rank keeps the whole optimiser
+   *     state; 1 each keeps and updates the moments of its slice of the parameters ({@link ZeroAdamW}); no effect on
+   *     one process
+   */
+  public LocalTrainer(int zero) {
+    if (zero != 0 && zero != 1) {
+      throw new Align4jException("defaults.zero must be 0 (off) or 1 (ZeRO stage 1), got " + zero
+          + "; stages 2 and 3 are not built");
+    }
+    this.zero = zero;
+  }
+
+  /**
+   * Bytes of optimiser state (AdamW's moments, as allocated) this process held in its latest {@link #train} call:
+   * under ZeRO-1 its slice, about 1/N of the whole.
+   */
+  public long optimizerStateBytes() {
+    return stateBytes;
+  }
+
+  /**
+   * AdamW; in a launch of several ranks its {@link Optimizer#step()} first averages the gradients over them, so a
+   * stage that computes a weighted share of each batch per rank (as {@code ppo} does) steps like one process.
+   */
   @Override
   public Optimizer optimizer(Map<String, Tensor> parameters, OptimizerOptions options, long totalSteps) {
-    return new AdamW(parameters, options, totalSteps);
+    AdamW adam = new AdamW(parameters, options, totalSteps);
+    GradientSync sync = launchGroup();
+    return sync == null || sync.worldSize() == 1 ? adam : new Averaging(adam, parameters, sync);
+  }
+
+  /** An optimiser whose step averages the gradients over the ranks first. */
+  private record Averaging(AdamW adam, Map<String, Tensor> parameters, GradientSync sync) implements Optimizer {
+    @Override
+    public double step() {
+      averageGradients(sync, parameters);
+      return adam.step();
+    }
+
+    @Override
+    public double lr() {
+      return adam.lr();
+    }
+
+    @Override
+    public long steps() {
+      return adam.steps();
+    }
+
+    @Override
+    public void zeroGrad() {
+      adam.zeroGrad();
+    }
+
+    @Override
+    public void save(Path file) {
+      adam.save(file);
+    }
+
+    @Override
+    public void load(Path file) {
+      adam.load(file);
+    }
+
+    @Override
+    public void close() {
+      adam.close();
+    }
   }
 
   /** Example order of one epoch. */
@@ -103,7 +175,8 @@ public final class LocalTrainer implements Trainer {
     List<Double> losses = new ArrayList<>();
     Path lastCkpt = null;
     long start = 0;
-    try (AdamW opt = new AdamW(params, o.optimizer(), total)) {
+    try (LoopOptimizer opt = optimizerFor(job, params, o, total, world)) {
+      stateBytes = opt.stateBytes();
       if (job.checkpointDir() != null && rank == 0) { // rank 0 owns the checkpoints; the others get its state below
         Path latest = latest(job.checkpointDir());
         if (latest != null) {
@@ -195,18 +268,9 @@ public final class LocalTrainer implements Trainer {
         }
         double loss = lossSum / o.accumulation();
         if (job.sync() != null && world > 1) {
-          try (PointerScope scope = new PointerScope()) {
-            List<Tensor> grads = new ArrayList<>();
-            for (Tensor p : params.values()) {
-              Tensor g = p.grad();
-              if (!g.defined()) {
-                // every rank must all-reduce the same tensors: materialise a zero gradient
-                p.mutable_grad().put(torch.zeros_like(p));
-                g = p.grad();
-              }
-              grads.add(g);
-            }
-            job.sync().averageGradients(grads);
+          // under ZeRO-1 the optimiser reduce-scatters the gradients itself: each rank needs only its slice averaged
+          if (!(opt instanceof ZeroAdamW)) {
+            averageGradients(job.sync(), params);
           }
           loss = job.sync().sum(loss);
           tokens = job.sync().sum(tokens);
@@ -238,13 +302,53 @@ public final class LocalTrainer implements Trainer {
           job.progress().advance(1);
           job.progress().status(String.format("loss %.4f", loss));
         }
-        if (job.checkpointDir() != null && rank == 0
+        if (job.checkpointDir() != null
             && ((o.checkpointEvery() > 0 && done % o.checkpointEvery() == 0) || done == total)) {
-          lastCkpt = save(job, opt, done, microPerEpoch, total);
+          try (PointerScope scope = new PointerScope()) {
+            Map<String, Tensor> moments = opt.momentsForCheckpoint(); // under ZeRO every rank sends rank 0 its slice
+            if (rank == 0) {
+              lastCkpt = save(job, moments, opt, done, microPerEpoch, total);
+            }
+          }
         }
       }
       return new TrainResult(total, start, List.copyOf(losses), lastCkpt);
     }
+  }
+
+  private static void averageGradients(GradientSync sync, Map<String, Tensor> params) {
+    try (PointerScope scope = new PointerScope()) {
+      List<Tensor> grads = new ArrayList<>();
+      for (Tensor p : params.values()) {
+        Tensor g = p.grad();
+        if (!g.defined()) {
+          // every rank must all-reduce the same tensors: materialise a zero gradient
+          p.mutable_grad().put(torch.zeros_like(p));
+          g = p.grad();
+        }
+        grads.add(g);
+      }
+      sync.averageGradients(grads);
+    }
+  }
+
+  private LoopOptimizer optimizerFor(Job job, Map<String, Tensor> params, TrainerOptions o, long total, int world) {
+    if (zero == 0 || world == 1) {
+      if (zero == 1) {
+        LOG.info("defaults.zero 1 has no effect on one process: it keeps the whole optimiser state");
+      }
+      return new AdamW(params, o.optimizer(), total);
+    }
+    if (!(job.sync() instanceof DataParallel dp)) {
+      throw new Align4jException("defaults.zero 1 needs the engine's process group (DataParallel) to reduce-scatter"
+          + " and all-gather; this job's gradient sync is " + job.sync().getClass().getName()
+          + "; set defaults.zero: 0 or leave the job's sync null");
+    }
+    ZeroAdamW z = new ZeroAdamW(params, o.optimizer(), total, dp);
+    LOG.info("ZeRO-1: rank {} of {} keeps AdamW's moments for {} of {} parameter elements ({} MB of {} MB)",
+        dp.rank(), world, z.sliceElements(), z.totalElements(), String.format("%.1f", z.stateBytes() / 1e6),
+        String.format("%.1f", 2.0 * z.totalElements() * params.values().iterator().next().element_size() / 1e6));
+    return z;
   }
 
   /** Start of rank {@code r}'s contiguous shard of a micro-batch of {@code n} examples (balanced: sizes differ by <= 1). */
@@ -271,7 +375,7 @@ public final class LocalTrainer implements Trainer {
    * Rank 0's parameters, Adam moments and step to every rank (rank 0 alone reads checkpoints), so all ranks start,
    * or resume, from the same state. Returns the step to start from.
    */
-  private static long broadcastState(GradientSync sync, Map<String, Tensor> params, AdamW opt, long start) {
+  private static long broadcastState(GradientSync sync, Map<String, Tensor> params, LoopOptimizer opt, long start) {
     Map<String, Tensor> state = new LinkedHashMap<>();
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Tensor step = torch.zeros(1).to(params.values().iterator().next().device(), torch.ScalarType.Double)
@@ -279,11 +383,12 @@ public final class LocalTrainer implements Trainer {
       state.put("trainer/step", step);
       for (Map.Entry<String, Tensor> e : params.entrySet()) {
         state.put("param/" + e.getKey(), e.getValue());
-        state.put("adam_m/" + e.getKey(), opt.m.get(e.getKey()));
-        state.put("adam_v/" + e.getKey(), opt.v.get(e.getKey()));
       }
       sync.broadcast(state);
       long s0 = (long) step.item_double();
+      if (s0 > 0) { // a fresh start has zero moments on every rank already
+        opt.broadcastMoments(sync);
+      }
       opt.setSteps(s0);
       return s0;
     }
@@ -342,7 +447,8 @@ public final class LocalTrainer implements Trainer {
     }
   }
 
-  private static Path save(Job job, AdamW opt, long step, long microPerEpoch, long total) {
+  private static Path save(Job job, Map<String, Tensor> moments, LoopOptimizer opt, long step, long microPerEpoch,
+      long total) {
     Path dir = job.checkpointDir();
     String name = String.format("step-%08d", step);
     Path target = dir.resolve(name);
@@ -354,8 +460,8 @@ public final class LocalTrainer implements Trainer {
       Map<String, Tensor> state = new LinkedHashMap<>();
       for (Map.Entry<String, Tensor> e : job.parameters().entrySet()) {
         state.put("param/" + e.getKey(), e.getValue());
-        state.put("adam_m/" + e.getKey(), opt.m.get(e.getKey()));
-        state.put("adam_v/" + e.getKey(), opt.v.get(e.getKey()));
+        state.put("adam_m/" + e.getKey(), moments.get("adam_m/" + e.getKey()));
+        state.put("adam_v/" + e.getKey(), moments.get("adam_v/" + e.getKey()));
       }
       try (NoGradGuard g = new NoGradGuard()) {
         SafeTensors.write(tmp.resolve("state.safetensors"), state, Map.of("format", "align4j-trainer"));
@@ -380,7 +486,7 @@ public final class LocalTrainer implements Trainer {
     }
   }
 
-  private static long restore(Path ckpt, Loaded loaded, Job job, AdamW opt, long microPerEpoch) {
+  private static long restore(Path ckpt, Loaded loaded, Job job, LoopOptimizer opt, long microPerEpoch) {
     JsonNode j = loaded.meta();
     Map<String, Tensor> state = loaded.state();
     if (j.path("examples").asInt() != job.examples() || j.path("seed").asLong() != job.options().seed()) {
@@ -392,9 +498,8 @@ public final class LocalTrainer implements Trainer {
     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       for (Map.Entry<String, Tensor> e : job.parameters().entrySet()) {
         copy(state, "param/" + e.getKey(), e.getValue(), ckpt);
-        copy(state, "adam_m/" + e.getKey(), opt.m.get(e.getKey()), ckpt);
-        copy(state, "adam_v/" + e.getKey(), opt.v.get(e.getKey()), ckpt);
       }
+      opt.restoreMoments(state, ckpt);
     } finally {
       state.values().forEach(Tensor::close);
     }
@@ -402,7 +507,7 @@ public final class LocalTrainer implements Trainer {
     return step;
   }
 
-  private static void copy(Map<String, Tensor> state, String name, Tensor into, Path ckpt) {
+  static void copy(Map<String, Tensor> state, String name, Tensor into, Path ckpt) {
     Tensor t = state.get(name);
     if (t == null || !Arrays.equals(t.sizes().vec().get(), into.sizes().vec().get())) {
       throw new Align4jException(ckpt + ": tensor '" + name + "' is missing or has another shape; the checkpoint belongs "

@@ -218,6 +218,8 @@ final class Ppo implements PolicyLoss {
       }
       d.put("approx_kl", Tensors.item(Masked.mean(logRatio.square(), mask).mul(new Scalar(0.5))));
       d.put("ratio", Tensors.item(Masked.mean(ratio, mask)));
+      // the token count the means divide by: a data-parallel shard's share of the mini-batch is its tokens' share
+      d.put("loss_tokens", Tensors.item(mask.sum()));
       Tensor vd = v.detach();
       double varR = Tensors.item(Masked.variance(ret, mask));
       double varE = Tensors.item(Masked.variance(ret.sub(vd), mask));

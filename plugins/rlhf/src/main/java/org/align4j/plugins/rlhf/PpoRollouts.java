@@ -12,6 +12,7 @@ import org.align4j.api.Align4jException;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
+import org.align4j.api.engine.Distributed;
 import org.align4j.api.engine.Generator;
 import org.align4j.api.engine.Trainer;
 import org.align4j.api.loss.Advantages;
@@ -83,8 +84,10 @@ final class PpoRollouts {
   private final Tokenizer tokenizer;
   private final Set<Integer> stops;
   private final PpoStage.Options o;
+  private final Distributed dist;
 
-  PpoRollouts(Generator generator, Tokenizer tokenizer, Set<Integer> stops, PpoStage.Options o) {
+  PpoRollouts(Generator generator, Tokenizer tokenizer, Set<Integer> stops, PpoStage.Options o, Distributed dist) {
+    this.dist = dist == null ? Distributed.single() : dist;
     this.generator = generator;
     this.tokenizer = tokenizer;
     this.stops = stops;
@@ -168,11 +171,10 @@ final class PpoRollouts {
     return out;
   }
 
-  /** One response per row, sampled from the policy. */
-  Batch generate(LanguageModel policy, List<Prompt> prompts, long seed) {
-    List<int[]> ids = prompts.stream().map(Prompt::ids).toList();
+  /** One response per row, sampled from the policy; the ranks share the generation batches. */
+  Batch generate(LanguageModel policy, List<Prompt> prompts, long seed) throws Exception {
     var sampling = o.sampling().sampling(0, stops, seed, o.generationBatch());
-    List<Generator.Generation> gens = generator.generate(policy, ids, sampling);
+    List<Generator.Generation> gens = generateSharded(policy, prompts, sampling);
     List<String> responses = new ArrayList<>(gens.size());
     boolean[] stopped = new boolean[gens.size()];
     for (int i = 0; i < gens.size(); i++) {
@@ -180,6 +182,17 @@ final class PpoRollouts {
       stopped[i] = gens.get(i).stopped();
     }
     return new Batch(prompts, gens, responses, stopped);
+  }
+
+  /**
+   * The generations of all {@code prompts}, each rank generating whole generation batches (row i keeps the random
+   * stream of row i of one call over the list), gathered in order: one process's rows, from N ranks.
+   */
+  private List<Generator.Generation> generateSharded(LanguageModel policy, List<Prompt> prompts,
+      Generator.Sampling sampling) throws Exception {
+    List<int[]> ids = prompts.stream().map(Prompt::ids).toList();
+    return dist.mapChunks(ids.size(), sampling.batchSize(),
+        (from, to) -> generator.generate(policy, ids.subList(from, to), sampling, from));
   }
 
   private String decode(Generator.Generation g) {
@@ -318,8 +331,11 @@ final class PpoRollouts {
 
   /**
    * {@code ppo_epochs} passes over shuffled mini-batches; one optimiser step per mini-batch for the policy and
-   * one for the critic. Returns the loss diagnostics averaged over the mini-batches, the grad norms, and the
-   * ratio of the first mini-batch (1 when rollout and update forward passes agree).
+   * one for the critic. Under data parallel each rank computes its contiguous shard of every mini-batch, its loss
+   * weighted by its share of the mini-batch's normaliser ({@code loss_tokens} when the loss reports it, else rows),
+   * and the optimisers average the gradients over the ranks: the steps one process takes. Returns the loss
+   * diagnostics averaged over the mini-batches, the grad norms, and the ratio of the first mini-batch (1 when rollout
+   * and update forward passes agree).
    */
   Map<String, Double> update(Scored s, Advantages a, LanguageModel policy, LanguageModel value,
       Trainer.Optimizer policyOpt, Trainer.Optimizer valueOpt, PolicyLoss loss, long seed) {
@@ -333,27 +349,28 @@ final class PpoRollouts {
       int[] perm = PpoStage.permutation(rows, seed, epoch);
       for (int from = 0; from < rows; from += o.miniBatchSize()) {
         int n = Math.min(o.miniBatchSize(), rows - from);
-        long[] sel = new long[n];
-        for (int j = 0; j < n; j++) {
-          sel[j] = perm[from + j];
+        int world = dist.worldSize();
+        int lo = from + (int) ((long) n * dist.rank() / world);
+        int hi = from + (int) ((long) n * (dist.rank() + 1) / world);
+        long[] sel = new long[hi - lo];
+        for (int j = 0; j < sel.length; j++) {
+          sel[j] = perm[lo + j];
         }
         try (PointerScope scope = new PointerScope()) {
-          Tensor rowsT = Masks.longs(sel, n).to(policy.device(), torch.ScalarType.Long);
-          Tensor ids = s.ids().index_select(0, rowsT);
-          Tensor index = s.index().index_select(0, rowsT);
-          Tensor mask = s.mask().index_select(0, rowsT);
-          Tensor[] lp = logProbs(policy, ids, index, mask, o.sampling().temperature(), loss.needsEntropy());
-          Tensor values = null;
-          if (value != null) {
-            values = value.scores(ModelInput.causal(ids)).gather(1, index).mul(mask);
+          LossResult result = sel.length == 0 ? null : shardLoss(s, a, policy, value, loss, sel);
+          Map<String, Double> diagnostics = result == null ? Map.of() : result.diagnostics();
+          if (world == 1) {
+            result.loss().backward();
+          } else {
+            double w = result == null ? 0 : weight(result, sel.length);
+            List<Weighted> all = dist.allGather(new Weighted(new LinkedHashMap<>(diagnostics), w));
+            double total = all.stream().mapToDouble(Weighted::weight).sum();
+            if (result != null) {
+              // the optimisers average over the ranks: scale by world to make the mean the weighted sum
+              result.loss().mul(new Scalar(w / total * world)).backward();
+            }
+            diagnostics = Weighted.mean(all, total);
           }
-          PolicyBatch batch = new PolicyBatch(lp[0], r.logProbs().index_select(0, rowsT),
-              r.referenceLogProbs() == null ? null : r.referenceLogProbs().index_select(0, rowsT), values,
-              r.values() == null ? null : r.values().index_select(0, rowsT),
-              a.advantages().index_select(0, rowsT), a.returns() == null ? null : a.returns().index_select(0, rowsT),
-              mask, lp[1]);
-          LossResult result = loss.compute(batch);
-          result.loss().backward();
           double gp = policyOpt.step();
           double gv = valueOpt == null ? 0 : valueOpt.step();
           if (!Double.isFinite(gp) || !Double.isFinite(gv)) {
@@ -363,11 +380,11 @@ final class PpoRollouts {
             }
             nonFinite++;
           }
-          if (steps == 0 && result.diagnostics().get("ratio") != null) {
-            firstRatio = result.diagnostics().get("ratio");
+          if (steps == 0 && diagnostics.get("ratio") != null) {
+            firstRatio = diagnostics.get("ratio");
           }
           steps++;
-          add(sums, result.diagnostics());
+          add(sums, diagnostics);
           sums.merge("grad_norm_policy", gp, Double::sum);
           sums.merge("grad_norm_value", gv, Double::sum);
         }
@@ -386,9 +403,48 @@ final class PpoRollouts {
     return out;
   }
 
+  /** A rank's mini-batch diagnostics and loss weight, gathered to average them as one process's. */
+  private record Weighted(LinkedHashMap<String, Double> values, double weight) implements java.io.Serializable {
+    static Map<String, Double> mean(List<Weighted> all, double total) {
+      Map<String, Double> out = new LinkedHashMap<>();
+      for (Weighted w : all) {
+        w.values().forEach((k, v) -> out.merge(k, v * (total > 0 ? w.weight() / total : 1.0 / all.size()), Double::sum));
+      }
+      return out;
+    }
+  }
+
+  /** A shard's loss weight: the token count a mean-over-tokens loss divides by ({@code loss_tokens}), else its rows. */
+  private static double weight(LossResult r, int rows) {
+    Double t = r.diagnostics().get("loss_tokens");
+    return t != null ? t : rows;
+  }
+
+  /** The loss (with autograd) of the rollout rows {@code sel}. */
+  private LossResult shardLoss(Scored s, Advantages a, LanguageModel policy, LanguageModel value, PolicyLoss loss,
+      long[] sel) {
+    Rollout r = s.rollout();
+    Tensor rowsT = Masks.longs(sel, sel.length).to(policy.device(), torch.ScalarType.Long);
+    Tensor ids = s.ids().index_select(0, rowsT);
+    Tensor index = s.index().index_select(0, rowsT);
+    Tensor mask = s.mask().index_select(0, rowsT);
+    Tensor[] lp = logProbs(policy, ids, index, mask, o.sampling().temperature(), loss.needsEntropy());
+    Tensor values = null;
+    if (value != null) {
+      values = value.scores(ModelInput.causal(ids)).gather(1, index).mul(mask);
+    }
+    PolicyBatch batch = new PolicyBatch(lp[0], r.logProbs().index_select(0, rowsT),
+        r.referenceLogProbs() == null ? null : r.referenceLogProbs().index_select(0, rowsT), values,
+        r.values() == null ? null : r.values().index_select(0, rowsT),
+        a.advantages().index_select(0, rowsT), a.returns() == null ? null : a.returns().index_select(0, rowsT),
+        mask, lp[1]);
+    return loss.compute(batch);
+  }
+
   private static void add(Map<String, Double> sums, Map<String, Double> d) {
     for (var e : d.entrySet()) {
-      if (e.getValue() != null && Double.isFinite(e.getValue())) {
+      // loss_tokens weighs the ranks' shards; a count, not a diagnostic to average
+      if (e.getValue() != null && Double.isFinite(e.getValue()) && !e.getKey().equals("loss_tokens")) {
         sums.merge(e.getKey(), e.getValue(), Double::sum);
       }
     }
@@ -397,10 +453,10 @@ final class PpoRollouts {
   /**
    * Greedy answers to held-out prompts scored by {@code reward}: mean, standard error, truncation rate.
    */
-  Map<String, Double> evaluate(LanguageModel policy, List<Prompt> prompts, Reward reward, long seed) {
+  Map<String, Double> evaluate(LanguageModel policy, List<Prompt> prompts, Reward reward, long seed) throws Exception {
     var sampling = Generator.Sampling.greedy(o.sampling().maxNewTokens()).withStopTokens(stops)
         .withBatchSize(o.generationBatch());
-    List<Generator.Generation> gens = generator.generate(policy, prompts.stream().map(Prompt::ids).toList(), sampling);
+    List<Generator.Generation> gens = generateSharded(policy, prompts, sampling);
     List<String> responses = new ArrayList<>();
     double truncated = 0;
     for (Generator.Generation g : gens) {

@@ -15,6 +15,7 @@ import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.Flat;
 import org.align4j.api.ProviderInfo;
+import org.align4j.api.engine.Distributed;
 import org.align4j.api.engine.Models;
 import org.align4j.api.engine.SamplingOptions;
 import org.align4j.api.engine.OptimizerOptions;
@@ -60,6 +61,11 @@ import org.slf4j.LoggerFactory;
  * else from the policy with a fresh scalar head. Checkpoints every {@code checkpoint_every} iterations hold the
  * policy, the value model, both optimisers and the metrics so far; generation seeds and mini-batch orders derive
  * from (seed, iteration), so a run killed and resumed ends with bitwise the same weights on the CPU.
+ *
+ * <p>Under data parallel the ranks share each iteration's generation batches (every row keeps its one-process random
+ * stream) and gather the rollouts in order, then each computes its shard of every mini-batch and the optimisers
+ * average the gradients: N ranks take one process's steps. Reward scoring and the rollout's no-gradient forward passes
+ * still run whole on every rank.
  */
 @ProviderInfo(id = "ppo",
     description = "PPO (Llama 2 RLHF V5): rollouts, KL-shaped rewards, GAE, clipped surrogate, value model; resumable")
@@ -169,6 +175,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
   }
 
   @Inject EngineServices engine;
+  @Inject Distributed dist;
 
   @Override
   public List<Port> inputs() {
@@ -230,7 +237,12 @@ public final class PpoStage implements Stage<PpoStage.Options> {
         progress.advance(state.iterations);
         LOG.info("ppo: resumed after iteration {} from {}", state.iterations, resumeFrom);
       }
-      PpoRollouts rollouts = new PpoRollouts(engine.generator(), tok, stops, o);
+      PpoRollouts rollouts = new PpoRollouts(engine.generator(), tok, stops, o, dist);
+      if (dist != null && dist.worldSize() > 1) {
+        LOG.info("ppo: rank {} of {} generates every {}th batch of {} rollouts and computes its shard of every"
+            + " mini-batch of {}", dist.rank(), dist.worldSize(), dist.worldSize(), o.generationBatch(),
+            o.miniBatchSize());
+      }
       Reward evalReward = truth != null ? truth : reward;
       if (o.evalEvery() > 0 && state.evals.isEmpty()) {
         evaluate(0, rollouts, policy, evalPrompts, evalReward, seed, state, checkpoints, o, ctx);
@@ -279,7 +291,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
   /** Held-out evaluation after {@code iteration} updates; keeps the best policy when early stopping is on. */
   private static void evaluate(int iteration, PpoRollouts rollouts, LanguageModel policy,
       List<PpoRollouts.Prompt> prompts, Reward reward, long seed, PpoCheckpoints.State state,
-      PpoCheckpoints checkpoints, Options o, StageContext ctx) throws java.io.IOException {
+      PpoCheckpoints checkpoints, Options o, StageContext ctx) throws Exception {
     Map<String, Double> ev = rollouts.evaluate(policy, prompts, reward, seed);
     ev.put("iteration", (double) iteration);
     state.evals.add(ev);
@@ -303,7 +315,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
   /** One PPO iteration: rollouts, scoring, advantages, then the updates. Metrics of the iteration. */
   private Map<String, Double> iteration(int it, long seed, List<PpoRollouts.Prompt> prompts, PpoRollouts rollouts,
       LanguageModel policy, LanguageModel reference, LanguageModel value, Trainer.Optimizer policyOpt,
-      Trainer.Optimizer valueOpt, PolicyLoss loss, Reward reward, Reward truth, Options o) {
+      Trainer.Optimizer valueOpt, PolicyLoss loss, Reward reward, Reward truth, Options o) throws Exception {
     long t0 = System.nanoTime();
     List<PpoRollouts.Prompt> batch = PpoRollouts.repeat(PpoRollouts.batch(prompts, it, o.batchSize(), seed),
         o.sampling().samplesPerPrompt());

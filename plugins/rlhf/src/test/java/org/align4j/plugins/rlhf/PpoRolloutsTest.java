@@ -43,7 +43,7 @@ class PpoRolloutsTest {
   }
 
   @Test
-  void rolloutColumnsAreTheResponseTokensOfEachRow(@TempDir Path tmp) {
+  void rolloutColumnsAreTheResponseTokensOfEachRow(@TempDir Path tmp) throws Exception {
     var tok = Fixtures.tokenizer();
     var format = Fixtures.llama3();
     var o = options(Map.of("reward", Map.of("uses", "test-chars"), "max_new_tokens", 9, "mini_batch_size", 2,
@@ -53,7 +53,7 @@ class PpoRolloutsTest {
     for (int id = 0; id < 2048; id += 3) {
       stops.add(id);
     }
-    var rollouts = new PpoRollouts(new LocalGenerator(), tok, stops, o);
+    var rollouts = new PpoRollouts(new LocalGenerator(), tok, stops, o, org.align4j.api.engine.Distributed.single());
     List<PpoRollouts.Prompt> prompts = new ArrayList<>();
     String[] users = {"Hi.", "Tell me a long story about rivers and cats.", "Why?", "Tell me about tea."};
     for (String u : users) {

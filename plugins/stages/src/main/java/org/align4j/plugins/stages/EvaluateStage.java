@@ -18,6 +18,7 @@ import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.Schemas;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
+import org.align4j.api.engine.Distributed;
 import org.align4j.api.reward.RewardResult;
 import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
@@ -34,6 +35,9 @@ import org.align4j.toolkit.data.Rows;
  * (the task suite's instruction domain has 16 distinct held-out prompts behind 75 rows), and greedy answers to a
  * repeated prompt are one observation, not several. With every prompt distinct the clustered error equals the
  * plain one; {@code se_rows} keeps the per-row error for comparison and {@code prompts} counts the clusters.
+ *
+ * <p>Under data parallel each rank scores its share of the samples (pieces of {@value #SCORE_CHUNK}) and every rank
+ * gets all scores in order, so N ranks write what one process writes.
  */
 @ProviderInfo(id = "evaluate",
     description = "scores samples with a reward; mean, standard error, label rates per task; gap vs a baseline")
@@ -41,12 +45,21 @@ import org.align4j.toolkit.data.Rows;
 @StagePort(input = "baseline", description = "samples of a baseline policy on the same prompts", required = false)
 @StagePort(output = "evaluation", description = "directory: summary.json, table.csv")
 public final class EvaluateStage implements Stage<EvaluateStage.Options> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EvaluateStage.class);
+
   public record Options(
       @Doc("the reward that scores each sample") @ComponentKind(RewardProvider.class) @Default("{uses: task-suite}")
           ComponentRef reward,
       @Doc("metadata column that groups the table") @Default("task") String groupBy) {}
 
+  /**
+   * Samples scored per piece: the pieces are split across the ranks and gathered in order, and one process scores the
+   * same pieces in turn, so a reward that batches (a reward model whose batch_size divides 16) sees the same batches.
+   */
+  static final int SCORE_CHUNK = 16;
+
   @Inject Components components;
+  @Inject Distributed dist;
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
@@ -168,7 +181,17 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
         scored.policy = r.get(Schemas.POLICY).toString();
       }
     }
-    List<RewardResult> results = reward.scoreAll(prompts, responses, metas);
+    // every rank scores its share of the samples and all get every score, in order: N ranks compute what one does
+    Distributed ranks = dist == null ? Distributed.single() : dist;
+    int[] mine = {0};
+    List<RewardResult> results = ranks.mapChunks(rows.size(), SCORE_CHUNK, (from, to) -> {
+      mine[0] += to - from;
+      return reward.scoreAll(prompts.subList(from, to), responses.subList(from, to), metas.subList(from, to));
+    });
+    if (ranks.worldSize() > 1) {
+      LOG.info("evaluate: rank {} of {} scored {} of the {} samples of {}", ranks.rank(), ranks.worldSize(), mine[0],
+          rows.size(), samples.getFileName());
+    }
     boolean hasStopped = !rows.isEmpty() && rows.get(0).containsKey(STOPPED);
     for (int i = 0; i < results.size(); i++) {
       var res = results.get(i);
