@@ -49,6 +49,7 @@ public final class LlamaDecoder implements AutoCloseable {
   /** Per block, the transposed weights mm_out needs (views, shared storage): qkv, o, gateUp, down; then the head. */
   private final Tensor[][] wt;
   private final Tensor headT;
+  private final Tensor head;
   /** Batch 1: LlamaModel.gemvWeights (null entries: small matrices, on the GEMM path); else null. */
   private final Tensor[] gemv;
   /** Per block, its two RMSNorm weights as the optionals rms_norm takes; then the final norm's. */
@@ -87,6 +88,7 @@ public final class LlamaDecoder implements AutoCloseable {
   private final Tensor down2;
   private final Tensor logits; // [B, vocab]
   private final Tensor logits1; // [vocab] view (batch 1), else null
+  private final Tensor logitsT; // [vocab, B] (batch > 1): the head's GEMM result, transposed into logits
 
   LlamaDecoder(LlamaModel model, KvCache cache) {
     this.model = model;
@@ -141,6 +143,7 @@ public final class LlamaDecoder implements AutoCloseable {
       down2 = own(down.view(b, d));
       logits = own(torch.zeros(new long[] {b, c.vocabSize()}, fl));
       logits1 = one ? own(logits.view(c.vocabSize())) : null;
+      logitsT = one ? null : own(torch.zeros(new long[] {c.vocabSize(), b}, fl));
       wt = new Tensor[blocks.size()][];
       norms = new TensorOptional[blocks.size()][];
       for (int i = 0; i < blocks.size(); i++) {
@@ -149,7 +152,8 @@ public final class LlamaDecoder implements AutoCloseable {
         norms[i] = new TensorOptional[] {keep(new TensorOptional(blk.inputNorm())), keep(new TensorOptional(blk.postNorm()))};
       }
       finalNorm = keep(new TensorOptional(model.finalNorm()));
-      headT = own(model.lmHeadWeight().t());
+      head = model.lmHeadWeight();
+      headT = own(head.t());
       gemv = one ? model.gemvWeights() : null;
     }
   }
@@ -215,7 +219,14 @@ public final class LlamaDecoder implements AutoCloseable {
     }
     cache.advance(1);
     Tensor hn = torch.rms_norm(h, normShape, finalNorm, eps);
-    project(one ? logits1 : logits, logits, hn, gemvSlots() - 1, headT);
+    if (one) {
+      project(logits1, logits, hn, gemvSlots() - 1, headT);
+    } else {
+      // head [vocab, d] x hidden^T: the same sums as linear's GEMM (bit-identical) with the head in the role OpenBLAS
+      // packs fastest (measured 10.3 vs 12.4 ms for 32000x288 at batch 32, one thread); one transposing copy back
+      torch.mm_out(logitsT, head, hn.t());
+      logits.copy_(logitsT.t());
+    }
     return logits;
   }
 
