@@ -191,6 +191,9 @@ public final class LlamaDecoder implements AutoCloseable {
    */
   public Tensor step(Tensor keyMask) {
     model.ensureOpen();
+    if (org.bytedeco.pytorch.GradMode.is_enabled()) {
+      throw new IllegalStateException("LlamaDecoder.step runs without autograd: call it under a NoGradGuard");
+    }
     long len = cache.length() + 1L;
     slot.fill_(new Scalar(cache.length()));
     torch.index_select_out(h2, model.embedTable(), 0, tokens1);

@@ -428,7 +428,7 @@ public final class LlamaModel implements LanguageModel {
    * sums in another order than gemv_t: batch-1 logits differ from {@link #lmHead}'s by float rounding (~1e-5).
    * Null entries for matrices below the size where {@link #lin} uses GEMM (those stay on linear's path).
    */
-  Tensor[] gemvWeights() {
+  synchronized Tensor[] gemvWeights() {
     int n = 4 * blocks.size() + 1;
     if (gemvCopy == null) {
       gemvCopy = new Tensor[n];
@@ -483,6 +483,12 @@ public final class LlamaModel implements LanguageModel {
     for (Tensor t : fused) {
       t.close();
     }
+    synchronized (this) {
+      closeGemvCopies();
+    }
+  }
+
+  private void closeGemvCopies() {
     if (gemvCopy != null) {
       for (int i = 0; i < gemvCopy.length; i++) {
         if (gemvCopy[i] != null) {
@@ -490,6 +496,7 @@ public final class LlamaModel implements LanguageModel {
           gemvView[i].close();
         }
       }
+      gemvCopy = null;
     }
   }
 }
