@@ -41,6 +41,10 @@ class LlamaDecoderTest {
    * hides) and returns the largest |logit difference|; {@code exact} also asserts bit equality and equal argmax.
    */
   static double compare(LlamaModel m, int b, int steps, boolean exact) {
+    return compare(m, b, steps, exact, false);
+  }
+
+  static double compare(LlamaModel m, int b, int steps, boolean exact, boolean bf16) {
     int p = 5;
     int cap = p + steps;
     long vocab = m.config().vocabSize();
@@ -67,7 +71,7 @@ class LlamaDecoderTest {
       m.forward(ModelInput.of(prompt, Masks.padded(real, p, true)), c1);
       Tensor pos = Tensors.longs(start, b, 1);
       Tensor next = prompt.narrow(1, p - 1, 1).clone();
-      try (LlamaDecoder dec = m.decoder(c1)) {
+      try (LlamaDecoder dec = m.decoder(c1, bf16)) {
         assertNotNull(dec);
         dec.positions().copy_(pos);
         dec.tokens().copy_(next);
@@ -84,7 +88,9 @@ class LlamaDecoderTest {
           if (exact) {
             assertTrue(TinyModels.sameBits(ref, got), "step " + step + ": logits differ by " + worst);
           }
-          assertArrayEquals(Tensors.toLongs(refTok), Tensors.toLongs(got.argmax(new LongOptional(-1), true)), "step " + step);
+          if (!bf16) {
+            assertArrayEquals(Tensors.toLongs(refTok), Tensors.toLongs(got.argmax(new LongOptional(-1), true)), "step " + step);
+          }
           next.copy_(refTok);
           dec.tokens().copy_(refTok);
         }
@@ -152,6 +158,36 @@ class LlamaDecoderTest {
             assertEquals(fwd[g.prompt().length - 1 + t], g.logprobs()[t], 1e-5, "row " + i + " token " + t);
           }
         }
+      }
+    }
+  }
+
+  @Test
+  void bf16DecodeStaysCloseToFloat32() {
+    try (LanguageModel m = MODELS.create(mid(), 5)) {
+      double fp32 = compare((LlamaModel) m, 1, 6, false);
+      for (int b : new int[] {1, 3}) {
+        double bf16 = compare((LlamaModel) m, b, 6, false, true);
+        System.out.printf("batch %d decode vs forward: max abs logit difference fp32 %.3g, bf16 %.3g%n", b, fp32, bf16);
+        // bfloat16 keeps 8 bits of mantissa: far from float32's rounding, far below the logits' spread
+        assertTrue(bf16 > 100 * fp32 && bf16 < 0.05, "bf16 logit error " + bf16);
+      }
+    }
+  }
+
+  @Test
+  void precisionIsChecked() {
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Sampling.greedy(1).withPrecision("fp16"));
+    assertEquals("fp32", Sampling.greedy(1).precision());
+    try (LanguageModel m = MODELS.create(TinyModels.gqa(), 6)) {
+      LocalGenerator gen = new LocalGenerator();
+      List<int[]> prompts = List.of(new int[] {1, 2, 3}, new int[] {4});
+      List<Generation> a = gen.generate(m, prompts, Sampling.greedy(8).withPrecision("bf16"));
+      List<Generation> c = gen.generate(m, prompts, Sampling.greedy(8).withPrecision("auto"));
+      for (int i = 0; i < prompts.size(); i++) {
+        assertEquals(8, a.get(i).tokens().length);
+        assertEquals(8, c.get(i).tokens().length);
       }
     }
   }

@@ -40,6 +40,9 @@ import org.bytedeco.pytorch.global.torch;
 public final class EngineBench {
   private EngineBench() {}
 
+  /** Decode precision of the generator runs in (a) and (b): fp32 (default), bf16, auto. */
+  static String precision = "fp32";
+
   public static void main(String[] args) throws Exception {
     int threads = 0;
     boolean quick = false;
@@ -51,8 +54,10 @@ public final class EngineBench {
         quick = true;
       } else if (args[i].equals("--only")) {
         only = args[++i];
+      } else if (args[i].equals("--precision")) {
+        precision = args[++i];
       } else {
-        System.out.println("usage: engine-bench.sh [--threads N] [--quick] [--only LETTERS]\n"
+        System.out.println("usage: engine-bench.sh [--threads N] [--quick] [--only LETTERS] [--precision fp32|bf16|auto]\n"
             + "  sections: a batch-1 decode vs memory bandwidth, b rollouts (K=8) vs compute, c training FLOP/s,\n"
             + "  d per-op cost, e resident memory, g generation with/without KV cache (default: all)");
         return;
@@ -60,8 +65,8 @@ public final class EngineBench {
     }
     TorchDevice dev = TorchDevice.cpu(threads);
     LocalModels models = new LocalModels(dev);
-    System.out.printf(Locale.ROOT, "align4j engine bench: %s, java %s, libtorch threads %d, cores %d%n", dev,
-        System.getProperty("java.version"), torch.get_num_threads(), Runtime.getRuntime().availableProcessors());
+    System.out.printf(Locale.ROOT, "align4j engine bench: %s, java %s, libtorch threads %d, cores %d, decode precision %s%n", dev,
+        System.getProperty("java.version"), torch.get_num_threads(), Runtime.getRuntime().availableProcessors(), precision);
     if (only.contains("a")) {
       decode(models, quick);
       System.out.flush();
@@ -242,12 +247,12 @@ public final class EngineBench {
       }
       List<int[]> ps = List.of(prompt);
       int n = quick ? 96 : 200;
-      genSecs(gen, m, ps, Sampling.greedy(n).withBatchSize(1));
+      genSecs(gen, m, ps, Sampling.greedy(n).withBatchSize(1).withPrecision(precision));
       double one = Double.MAX_VALUE;
       double many = Double.MAX_VALUE;
       for (int rep = 0; rep < 3; rep++) {
-        one = Math.min(one, genSecs(gen, m, ps, Sampling.greedy(1).withBatchSize(1)));
-        many = Math.min(many, genSecs(gen, m, ps, Sampling.greedy(1 + n).withBatchSize(1)));
+        one = Math.min(one, genSecs(gen, m, ps, Sampling.greedy(1).withBatchSize(1).withPrecision(precision)));
+        many = Math.min(many, genSecs(gen, m, ps, Sampling.greedy(1 + n).withBatchSize(1).withPrecision(precision)));
       }
       double perTok = (many - one) / n;
       System.out.printf(Locale.ROOT, "  generator: %.2f ms/token (best of 3, %d-token minus 1-token run) = %.0f tok/s = %.1f%% of the limit "
@@ -289,7 +294,7 @@ public final class EngineBench {
           }
           prompts.add(p);
         }
-        Sampling s = Sampling.sample(n, 1.0, 1.0, 5).withBatchSize(batch);
+        Sampling s = Sampling.sample(n, 1.0, 1.0, 5).withBatchSize(batch).withPrecision(precision);
         double best = Double.MAX_VALUE;
         for (int rep = 0; rep < (batch >= 32 ? 1 : 2); rep++) {
           best = Math.min(best, genSecs(gen, m, prompts, s));

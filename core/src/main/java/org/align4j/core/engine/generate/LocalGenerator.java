@@ -51,6 +51,39 @@ public final class LocalGenerator implements Generator {
     return out;
   }
 
+  /**
+   * Whether {@code precision} (fp32 | bf16 | auto) decodes a batch of {@code rows} in bfloat16 on this machine.
+   * auto: bf16 for several rows on a CPU with native bfloat16 (rollouts at batch 8-64 measured 15-30% faster), fp32
+   * for one row (its float32 matrix-vector products beat oneDNN's one-row bf16 GEMM plus the casts here).
+   */
+  static boolean bf16(String precision, int rows) {
+    return switch (precision) {
+      case "bf16" -> true;
+      case "auto" -> NATIVE_BF16 && rows > 1;
+      default -> false;
+    };
+  }
+
+  /**
+   * The CPU has native bfloat16 arithmetic (avx512_bf16 or AMX, which oneDNN's bf16 GEMM uses): what {@code auto}
+   * asks for. Read from /proc/cpuinfo (Linux); elsewhere false.
+   */
+  static final boolean NATIVE_BF16 = nativeBf16();
+
+  private static boolean nativeBf16() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("flags")) {
+          List<String> flags = Arrays.asList(line.substring(line.indexOf(':') + 1).trim().split("\\s+"));
+          return flags.contains("avx512_bf16") || flags.contains("amx_bf16");
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return false; // not Linux: unknown, so float32
+    }
+    return false;
+  }
+
   private static long rowSeed(long seed, int index) {
     long z = seed + 0x9E3779B97F4A7C15L * (index + 1L);
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -142,7 +175,7 @@ public final class LocalGenerator implements Generator {
           start[r] = lengths[r] - 1;
         }
         // one position per step through preallocated buffers; forward() where the attention variant needs it
-        decoder = model.decoder(cache);
+        decoder = model.decoder(cache, bf16(s.precision(), b));
         try (PointerScope scope = new PointerScope()) {
           Tensor mt = torch.empty(new long[] {b, 1, 1, cap}, new TensorOptions(ScalarType.Bool), null);
           new BytePointer(mt.data_ptr()).capacity(m.length).put(m);

@@ -52,6 +52,16 @@ public final class LlamaDecoder implements AutoCloseable {
   private final Tensor head;
   /** Batch 1: LlamaModel.gemvWeights (null entries: small matrices, on the GEMM path); else null. */
   private final Tensor[] gemv;
+  /**
+   * bf16 decoding: per kind (qkv, o, gateUp, down) the bfloat16 input buffer [B, in] and its row-shaped
+   * view, the bfloat16 output [B, out] and its row-shaped view; and per matrix slot the transposed bf16 weight.
+   * Null for float32.
+   */
+  private final Tensor[] bIn;
+  private final Tensor[] bInRows;
+  private final Tensor[] bOut;
+  private final Tensor[] bOutRows;
+  private final Tensor[] bWeightT;
   /** Per block, its two RMSNorm weights as the optionals rms_norm takes; then the final norm's. */
   private final TensorOptional[][] norms;
   private final TensorOptional finalNorm;
@@ -90,7 +100,7 @@ public final class LlamaDecoder implements AutoCloseable {
   private final Tensor logits1; // [vocab] view (batch 1), else null
   private final Tensor logitsT; // [vocab, B] (batch > 1): the head's GEMM result, transposed into logits
 
-  LlamaDecoder(LlamaModel model, KvCache cache) {
+  LlamaDecoder(LlamaModel model, KvCache cache, boolean bf16) {
     this.model = model;
     this.cache = cache;
     ModelConfig c = model.config();
@@ -154,7 +164,33 @@ public final class LlamaDecoder implements AutoCloseable {
       finalNorm = keep(new TensorOptional(model.finalNorm()));
       head = model.lmHeadWeight();
       headT = own(head.t());
-      gemv = one ? model.gemvWeights() : null;
+      gemv = one ? model.gemvWeights(bf16) : null;
+      if (bf16) {
+        TensorOptions bo = new TensorOptions(ScalarType.BFloat16).device(new DeviceOptional(model.device()));
+        long[] ins = {d, (long) hq * hd, d, f};
+        long[] outs = {(long) heads * hd, d, 2L * f, d};
+        bIn = new Tensor[4];
+        bInRows = new Tensor[4];
+        bOut = new Tensor[4];
+        bOutRows = new Tensor[4];
+        for (int k = 0; k < 4; k++) {
+          bIn[k] = own(torch.zeros(new long[] {b, ins[k]}, bo));
+          bInRows[k] = one ? own(bIn[k].view(ins[k])) : bIn[k];
+          bOut[k] = own(torch.zeros(new long[] {b, outs[k]}, bo));
+          bOutRows[k] = one ? own(bOut[k].view(outs[k])) : bOut[k];
+        }
+        Tensor[] wb = model.bf16Weights();
+        bWeightT = new Tensor[wb.length];
+        for (int i = 0; i < wb.length - 1; i++) { // the LM head (last) stays float32
+          bWeightT[i] = own(wb[i].t());
+        }
+      } else {
+        bIn = null;
+        bInRows = null;
+        bOut = null;
+        bOutRows = null;
+        bWeightT = null;
+      }
     }
   }
 
@@ -243,7 +279,13 @@ public final class LlamaDecoder implements AutoCloseable {
    * which for several rows gives linear's result bit for bit.
    */
   private void project(Tensor out, Tensor out2, Tensor x, int slot, Tensor wT) {
-    if (one && gemv[slot] != null) {
+    if (bWeightT != null && bWeightT[slot] != null) {
+      // bf16: the input rounded to bfloat16, oneDNN's bf16 GEMM (float32 accumulation), the output back to float32
+      int kind = slot % 4;
+      bInRows[kind].copy_(x);
+      torch.mm_out(bOut[kind], bIn[kind], bWeightT[slot]);
+      out.copy_(bOutRows[kind]);
+    } else if (one && gemv[slot] != null) {
       torch.mv_out(out, gemv[slot], x);
     } else {
       torch.mm_out(out2, one ? x.view(1, -1) : x, wT);

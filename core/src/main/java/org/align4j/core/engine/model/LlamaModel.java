@@ -55,6 +55,9 @@ public final class LlamaModel implements LanguageModel {
    * with the version of the weight it was copied at; null until a batch-1 decoder asks.
    */
   private Tensor[] gemvCopy;
+  /** bf16 decoding: bfloat16 copies of the same matrices (Hugging Face layout), versions as for gemvCopy. */
+  private Tensor[] bf16Copy;
+  private long[] bf16Version;
   private Tensor[] gemvView;
   private long[] gemvVersion;
   private boolean closed;
@@ -390,8 +393,18 @@ public final class LlamaModel implements LanguageModel {
    * batch; null where this model's attention variant has a visibility rule (decode through {@link #forward} then).
    */
   public LlamaDecoder decoder(KvCache cache) {
+    return decoder(cache, false);
+  }
+
+  /**
+   * As {@link #decoder(KvCache)}; {@code bf16}: the layers' projections run in bfloat16 (weights, inputs and
+   * outputs, float32 accumulation in oneDNN); RMSNorm, RoPE, attention, the residual stream and the LM head stay
+   * float32 (libtorch's CPU GEMM has no bf16-in, float32-out form, and logits rounded to bfloat16 would move
+   * log-probs by ~0.04).
+   */
+  public LlamaDecoder decoder(KvCache cache, boolean bf16) {
     ensureOpen();
-    return visibility == null ? new LlamaDecoder(this, cache) : null;
+    return visibility == null ? new LlamaDecoder(this, cache, bf16) : null;
   }
 
   List<Block> blocks() {
@@ -426,9 +439,51 @@ public final class LlamaModel implements LanguageModel {
    * these reads. The copies cost the matrices' memory once more; each is made again when its weight changed in place
    * since (its version counter: optimizer steps, {@code copy_}), so training between generations is seen. gemv_n
    * sums in another order than gemv_t: batch-1 logits differ from {@link #lmHead}'s by float rounding (~1e-5).
-   * Null entries for matrices below the size where {@link #lin} uses GEMM (those stay on linear's path).
+   * Null entries for matrices below the size where {@link #lin} uses GEMM (those stay on linear's path), and with
+   * {@code headOnly} for all but the LM head (bf16 decoding: its layers read {@link #bf16Weights}).
    */
-  synchronized Tensor[] gemvWeights() {
+  /**
+   * The decode matrices (slots as in {@link #gemvWeights}, the LM head's slot null: it stays float32) as bfloat16 copies in the Hugging Face
+   * [out, in] layout, for libtorch's oneDNN bf16 GEMM; made again when a weight changed in place.
+   */
+  synchronized Tensor[] bf16Weights() {
+    int n = 4 * blocks.size() + 1;
+    if (bf16Copy == null) {
+      bf16Copy = new Tensor[n];
+      bf16Version = new long[n];
+    }
+    for (int i = 0; i < n - 1; i++) {
+      Tensor w = decodeMatrix(i);
+      long version = w._version();
+      if (bf16Copy[i] != null && bf16Version[i] == version) {
+        continue;
+      }
+      if (bf16Copy[i] != null) {
+        bf16Copy[i].close();
+      }
+      try (PointerScope s = new PointerScope()) {
+        bf16Copy[i] = Tensors.keep(w.detach().to(ScalarType.BFloat16).contiguous());
+      }
+      bf16Version[i] = version;
+    }
+    return bf16Copy.clone();
+  }
+
+  /** Decode matrix {@code slot}: block i's qkv, o, gateUp, down at 4i..4i+3, then the LM head. */
+  private Tensor decodeMatrix(int slot) {
+    if (slot == 4 * blocks.size()) {
+      return lmHead;
+    }
+    Block blk = blocks.get(slot / 4);
+    return switch (slot % 4) {
+      case 0 -> blk.qkv();
+      case 1 -> blk.o();
+      case 2 -> blk.gateUp();
+      default -> blk.down();
+    };
+  }
+
+  synchronized Tensor[] gemvWeights(boolean headOnly) {
     int n = 4 * blocks.size() + 1;
     if (gemvCopy == null) {
       gemvCopy = new Tensor[n];
@@ -436,13 +491,8 @@ public final class LlamaModel implements LanguageModel {
       gemvVersion = new long[n];
     }
     for (int i = 0; i < n; i++) {
-      Tensor w = i == n - 1 ? lmHead : switch (i % 4) {
-        case 0 -> blocks.get(i / 4).qkv();
-        case 1 -> blocks.get(i / 4).o();
-        case 2 -> blocks.get(i / 4).gateUp();
-        default -> blocks.get(i / 4).down();
-      };
-      if (w.numel() < MV_MIN) {
+      Tensor w = decodeMatrix(i);
+      if (w.numel() < MV_MIN || (headOnly && i < n - 1)) {
         continue;
       }
       long version = w._version();
@@ -497,6 +547,14 @@ public final class LlamaModel implements LanguageModel {
         }
       }
       gemvCopy = null;
+    }
+    if (bf16Copy != null) {
+      for (Tensor t : bf16Copy) {
+        if (t != null) {
+          t.close();
+        }
+      }
+      bf16Copy = null;
     }
   }
 }

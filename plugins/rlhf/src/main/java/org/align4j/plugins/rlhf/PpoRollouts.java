@@ -399,7 +399,7 @@ final class PpoRollouts {
    */
   Map<String, Double> evaluate(LanguageModel policy, List<Prompt> prompts, Reward reward, long seed) {
     var sampling = Generator.Sampling.greedy(o.sampling().maxNewTokens()).withStopTokens(stops)
-        .withBatchSize(o.generationBatch());
+        .withBatchSize(o.generationBatch()).withPrecision(o.sampling().precision());
     List<Generator.Generation> gens = generator.generate(policy, prompts.stream().map(Prompt::ids).toList(), sampling);
     List<String> responses = new ArrayList<>();
     double truncated = 0;
