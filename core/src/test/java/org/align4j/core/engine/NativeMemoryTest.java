@@ -62,8 +62,8 @@ class NativeMemoryTest {
     if (!Files.exists(Path.of("/proc/self/status"))) {
       return; // not Linux: nothing to measure
     }
-    // matrices of >= 2^16 entries: batch-1 decoding keeps transposed copies (~5 MB here), remade after every
-    // training round because the weights changed; a leak of the old copies would be ~5 MB per round
+    // matrices of >= 2^16 entries: batch-1 decoding keeps transposed copies (~5 MB here) and bf16 decoding bf16
+    // copies, remade after every training round because the weights changed; leaking old ones: ~5 MB per round
     LanguageModel m = EngineTestSupport.MODELS.create(LlamaDecoderTest.mid(), 2);
     int[][] data = TinyModels.data(16, 16, 512, 3);
     LocalTrainer trainer = new LocalTrainer();
@@ -74,6 +74,7 @@ class NativeMemoryTest {
           null, null, null));
       gen.generate(m, List.of(new int[] {1, 2}, new int[] {3}), Sampling.greedy(6).withBatchSize(1));
       gen.generate(m, List.of(new int[] {1, 2}, new int[] {3}), Sampling.sample(6, 1.0, 0.9, 1));
+      gen.generate(m, List.of(new int[] {1, 2}, new int[] {3}), Sampling.sample(6, 1.0, 0.9, 1).withPrecision("bf16"));
     };
     for (int i = 0; i < 3; i++) {
       round.run(); // warm-up: allocator pools, JIT
