@@ -230,6 +230,9 @@ public final class LlamaDecoder implements AutoCloseable {
     if (org.bytedeco.pytorch.GradMode.is_enabled()) {
       throw new IllegalStateException("LlamaDecoder.step runs without autograd: call it under a NoGradGuard");
     }
+    if (cache.length() >= cache.capacity()) {
+      throw new IllegalStateException("KV cache full: " + cache.length() + " + 1 > " + cache.capacity());
+    }
     long len = cache.length() + 1L;
     slot.fill_(new Scalar(cache.length()));
     torch.index_select_out(h2, model.embedTable(), 0, tokens1);
