@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p target
 mvn -B -q -o compile dependency:build-classpath -pl tools/bench -am -Dmdep.outputFile="$PWD/target/bench.cp" >/dev/null
-export OMP_WAIT_POLICY=PASSIVE
-exec java -Xss4m --add-opens=java.base/java.nio=ALL-UNNAMED "$@" \
+source bin/jvm-env.sh
+exec java -Xss4m "${ALIGN4J_JVM_FLAGS[@]}" "$@" \
   -cp "tools/bench/target/classes:$(cat target/bench.cp)" org.align4j.bench.RewardModelMarginExperiment

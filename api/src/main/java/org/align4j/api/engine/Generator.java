@@ -42,9 +42,17 @@ public interface Generator {
    * @param seed sampling seed
    * @param useCache KV cache on (off: full forward pass per token; for testing and benchmarks)
    * @param batchSize prompts per forward batch
+   * @param precision arithmetic of the decode steps: {@code fp32} (default), {@code bf16} (the projections'
+   *     weights and inputs in bfloat16 on libtorch's oneDNN kernels; RMSNorm, RoPE, attention, softmax, sampling
+   *     and the residual stream stay float32; prefill stays float32), {@code auto} (bf16 for batches of several
+   *     rows where the CPU has native bfloat16 instructions, avx512_bf16 or AMX; else fp32). The LM head and so
+   *     the logits stay float32 in every mode
    */
   record Sampling(int maxNewTokens, double temperature, int topK, double topP, Set<Integer> stopTokens, long seed,
-      boolean useCache, int batchSize) {
+      boolean useCache, int batchSize, String precision) {
+    /** The precisions {@code precision} may name. */
+    public static final List<String> PRECISIONS = List.of("fp32", "bf16", "auto");
+
     public Sampling {
       if (maxNewTokens < 0) {
         throw new IllegalArgumentException("maxNewTokens must be >= 0, got " + maxNewTokens);
@@ -59,6 +67,16 @@ public interface Generator {
         throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
       }
       stopTokens = stopTokens == null ? Set.of() : Set.copyOf(stopTokens);
+      precision = precision == null ? "fp32" : precision;
+      if (!PRECISIONS.contains(precision)) {
+        throw new IllegalArgumentException("precision must be one of " + PRECISIONS + ", got '" + precision + "'");
+      }
+    }
+
+    /** Float32 decoding (the settings before {@code precision} existed). */
+    public Sampling(int maxNewTokens, double temperature, int topK, double topP, Set<Integer> stopTokens, long seed,
+        boolean useCache, int batchSize) {
+      this(maxNewTokens, temperature, topK, topP, stopTokens, seed, useCache, batchSize, "fp32");
     }
 
     public static Sampling greedy(int maxNewTokens) {
@@ -70,19 +88,23 @@ public interface Generator {
     }
 
     public Sampling withStopTokens(Set<Integer> stops) {
-      return new Sampling(maxNewTokens, temperature, topK, topP, stops, seed, useCache, batchSize);
+      return new Sampling(maxNewTokens, temperature, topK, topP, stops, seed, useCache, batchSize, precision);
     }
 
     public Sampling withTopK(int k) {
-      return new Sampling(maxNewTokens, temperature, k, topP, stopTokens, seed, useCache, batchSize);
+      return new Sampling(maxNewTokens, temperature, k, topP, stopTokens, seed, useCache, batchSize, precision);
     }
 
     public Sampling withCache(boolean on) {
-      return new Sampling(maxNewTokens, temperature, topK, topP, stopTokens, seed, on, batchSize);
+      return new Sampling(maxNewTokens, temperature, topK, topP, stopTokens, seed, on, batchSize, precision);
     }
 
     public Sampling withBatchSize(int n) {
-      return new Sampling(maxNewTokens, temperature, topK, topP, stopTokens, seed, useCache, n);
+      return new Sampling(maxNewTokens, temperature, topK, topP, stopTokens, seed, useCache, n, precision);
+    }
+
+    public Sampling withPrecision(String p) {
+      return new Sampling(maxNewTokens, temperature, topK, topP, stopTokens, seed, useCache, batchSize, p);
     }
   }
 

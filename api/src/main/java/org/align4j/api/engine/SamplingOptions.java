@@ -17,13 +17,17 @@ import org.align4j.api.Doc;
  * @param temperature sampling temperature; 0: greedy
  * @param topP nucleus sampling mass; 1: off
  * @param maxNewTokens tokens generated per answer at most
+ * @param precision decode arithmetic, {@code fp32}, {@code bf16} or {@code auto} (see {@link Generator.Sampling})
  */
 public record SamplingOptions(
     @Doc("answers sampled per prompt (K; Llama 3 rejection sampling: 10-30)") @Default("1") int samplesPerPrompt,
     @Doc("sampling temperature (0: greedy; Llama 2: 1.2-1.3 for RLHF models at 10-100 samples)") @Default("1.0")
         double temperature,
     @Doc("nucleus sampling mass (1: off)") @Default("1.0") double topP,
-    @Doc("tokens generated per answer at most") @Default("128") int maxNewTokens) {
+    @Doc("tokens generated per answer at most") @Default("128") int maxNewTokens,
+    @Doc("decode arithmetic: fp32, bf16 (projections in bfloat16 on oneDNN; norms, attention, softmax in float32)"
+        + " or auto (bf16 for batches of several rows where the CPU has avx512_bf16 or AMX)") @Default("fp32")
+        String precision) {
 
   /** Checks every range at once, so a recipe learns all its bad values in one validation. */
   public SamplingOptions {
@@ -37,9 +41,18 @@ public record SamplingOptions(
     if (maxNewTokens < 1) {
       bad.add("max_new_tokens must be >= 1, got " + maxNewTokens);
     }
+    precision = precision == null ? "fp32" : precision;
+    if (!Generator.Sampling.PRECISIONS.contains(precision)) {
+      bad.add("precision must be one of " + Generator.Sampling.PRECISIONS + ", got '" + precision + "'");
+    }
     if (!bad.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", bad));
     }
+  }
+
+  /** Float32 decoding. */
+  public SamplingOptions(int samplesPerPrompt, double temperature, double topP, int maxNewTokens) {
+    this(samplesPerPrompt, temperature, topP, maxNewTokens, "fp32");
   }
 
   /**
@@ -47,6 +60,6 @@ public record SamplingOptions(
    * {@code seed}, the KV cache on, and {@code batchSize} sequences per forward pass.
    */
   public Generator.Sampling sampling(int topK, Set<Integer> stops, long seed, int batchSize) {
-    return new Generator.Sampling(maxNewTokens, temperature, topK, topP, stops, seed, true, batchSize);
+    return new Generator.Sampling(maxNewTokens, temperature, topK, topP, stops, seed, true, batchSize, precision);
   }
 }

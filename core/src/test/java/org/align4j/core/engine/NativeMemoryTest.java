@@ -56,4 +56,38 @@ class NativeMemoryTest {
     assertTrue(growthKb < 25_000, "RSS grew " + growthKb + " kB over 300 steps (" + before + " -> " + after + ")");
     m.close();
   }
+
+  @Test
+  void rssFlatWhenTrainingRemakesTheBatchOneDecodeCopies() throws Exception {
+    if (!Files.exists(Path.of("/proc/self/status"))) {
+      return; // not Linux: nothing to measure
+    }
+    // matrices of >= 2^16 entries: batch-1 decoding keeps transposed copies (~5 MB here) and bf16 decoding bf16
+    // copies, remade after every training round because the weights changed; leaking old ones: ~5 MB per round
+    LanguageModel m = EngineTestSupport.MODELS.create(LlamaDecoderTest.mid(), 2);
+    int[][] data = TinyModels.data(16, 16, 512, 3);
+    LocalTrainer trainer = new LocalTrainer();
+    LocalGenerator gen = new LocalGenerator();
+    TrainerOptions o = TrainerOptions.defaults(1e-3).withBatch(4, 1).withLength(0, 2);
+    Runnable round = () -> {
+      trainer.train(new Trainer.Job(m.parameters(), data.length, s -> TinyModels.sftLoss(m, data, s.indices()), o, null,
+          null, null, null));
+      gen.generate(m, List.of(new int[] {1, 2}, new int[] {3}), Sampling.greedy(6).withBatchSize(1));
+      gen.generate(m, List.of(new int[] {1, 2}, new int[] {3}), Sampling.sample(6, 1.0, 0.9, 1));
+      gen.generate(m, List.of(new int[] {1, 2}, new int[] {3}), Sampling.sample(6, 1.0, 0.9, 1).withPrecision("bf16"));
+    };
+    for (int i = 0; i < 3; i++) {
+      round.run(); // warm-up: allocator pools, JIT
+    }
+    System.gc();
+    long before = rssKb();
+    for (int i = 0; i < 20; i++) {
+      round.run();
+    }
+    System.gc();
+    long after = rssKb();
+    System.out.printf("RSS %d kB -> %d kB over 20 rounds of training + batch-1 generation%n", before, after);
+    assertTrue(after - before < 25_000, "RSS grew " + (after - before) + " kB over 20 rounds (" + before + " -> " + after + ")");
+    m.close();
+  }
 }

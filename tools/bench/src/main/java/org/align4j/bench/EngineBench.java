@@ -18,7 +18,9 @@ import org.align4j.core.engine.LocalModels;
 import org.align4j.core.engine.Tensors;
 import org.align4j.core.engine.TorchDevice;
 import org.align4j.core.engine.generate.LocalGenerator;
+import org.align4j.core.engine.generate.NativeSampler;
 import org.align4j.core.engine.model.KvCache;
+import org.align4j.core.engine.model.LlamaDecoder;
 import org.align4j.core.engine.model.LlamaModel;
 import org.align4j.core.engine.train.LocalTrainer;
 import org.bytedeco.javacpp.PointerScope;
@@ -38,6 +40,9 @@ import org.bytedeco.pytorch.global.torch;
 public final class EngineBench {
   private EngineBench() {}
 
+  /** Decode precision of the generator runs in (a) and (b): fp32 (default), bf16, auto. */
+  static String precision = "fp32";
+
   public static void main(String[] args) throws Exception {
     int threads = 0;
     boolean quick = false;
@@ -49,8 +54,10 @@ public final class EngineBench {
         quick = true;
       } else if (args[i].equals("--only")) {
         only = args[++i];
+      } else if (args[i].equals("--precision")) {
+        precision = args[++i];
       } else {
-        System.out.println("usage: engine-bench.sh [--threads N] [--quick] [--only LETTERS]\n"
+        System.out.println("usage: engine-bench.sh [--threads N] [--quick] [--only LETTERS] [--precision fp32|bf16|auto]\n"
             + "  sections: a batch-1 decode vs memory bandwidth, b rollouts (K=8) vs compute, c training FLOP/s,\n"
             + "  d per-op cost, e resident memory, g generation with/without KV cache (default: all)");
         return;
@@ -58,8 +65,8 @@ public final class EngineBench {
     }
     TorchDevice dev = TorchDevice.cpu(threads);
     LocalModels models = new LocalModels(dev);
-    System.out.printf(Locale.ROOT, "align4j engine bench: %s, java %s, libtorch threads %d, cores %d%n", dev,
-        System.getProperty("java.version"), torch.get_num_threads(), Runtime.getRuntime().availableProcessors());
+    System.out.printf(Locale.ROOT, "align4j engine bench: %s, java %s, libtorch threads %d, cores %d, decode precision %s%n", dev,
+        System.getProperty("java.version"), torch.get_num_threads(), Runtime.getRuntime().availableProcessors(), precision);
     if (only.contains("a")) {
       decode(models, quick);
       System.out.flush();
@@ -153,72 +160,73 @@ public final class EngineBench {
   }
 
   /**
-   * One batch-1 decode step as the generator runs it, through the engine API (cached forward of one position,
-   * LM head, choice of the token), inside a counting scope: the native objects it creates, and its time.
-   * The choice is {@code LocalGenerator.sampleNative} where it exists, else the former Java-side path
-   * (log_softmax copied to Java, Java argmax).
+   * One batch-1 decode step as the generator runs it, through the engine API, inside a counting scope: the native
+   * objects it creates, and its best time. Two paths, interleaved step by step in one run so that machine load
+   * hits both alike: the general one (cached {@code forward} of one position, {@code lmHead}, the token choice of
+   * {@code LocalGenerator.sampleNative}: what the generator ran before {@code LlamaDecoder}) and the decoder's
+   * ({@code LlamaDecoder.step} into its buffers, {@code NativeSampler}). Returns {forward tensors, others, best us,
+   * decoder tensors, others, best us}.
    */
   static double[] decodeStepOps(LanguageModel model, int reps) throws Exception {
     LlamaModel m = (LlamaModel) model;
-    java.lang.reflect.Method sampler = null;
-    for (java.lang.reflect.Method x : LocalGenerator.class.getDeclaredMethods()) {
-      if (x.getName().equals("sampleNative")) {
-        sampler = x;
-        sampler.setAccessible(true);
-      }
-    }
+    java.lang.reflect.Method sampler = LocalGenerator.class.getDeclaredMethod("sampleNative", Tensor.class,
+        double[].class, Sampling.class);
+    sampler.setAccessible(true);
     int p = 16;
     Sampling greedy = Sampling.greedy(1);
-    try (NoGradGuard g = new NoGradGuard(); KvCache cache = new KvCache(m.config(), 1, p + reps + 8, m.device())) {
+    int cap = p + reps + 8;
+    double[] out = {0, 0, Double.MAX_VALUE, 0, 0, Double.MAX_VALUE};
+    try (NoGradGuard g = new NoGradGuard(); KvCache c0 = new KvCache(m.config(), 1, cap, m.device());
+        KvCache c1 = new KvCache(m.config(), 1, cap, m.device())) {
       long[] prompt = new long[p];
       for (int i = 0; i < p; i++) {
         prompt[i] = 1 + i * 7;
       }
       try (PointerScope s = new PointerScope()) {
-        m.forward(ModelInput.causal(Tensors.longs(prompt, 1, p)), cache);
+        m.forward(ModelInput.causal(Tensors.longs(prompt, 1, p)), c0);
+        m.forward(ModelInput.causal(Tensors.longs(prompt, 1, p)), c1);
       }
-      int cap = p + reps + 8;
       Tensor mask = Tensors.keep(torch.zeros(new long[] {1, 1, 1, cap}, new org.bytedeco.pytorch.TensorOptions(
           torch.ScalarType.Bool)));
       mask.narrow(3, 0, p).fill_(new org.bytedeco.pytorch.Scalar(1));
       Tensor pos = Tensors.keep(Tensors.longs(new long[] {p - 1}, 1, 1));
       Tensor next = Tensors.keep(Tensors.longs(new long[] {3}, 1, 1));
-      double best = Double.MAX_VALUE;
-      int tensors = 0;
-      int others = 0;
-      for (int step = 0; step < reps; step++) {
-        int len = p + step + 1;
-        long t0 = System.nanoTime();
-        try (CountingScope cs = new CountingScope()) {
+      try (LlamaDecoder dec = m.decoder(c1); NativeSampler ns = new NativeSampler(1, m.config().vocabSize(), m.device(), greedy)) {
+        dec.positions().copy_(pos);
+        dec.tokens().copy_(next);
+        for (int step = 0; step < reps; step++) {
+          int len = p + step + 1;
           mask.narrow(3, len - 1, 1).fill_(new org.bytedeco.pytorch.Scalar(1));
-          pos.add_(new org.bytedeco.pytorch.Scalar(1));
-          Tensor h = m.forward(new ModelInput(next, pos, mask.narrow(3, 0, len)), cache);
-          Tensor last = m.lmHead(h.narrow(1, 0, 1).squeeze(1));
-          if (sampler != null) {
+          long t0 = System.nanoTime();
+          try (CountingScope cs = new CountingScope()) {
+            pos.add_(new org.bytedeco.pytorch.Scalar(1));
+            Tensor h = m.forward(new ModelInput(next, pos, mask.narrow(3, 0, len)), c0);
+            Tensor last = m.lmHead(h.narrow(1, 0, 1).squeeze(1));
             Tensor[] tl = (Tensor[]) sampler.invoke(null, last, new double[] {0}, greedy);
             next.copy_(tl[0]);
             Tensors.toLongs(tl[0]);
             Tensors.toFloats(tl[1]);
-          } else {
-            float[] lps = Tensors.toFloats(torch.log_softmax(last, -1));
-            float[] logits = Tensors.toFloats(last);
-            int tok = 0;
-            for (int i = 1; i < logits.length; i++) {
-              if (logits[i] > logits[tok]) {
-                tok = i;
-              }
-            }
-            next.fill_(new org.bytedeco.pytorch.Scalar(tok + lps.length * 0));
+            out[0] = cs.tensors;
+            out[1] = cs.others;
           }
-          tensors = cs.tensors;
-          others = cs.others;
+          out[2] = Math.min(out[2], (System.nanoTime() - t0) / 1e3);
+          t0 = System.nanoTime();
+          try (CountingScope cs = new CountingScope()) {
+            dec.positions().add_(new org.bytedeco.pytorch.Scalar(1));
+            Tensor[] tl = ns.sample(dec.step(mask.narrow(3, 0, len)), new double[] {0});
+            dec.tokens().copy_(tl[0]);
+            Tensors.toLongs(tl[0]);
+            Tensors.toFloats(tl[1]);
+            out[3] = cs.tensors;
+            out[4] = cs.others;
+          }
+          out[5] = Math.min(out[5], (System.nanoTime() - t0) / 1e3);
         }
-        best = Math.min(best, (System.nanoTime() - t0) / 1e3);
       }
       mask.close();
       pos.close();
       next.close();
-      return new double[] {tensors, others, best};
+      return out;
     }
   }
 
@@ -239,12 +247,12 @@ public final class EngineBench {
       }
       List<int[]> ps = List.of(prompt);
       int n = quick ? 96 : 200;
-      genSecs(gen, m, ps, Sampling.greedy(n).withBatchSize(1));
+      genSecs(gen, m, ps, Sampling.greedy(n).withBatchSize(1).withPrecision(precision));
       double one = Double.MAX_VALUE;
       double many = Double.MAX_VALUE;
       for (int rep = 0; rep < 3; rep++) {
-        one = Math.min(one, genSecs(gen, m, ps, Sampling.greedy(1).withBatchSize(1)));
-        many = Math.min(many, genSecs(gen, m, ps, Sampling.greedy(1 + n).withBatchSize(1)));
+        one = Math.min(one, genSecs(gen, m, ps, Sampling.greedy(1).withBatchSize(1).withPrecision(precision)));
+        many = Math.min(many, genSecs(gen, m, ps, Sampling.greedy(1 + n).withBatchSize(1).withPrecision(precision)));
       }
       double perTok = (many - one) / n;
       System.out.printf(Locale.ROOT, "  generator: %.2f ms/token (best of 3, %d-token minus 1-token run) = %.0f tok/s = %.1f%% of the limit "
@@ -256,9 +264,12 @@ public final class EngineBench {
         Tensor b = torch.randn(16);
         rawAdd = usPerCall(() -> a.add(b), 200_000, 100);
       }
-      System.out.printf(Locale.ROOT, "  one decode step through the engine API: %.0f tensor objects + %.0f other native objects created "
-          + "(counting PointerScope; in-place ops are not counted), best %.0f us = %.1f x a raw allocating add (%.2f us)%n",
+      System.out.printf(Locale.ROOT, "  one decode step, native objects created (counting PointerScope; in-place and out= ops are not "
+          + "counted) and best time, the two paths interleaved:%n");
+      System.out.printf(Locale.ROOT, "    forward + lmHead + sampleNative: %3.0f tensors + %2.0f others, best %6.0f us = %6.1f x a raw allocating add (%.2f us)%n",
           ops[0], ops[1], ops[2], ops[2] / rawAdd, rawAdd);
+      System.out.printf(Locale.ROOT, "    LlamaDecoder + NativeSampler:    %3.0f tensors + %2.0f others, best %6.0f us = %6.1f x a raw allocating add; "
+          + "%.2fx faster%n", ops[3], ops[4], ops[5], ops[5] / rawAdd, ops[2] / ops[5]);
     }
   }
 
@@ -283,7 +294,7 @@ public final class EngineBench {
           }
           prompts.add(p);
         }
-        Sampling s = Sampling.sample(n, 1.0, 1.0, 5).withBatchSize(batch);
+        Sampling s = Sampling.sample(n, 1.0, 1.0, 5).withBatchSize(batch).withPrecision(precision);
         double best = Double.MAX_VALUE;
         for (int rep = 0; rep < (batch >= 32 ? 1 : 2); rep++) {
           best = Math.min(best, genSecs(gen, m, prompts, s));

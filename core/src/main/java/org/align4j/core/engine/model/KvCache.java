@@ -17,10 +17,12 @@ public final class KvCache implements AutoCloseable {
   final Tensor[] keys;
   final Tensor[] values;
   private final int capacity;
+  private final int batch;
   private int length;
 
   public KvCache(ModelConfig c, int batch, int capacity, Device device) {
     this.capacity = capacity;
+    this.batch = batch;
     keys = new Tensor[c.numLayers()];
     values = new Tensor[c.numLayers()];
     TensorOptions o = new TensorOptions(ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(device));
@@ -32,6 +34,10 @@ public final class KvCache implements AutoCloseable {
 
   public int length() {
     return length;
+  }
+
+  public int batch() {
+    return batch;
   }
 
   public int capacity() {

@@ -455,7 +455,7 @@ final class PpoRollouts {
    */
   Map<String, Double> evaluate(LanguageModel policy, List<Prompt> prompts, Reward reward, long seed) throws Exception {
     var sampling = Generator.Sampling.greedy(o.sampling().maxNewTokens()).withStopTokens(stops)
-        .withBatchSize(o.generationBatch());
+        .withBatchSize(o.generationBatch()).withPrecision(o.sampling().precision());
     List<Generator.Generation> gens = generateSharded(policy, prompts, sampling);
     List<String> responses = new ArrayList<>();
     double truncated = 0;

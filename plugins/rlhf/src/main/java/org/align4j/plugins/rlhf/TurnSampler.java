@@ -125,7 +125,7 @@ record TurnSampler(Generator generator, ChatFormat format, Tokenizer tokenizer, 
         break;
       }
       var s = new Generator.Sampling(sampling.maxNewTokens(), sampling.temperature(), sampling.topK(),
-          sampling.topP(), stops, RejectionSamplingStage.mix(seed, t), true, sampling.batchSize());
+          sampling.topP(), stops, RejectionSamplingStage.mix(seed, t), true, sampling.batchSize(), sampling.precision());
       List<Generator.Generation> gens = generator.generate(model, prompts, s);
       for (int j = 0; j < gens.size(); j++) {
         int i = who.get(j);

@@ -114,7 +114,7 @@ final class ToolUse {
       // other numbers than the first call's for the same rows, reproducibly
       var gens = generator.generate(model, ids, new Generator.Sampling(sampling.maxNewTokens(),
           sampling.temperature(), sampling.topK(), sampling.topP(), sampling.stopTokens(),
-          sampling.seed() * 1_000_003L + round, sampling.useCache(), sampling.batchSize()));
+          sampling.seed() * 1_000_003L + round, sampling.useCache(), sampling.batchSize(), sampling.precision()));
       for (int j = 0; j < rows.size(); j++) {
         Result r = out.get(rows.get(j));
         Generator.Generation g = gens.get(j);
