@@ -19,6 +19,7 @@ import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.DatasetStore;
 import org.align4j.api.data.RowStream;
 import org.align4j.api.data.Schemas;
+import org.align4j.api.engine.Distributed;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
 import org.align4j.api.reward.RewardResult;
@@ -26,6 +27,7 @@ import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.stage.StagePort;
 import org.align4j.api.text.Message;
+import org.align4j.toolkit.reward.ShardedScoring;
 import org.align4j.toolkit.data.Rows;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
@@ -127,6 +129,7 @@ public final class CurateStage implements Stage<CurateStage.Options> {
 
   @Inject DatasetStore store;
   @Inject Components components;
+  @Inject Distributed dist;
 
   @Override
   public void run(StageContext ctx, Options o) throws Exception {
@@ -301,7 +304,7 @@ public final class CurateStage implements Stage<CurateStage.Options> {
     Reward reward = RewardProvider.resolve(components, oracle);
     List<RewardResult> scores;
     try {
-      scores = reward.scoreAll(prompts, answers, metas);
+      scores = ShardedScoring.scoreAll(dist, reward, prompts, answers, metas); // split across the ranks, in order
     } finally {
       if (reward instanceof AutoCloseable c) {
         c.close();

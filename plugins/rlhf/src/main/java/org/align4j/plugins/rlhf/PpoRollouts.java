@@ -32,6 +32,7 @@ import org.align4j.toolkit.data.Rows;
 import org.align4j.toolkit.loss.LogProbs;
 import org.align4j.toolkit.loss.Tensors;
 import org.align4j.toolkit.model.Masks;
+import org.align4j.toolkit.reward.ShardedScoring;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -206,7 +207,7 @@ final class PpoRollouts {
 
   /**
    * The rollout of a batch: old and reference log-probs and values by forward passes without gradient, in
-   * mini-batch-sized chunks over the same padded layout the updates use.
+   * mini-batch-sized chunks over the same padded layout the updates use, the chunks split across the ranks.
    *
    * @param scores the sequence scores as the loss receives them (whitened, penalised)
    */
@@ -249,24 +250,47 @@ final class PpoRollouts {
     Tensor boot = value == null ? null : torch.zeros(new long[] {rows},
         new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float)).to(device, torch.ScalarType.Float);
     Tensor lastT = Masks.longs(last, rows, 1).to(device, torch.ScalarType.Long);
+    // mini-batch chunks split across the ranks, each computed as one process computes it, gathered in order
+    int mb = o.miniBatchSize();
+    int width = tr;
     try (NoGradGuard g = new NoGradGuard()) {
-      for (int from = 0; from < rows; from += o.miniBatchSize()) {
-        int n = Math.min(o.miniBatchSize(), rows - from);
+      dist.<Forwards>forEachChunk((rows + mb - 1) / mb, c -> {
+        int from = c * mb;
+        int n = Math.min(mb, rows - from);
         try (PointerScope s = new PointerScope()) {
           Tensor idsB = idsT.narrow(0, from, n);
           Tensor indexB = indexT.narrow(0, from, n);
           Tensor maskB = maskT.narrow(0, from, n);
-          old.narrow(0, from, n).copy_(logProbs(policy, idsB, indexB, maskB, o.sampling().temperature(), false)[0]);
-          if (reference != null) {
-            ref.narrow(0, from, n).copy_(logProbs(reference, idsB, indexB, maskB, o.sampling().temperature(), false)[0]);
-          }
+          double[] oldB = Tensors.toDoubles(logProbs(policy, idsB, indexB, maskB, o.sampling().temperature(), false)[0]);
+          double[] refB = reference == null ? null
+              : Tensors.toDoubles(logProbs(reference, idsB, indexB, maskB, o.sampling().temperature(), false)[0]);
+          double[] valuesB = null;
+          double[] bootB = null;
           if (value != null) {
             Tensor v = value.scores(ModelInput.causal(idsB));
-            values.narrow(0, from, n).copy_(v.gather(1, indexB).mul(maskB));
-            boot.narrow(0, from, n).copy_(v.gather(1, lastT.narrow(0, from, n)).squeeze(1));
+            valuesB = Tensors.toDoubles(v.gather(1, indexB).mul(maskB));
+            bootB = Tensors.toDoubles(v.gather(1, lastT.narrow(0, from, n)).squeeze(1));
+          }
+          return new Forwards(oldB, refB, valuesB, bootB);
+        }
+      }, (c, f) -> {
+        int from = c * mb;
+        int n = Math.min(mb, rows - from);
+        try (PointerScope s = new PointerScope()) {
+          old.narrow(0, from, n).copy_(Tensors.like(old, f.old(), n, width));
+          if (ref != null) {
+            ref.narrow(0, from, n).copy_(Tensors.like(old, f.ref(), n, width));
+          }
+          if (values != null) {
+            values.narrow(0, from, n).copy_(Tensors.like(old, f.values(), n, width));
+            boot.narrow(0, from, n).copy_(Tensors.like(old, f.boot(), n));
           }
         }
-      }
+      });
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new Align4jException("ppo: the rollout's forward passes failed across the ranks: " + e.getMessage(), e);
     }
     double mismatch = Double.NaN;
     if (o.sampling().temperature() == 1.0) {
@@ -312,6 +336,9 @@ final class PpoRollouts {
     Rollout rollout = new Rollout(old, ref, values, maskT, scoresT, termT, bootstrap ? boot : null, groupsT);
     return new Scored(rollout, idsT, indexT, maskT, mismatch, kl);
   }
+
+  /** One mini-batch chunk's no-gradient forward results, row-major ({@code null} where that model is absent). */
+  private record Forwards(double[] old, double[] ref, double[] values, double[] boot) implements java.io.Serializable {}
 
   /**
    * Log-probs {@code [B, Tr]} of the response tokens under {@code model} at {@code temperature} (and their entropy
@@ -463,8 +490,8 @@ final class PpoRollouts {
       responses.add(decode(g));
       truncated += g.stopped() ? 0 : 1;
     }
-    List<RewardResult> scores = reward.scoreAll(prompts.stream().map(Prompt::messages).toList(), responses,
-        prompts.stream().map(Prompt::metadata).toList());
+    List<RewardResult> scores = ShardedScoring.scoreAll(dist, reward, prompts.stream().map(Prompt::messages).toList(),
+        responses, prompts.stream().map(Prompt::metadata).toList());
     double[] x = scores.stream().mapToDouble(RewardResult::score).toArray();
     Map<String, Double> out = new LinkedHashMap<>();
     out.put("reward", mean(x));

@@ -35,6 +35,7 @@ import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
 import org.align4j.api.text.ChatFormat;
 import org.align4j.api.text.Tokenizer;
+import org.align4j.toolkit.reward.ShardedScoring;
 import org.align4j.toolkit.stage.ChatInputs;
 import org.align4j.toolkit.stage.Ports;
 import org.bytedeco.javacpp.PointerScope;
@@ -64,8 +65,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Under data parallel the ranks share each iteration's generation batches (every row keeps its one-process random
  * stream) and gather the rollouts in order, then each computes its shard of every mini-batch and the optimisers
- * average the gradients: N ranks take one process's steps. Reward scoring and the rollout's no-gradient forward passes
- * still run whole on every rank.
+ * average the gradients: N ranks take one process's steps. Reward scoring (rollouts and held-out) is split across the
+ * ranks too ({@link ShardedScoring}), and so are the rollout's no-gradient forward passes (mini-batch chunks).
  */
 @ProviderInfo(id = "ppo",
     description = "PPO (Llama 2 RLHF V5): rollouts, KL-shaped rewards, GAE, clipped surrogate, value model; resumable")
@@ -239,9 +240,10 @@ public final class PpoStage implements Stage<PpoStage.Options> {
       }
       PpoRollouts rollouts = new PpoRollouts(engine.generator(), tok, stops, o, dist);
       if (dist != null && dist.worldSize() > 1) {
-        LOG.info("ppo: rank {} of {} generates every {}th batch of {} rollouts and computes its shard of every"
-            + " mini-batch of {}", dist.rank(), dist.worldSize(), dist.worldSize(), o.generationBatch(),
-            o.miniBatchSize());
+        LOG.info("ppo: rank {} of {} generates every {}th batch of {} rollouts, runs every {}th chunk of the rollout's"
+            + " no-gradient forward passes, scores every {}th piece of {} samples and computes its shard of every"
+            + " mini-batch of {}", dist.rank(), dist.worldSize(), dist.worldSize(), o.generationBatch(), dist.worldSize(),
+            dist.worldSize(), ShardedScoring.CHUNK, o.miniBatchSize());
       }
       Reward evalReward = truth != null ? truth : reward;
       if (o.evalEvery() > 0 && state.evals.isEmpty()) {
@@ -321,7 +323,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
         o.sampling().samplesPerPrompt());
     PpoRollouts.Batch b = rollouts.generate(policy, batch, PpoRollouts.mix(seed, it));
     long t1 = System.nanoTime();
-    List<RewardResult> scores = reward.scoreAll(b.messages(), b.responses(), b.metadata());
+    List<RewardResult> scores = ShardedScoring.scoreAll(dist, reward, b.messages(), b.responses(), b.metadata());
     double[] raw = new double[scores.size()];
     for (int i = 0; i < raw.length; i++) {
       raw[i] = scores.get(i).score();
@@ -342,7 +344,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
     }
     Map<String, Double> m = new LinkedHashMap<>();
     if (truth != null) {
-      List<RewardResult> tr = truth.scoreAll(b.messages(), b.responses(), b.metadata());
+      List<RewardResult> tr = ShardedScoring.scoreAll(dist, truth, b.messages(), b.responses(), b.metadata());
       m.put("true_reward", tr.stream().mapToDouble(RewardResult::score).average().orElse(Double.NaN));
     }
     long t2 = System.nanoTime();

@@ -16,15 +16,16 @@ import org.align4j.api.Default;
 import org.align4j.api.Doc;
 import org.align4j.api.ProviderInfo;
 import org.align4j.api.data.Schemas;
+import org.align4j.api.engine.Distributed;
 import org.align4j.api.reward.Reward;
 import org.align4j.api.reward.RewardProvider;
-import org.align4j.api.engine.Distributed;
 import org.align4j.api.reward.RewardResult;
-import org.align4j.api.stage.StagePort;
 import org.align4j.api.stage.Stage;
 import org.align4j.api.stage.StageContext;
+import org.align4j.api.stage.StagePort;
 import org.align4j.api.text.Message;
 import org.align4j.toolkit.data.Rows;
+import org.align4j.toolkit.reward.ShardedScoring;
 
 /**
  * Scores samples with a reward (by default the task suite's programs: the true reward) and writes a table:
@@ -36,7 +37,7 @@ import org.align4j.toolkit.data.Rows;
  * repeated prompt are one observation, not several. With every prompt distinct the clustered error equals the
  * plain one; {@code se_rows} keeps the per-row error for comparison and {@code prompts} counts the clusters.
  *
- * <p>Under data parallel each rank scores its share of the samples (pieces of {@value #SCORE_CHUNK}) and every rank
+ * <p>Under data parallel each rank scores its share of the samples (pieces of {@value ShardedScoring#CHUNK}) and every rank
  * gets all scores in order, so N ranks write what one process writes.
  */
 @ProviderInfo(id = "evaluate",
@@ -56,7 +57,6 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
    * Samples scored per piece: the pieces are split across the ranks and gathered in order, and one process scores the
    * same pieces in turn, so a reward that batches (a reward model whose batch_size divides 16) sees the same batches.
    */
-  static final int SCORE_CHUNK = 16;
 
   @Inject Components components;
   @Inject Distributed dist;
@@ -182,15 +182,10 @@ public final class EvaluateStage implements Stage<EvaluateStage.Options> {
       }
     }
     // every rank scores its share of the samples and all get every score, in order: N ranks compute what one does
-    Distributed ranks = dist == null ? Distributed.single() : dist;
-    int[] mine = {0};
-    List<RewardResult> results = ranks.mapChunks(rows.size(), SCORE_CHUNK, (from, to) -> {
-      mine[0] += to - from;
-      return reward.scoreAll(prompts.subList(from, to), responses.subList(from, to), metas.subList(from, to));
-    });
-    if (ranks.worldSize() > 1) {
-      LOG.info("evaluate: rank {} of {} scored {} of the {} samples of {}", ranks.rank(), ranks.worldSize(), mine[0],
-          rows.size(), samples.getFileName());
+    List<RewardResult> results = ShardedScoring.scoreAll(dist, reward, prompts, responses, metas);
+    if (dist != null && dist.worldSize() > 1) {
+      LOG.info("evaluate: rank {} of {} scored {} of the {} samples of {}", dist.rank(), dist.worldSize(),
+          ShardedScoring.share(rows.size(), dist.rank(), dist.worldSize()), rows.size(), samples.getFileName());
     }
     boolean hasStopped = !rows.isEmpty() && rows.get(0).containsKey(STOPPED);
     for (int i = 0; i < results.size(); i++) {
