@@ -75,11 +75,20 @@ final class PpoRollouts {
   }
 
   /**
-   * A scored rollout with the tensors the updates index into ({@code ids [B, L]}, {@code index}/{@code mask} {@code
-   * [B, Tr]}), kept in the iteration's scope.
+   * A scored rollout with the tensors the updates index into ({@code ids [B, L]}, right-padded; {@code index}/{@code
+   * mask} {@code [B, Tr]}), each row's real length (prompt + response) and the rest, kept in the iteration's scope.
    */
-  record Scored(Rollout rollout, Tensor ids, Tensor index, Tensor mask, double generationMismatch,
-      Map<String, Double> kl) {}
+  record Scored(Rollout rollout, Tensor ids, int[] lengths, Tensor index, Tensor mask, double generationMismatch,
+      Map<String, Double> kl) {
+    /** The longest of these rows: a forward pass over them needs no column past it (causal, right padding). */
+    int longest(long[] rows) {
+      int l = 1;
+      for (long r : rows) {
+        l = Math.max(l, lengths[(int) r]);
+      }
+      return l;
+    }
+  }
 
   private final Generator generator;
   private final Tokenizer tokenizer;
@@ -257,8 +266,13 @@ final class PpoRollouts {
       dist.<Forwards>forEachChunk((rows + mb - 1) / mb, c -> {
         int from = c * mb;
         int n = Math.min(mb, rows - from);
+        int columns = 1;
+        for (int i = from; i < from + n; i++) {
+          columns = Math.max(columns, (int) last[i] + 1);
+        }
         try (PointerScope s = new PointerScope()) {
-          Tensor idsB = idsT.narrow(0, from, n);
+          // only the chunk's own longest row: causal attention and right padding make the cut exact
+          Tensor idsB = idsT.narrow(0, from, n).narrow(1, 0, columns);
           Tensor indexB = indexT.narrow(0, from, n);
           Tensor maskB = maskT.narrow(0, from, n);
           double[] oldB = Tensors.toDoubles(logProbs(policy, idsB, indexB, maskB, o.sampling().temperature(), false)[0]);
@@ -334,7 +348,11 @@ final class PpoRollouts {
     }
     Tensor groupsT = Masks.longs(groups, rows).to(device, torch.ScalarType.Long);
     Rollout rollout = new Rollout(old, ref, values, maskT, scoresT, termT, bootstrap ? boot : null, groupsT);
-    return new Scored(rollout, idsT, indexT, maskT, mismatch, kl);
+    int[] lengths = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      lengths[i] = (int) last[i] + 1;
+    }
+    return new Scored(rollout, idsT, lengths, indexT, maskT, mismatch, kl);
   }
 
   /** One mini-batch chunk's no-gradient forward results, row-major ({@code null} where that model is absent). */
@@ -452,7 +470,7 @@ final class PpoRollouts {
       long[] sel) {
     Rollout r = s.rollout();
     Tensor rowsT = Masks.longs(sel, sel.length).to(policy.device(), torch.ScalarType.Long);
-    Tensor ids = s.ids().index_select(0, rowsT);
+    Tensor ids = s.ids().index_select(0, rowsT).narrow(1, 0, s.longest(sel)); // exact: causal, right-padded
     Tensor index = s.index().index_select(0, rowsT);
     Tensor mask = s.mask().index_select(0, rowsT);
     Tensor[] lp = logProbs(policy, ids, index, mask, o.sampling().temperature(), loss.needsEntropy());

@@ -355,6 +355,7 @@ public final class PpoStage implements Stage<PpoStage.Options> {
     m.put("score_raw_std", PpoRollouts.std(raw));
     m.put("truncated", 1.0 - PpoRollouts.mean(b.stopped()));
     m.put("response_length", b.meanLength());
+    m.putAll(tokenCounts(b));
     m.put("logprob_gen_vs_train_max_abs", s.generationMismatch());
     m.putAll(s.kl());
     for (var e : adv.diagnostics().entrySet()) {
@@ -399,6 +400,26 @@ public final class PpoStage implements Stage<PpoStage.Options> {
     return out;
   }
 
+  /**
+   * Tokens of an iteration's rollouts: prompt plus response tokens ({@code rollout_tokens}), the generated ones
+   * ({@code response_tokens}) and the padded layout the forward passes and updates compute ({@code padded_tokens}).
+   */
+  private static Map<String, Double> tokenCounts(PpoRollouts.Batch b) {
+    long real = 0;
+    long generated = 0;
+    long longest = 0;
+    for (var g : b.generations()) {
+      real += g.prompt().length + g.tokens().length;
+      generated += g.tokens().length;
+      longest = Math.max(longest, g.prompt().length + g.tokens().length);
+    }
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("rollout_tokens", (double) real);
+    m.put("response_tokens", (double) generated);
+    m.put("padded_tokens", (double) longest * b.generations().size());
+    return m;
+  }
+
   private static Map<String, Object> report(PpoCheckpoints.State s, Options o, int prompts) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("iterations_run", s.iterations);
@@ -406,6 +427,8 @@ public final class PpoStage implements Stage<PpoStage.Options> {
     r.put("stopped_early", s.stoppedEarly);
     r.put("train_prompts", prompts);
     r.put("batch_size", o.batchSize());
+    r.put("samples_per_prompt", o.sampling().samplesPerPrompt());
+    r.put("ppo_epochs", o.ppoEpochs());
     r.put("loss", o.loss().uses());
     r.put("kl_coef", o.loss().options().get("kl_coef"));
     Map<String, Object> summary = new LinkedHashMap<>();
