@@ -156,6 +156,28 @@ final class Ppo implements PolicyLoss {
     return w;
   }
 
+  /**
+   * The clipped surrogate {@code mean over unmasked tokens of max(-A ratio, -A clip(ratio, 1 - eps, 1 + eps))}
+   * (in the caller's scope), with {@code clip_fraction}, {@code approx_kl}, {@code ratio} and {@code loss_tokens}
+   * put into {@code d}. Shared by every clipped policy loss of this module.
+   */
+  static Tensor clippedSurrogate(PolicyBatch p, Tensor mask, double clip, Map<String, Double> d) {
+    Tensor lp = p.logProbs();
+    Tensor adv = p.advantages().to(lp.device(), lp.scalar_type());
+    Tensor logRatio = lp.sub(p.oldLogProbs().to(lp.device(), lp.scalar_type()));
+    Tensor ratio = logRatio.exp();
+    Tensor pg1 = adv.neg().mul(ratio);
+    Tensor clipped = ratio.clamp(new ScalarOptional(new Scalar(1.0 - clip)), new ScalarOptional(new Scalar(1.0 + clip)));
+    Tensor pg2 = adv.neg().mul(clipped);
+    Tensor policyLoss = Masked.mean(torch.maximum(pg1, pg2), mask);
+    d.put("clip_fraction", Tensors.item(Masked.mean(pg2.gt(pg1).to(lp.scalar_type()), mask)));
+    d.put("approx_kl", Tensors.item(Masked.mean(logRatio.square(), mask).mul(new Scalar(0.5))));
+    d.put("ratio", Tensors.item(Masked.mean(ratio, mask)));
+    // the token count the means divide by: a data-parallel shard's share of the mini-batch is its tokens' share
+    d.put("loss_tokens", Tensors.item(mask.sum()));
+    return policyLoss;
+  }
+
   @Override
   public LossResult compute(PolicyBatch p) {
     if (p.values() == null || p.returns() == null) {
@@ -172,14 +194,8 @@ final class Ppo implements PolicyLoss {
     try (PointerScope scope = new PointerScope()) {
       Tensor lp = p.logProbs();
       Tensor mask = Tensors.maskLike(p.mask(), lp);
-      Tensor adv = p.advantages().to(lp.device(), lp.scalar_type());
-      Tensor logRatio = lp.sub(p.oldLogProbs().to(lp.device(), lp.scalar_type()));
-      Tensor ratio = logRatio.exp();
-      Tensor pg1 = adv.neg().mul(ratio);
-      Tensor clipped = ratio.clamp(new ScalarOptional(new Scalar(1.0 - o.clip())),
-          new ScalarOptional(new Scalar(1.0 + o.clip())));
-      Tensor pg2 = adv.neg().mul(clipped);
-      Tensor policyLoss = Masked.mean(torch.maximum(pg1, pg2), mask);
+      Map<String, Double> surrogate = new LinkedHashMap<>();
+      Tensor policyLoss = clippedSurrogate(p, mask, o.clip(), surrogate);
 
       Tensor v = p.values();
       Tensor ret = p.returns().to(v.device(), v.scalar_type());
@@ -212,14 +228,10 @@ final class Ppo implements PolicyLoss {
       if (entropy != null) {
         d.put("entropy", Tensors.item(entropy));
       }
-      d.put("clip_fraction", Tensors.item(Masked.mean(pg2.gt(pg1).to(lp.scalar_type()), mask)));
       if (valueClipFraction != null) {
         d.put("value_clip_fraction", Tensors.item(valueClipFraction));
       }
-      d.put("approx_kl", Tensors.item(Masked.mean(logRatio.square(), mask).mul(new Scalar(0.5))));
-      d.put("ratio", Tensors.item(Masked.mean(ratio, mask)));
-      // the token count the means divide by: a data-parallel shard's share of the mini-batch is its tokens' share
-      d.put("loss_tokens", Tensors.item(mask.sum()));
+      d.putAll(surrogate);
       Tensor vd = v.detach();
       double varR = Tensors.item(Masked.variance(ret, mask));
       double varE = Tensors.item(Masked.variance(ret.sub(vd), mask));

@@ -193,6 +193,6 @@ class PreferenceLossTest extends TorchTestSupport {
     assertEquals(java.util.Set.of("ranking", "ranking-multi"), rm);
     var policy = new java.util.TreeSet<String>();
     java.util.ServiceLoader.load(org.align4j.api.loss.PolicyLossProvider.class).forEach(p -> policy.add(p.id()));
-    assertEquals(java.util.Set.of("ppo"), policy);
+    assertEquals(java.util.Set.of("ppo", "rloo"), policy);
   }
 }

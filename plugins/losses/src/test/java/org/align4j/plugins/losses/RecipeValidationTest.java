@@ -38,7 +38,7 @@ class RecipeValidationTest {
   void providersAreRegistered() {
     assertEquals(List.of("ranking", "ranking-multi"), registry.ids(RewardModelLossProvider.class).stream().sorted().toList());
     assertEquals(List.of("dpo", "ipo"), registry.ids(PreferenceLossProvider.class).stream().sorted().toList());
-    assertEquals(List.of("ppo"), registry.ids(PolicyLossProvider.class));
+    assertEquals(List.of("ppo", "rloo"), registry.ids(PolicyLossProvider.class).stream().sorted().toList());
   }
 
   @Test
