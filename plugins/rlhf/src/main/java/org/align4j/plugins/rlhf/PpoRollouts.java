@@ -215,8 +215,8 @@ final class PpoRollouts {
   }
 
   /**
-   * The rollout of a batch: old and reference log-probs and values by forward passes without gradient, in
-   * mini-batch-sized chunks over the same padded layout the updates use, the chunks split across the ranks.
+   * The rollout of a batch: old and reference log-probs and values by forward passes without gradient over the
+   * padded layout the updates use, in length-sorted chunks of {@value #MICRO_ROWS} rows split across the ranks.
    *
    * @param scores the sequence scores as the loss receives them (whitened, penalised)
    */
@@ -259,22 +259,22 @@ final class PpoRollouts {
     Tensor boot = value == null ? null : torch.zeros(new long[] {rows},
         new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float)).to(device, torch.ScalarType.Float);
     Tensor lastT = Masks.longs(last, rows, 1).to(device, torch.ScalarType.Long);
-    // mini-batch chunks split across the ranks, each computed as one process computes it, gathered in order
-    int mb = o.miniBatchSize();
+    // the rows sorted by length, in chunks of MICRO_ROWS each cut to its own longest row (causal attention and right
+    // padding make the cut exact), split across the ranks and gathered in order: one process's numbers from N ranks
+    long[] order = java.util.stream.IntStream.range(0, rows).boxed()
+        .sorted(java.util.Comparator.comparingLong((Integer i) -> last[i]).thenComparing(i -> i))
+        .mapToLong(Integer::longValue).toArray();
+    int cs = MICRO_ROWS;
     int width = tr;
     try (NoGradGuard g = new NoGradGuard()) {
-      dist.<Forwards>forEachChunk((rows + mb - 1) / mb, c -> {
-        int from = c * mb;
-        int n = Math.min(mb, rows - from);
-        int columns = 1;
-        for (int i = from; i < from + n; i++) {
-          columns = Math.max(columns, (int) last[i] + 1);
-        }
+      dist.<Forwards>forEachChunk((rows + cs - 1) / cs, c -> {
+        long[] sel = Arrays.copyOfRange(order, c * cs, Math.min(rows, (c + 1) * cs));
+        int columns = (int) last[(int) sel[sel.length - 1]] + 1; // the longest: sel is sorted by length
         try (PointerScope s = new PointerScope()) {
-          // only the chunk's own longest row: causal attention and right padding make the cut exact
-          Tensor idsB = idsT.narrow(0, from, n).narrow(1, 0, columns);
-          Tensor indexB = indexT.narrow(0, from, n);
-          Tensor maskB = maskT.narrow(0, from, n);
+          Tensor rowsT = Masks.longs(sel, sel.length).to(device, torch.ScalarType.Long);
+          Tensor idsB = idsT.index_select(0, rowsT).narrow(1, 0, columns);
+          Tensor indexB = indexT.index_select(0, rowsT);
+          Tensor maskB = maskT.index_select(0, rowsT);
           double[] oldB = Tensors.toDoubles(logProbs(policy, idsB, indexB, maskB, o.sampling().temperature(), false)[0]);
           double[] refB = reference == null ? null
               : Tensors.toDoubles(logProbs(reference, idsB, indexB, maskB, o.sampling().temperature(), false)[0]);
@@ -283,21 +283,22 @@ final class PpoRollouts {
           if (value != null) {
             Tensor v = value.scores(ModelInput.causal(idsB));
             valuesB = Tensors.toDoubles(v.gather(1, indexB).mul(maskB));
-            bootB = Tensors.toDoubles(v.gather(1, lastT.narrow(0, from, n)).squeeze(1));
+            bootB = Tensors.toDoubles(v.gather(1, lastT.index_select(0, rowsT)).squeeze(1));
           }
           return new Forwards(oldB, refB, valuesB, bootB);
         }
       }, (c, f) -> {
-        int from = c * mb;
-        int n = Math.min(mb, rows - from);
+        long[] sel = Arrays.copyOfRange(order, c * cs, Math.min(rows, (c + 1) * cs));
+        int n = sel.length;
         try (PointerScope s = new PointerScope()) {
-          old.narrow(0, from, n).copy_(Tensors.like(old, f.old(), n, width));
+          Tensor rowsT = Masks.longs(sel, n).to(device, torch.ScalarType.Long);
+          old.index_copy_(0, rowsT, Tensors.like(old, f.old(), n, width));
           if (ref != null) {
-            ref.narrow(0, from, n).copy_(Tensors.like(old, f.ref(), n, width));
+            ref.index_copy_(0, rowsT, Tensors.like(old, f.ref(), n, width));
           }
           if (values != null) {
-            values.narrow(0, from, n).copy_(Tensors.like(old, f.values(), n, width));
-            boot.narrow(0, from, n).copy_(Tensors.like(old, f.boot(), n));
+            values.index_copy_(0, rowsT, Tensors.like(old, f.values(), n, width));
+            boot.index_copy_(0, rowsT, Tensors.like(old, f.boot(), n));
           }
         }
       });
@@ -402,7 +403,7 @@ final class PpoRollouts {
           sel[j] = perm[lo + j];
         }
         try (PointerScope scope = new PointerScope()) {
-          LossResult result = sel.length == 0 ? null : shardLoss(s, a, policy, value, loss, sel);
+          LossResult result = sel.length == 0 ? null : shardLoss(s, a, policy, value, loss, sel, MICRO_ROWS);
           Map<String, Double> diagnostics = result == null ? Map.of() : result.diagnostics();
           if (world == 1) {
             result.loss().backward();
@@ -465,8 +466,53 @@ final class PpoRollouts {
     return t != null ? t : rows;
   }
 
-  /** The loss (with autograd) of the rollout rows {@code sel}. */
-  private LossResult shardLoss(Scored s, Advantages a, LanguageModel policy, LanguageModel value, PolicyLoss loss,
+  /** Rows per length-sorted piece of a mini-batch shard. */
+  static final int MICRO_ROWS = 16;
+
+  /**
+   * The loss (with autograd) of the rollout rows {@code sel}. The rows are sorted by length and cut into pieces of
+   * {@code microRows} (the stage uses {@value #MICRO_ROWS}), each forward pass cut to its piece's longest row, so a mini-batch whose rows differ in
+   * length (a rollout is about 2.7x padded) computes little padding. The pieces' losses are combined weighted by
+   * their {@code loss_tokens} (rows where a loss does not report it), as the ranks' shards are: for a loss that
+   * averages over tokens (or rows) this is the loss of the whole shard, and so is its gradient.
+   */
+  LossResult shardLoss(Scored s, Advantages a, LanguageModel policy, LanguageModel value, PolicyLoss loss,
+      long[] sel, int microRows) {
+    if (sel.length <= microRows) {
+      return pieceLoss(s, a, policy, value, loss, sel);
+    }
+    long[] sorted = java.util.stream.LongStream.of(sel).boxed()
+        .sorted(java.util.Comparator.comparingInt((Long r) -> s.lengths()[(int) (long) r]).thenComparing(r -> r))
+        .mapToLong(Long::longValue).toArray();
+    List<LossResult> pieces = new ArrayList<>();
+    double total = 0;
+    for (int from = 0; from < sorted.length; from += microRows) {
+      long[] piece = Arrays.copyOfRange(sorted, from, Math.min(sorted.length, from + microRows));
+      LossResult res = pieceLoss(s, a, policy, value, loss, piece);
+      pieces.add(res);
+      total += weight(res, piece.length);
+    }
+    Tensor sum = null;
+    Map<String, Double> d = new LinkedHashMap<>();
+    for (int i = 0; i < pieces.size(); i++) {
+      LossResult res = pieces.get(i);
+      double w = weight(res, Math.min(microRows, sorted.length - i * microRows)) / total;
+      Tensor part = res.loss().mul(new Scalar(w));
+      sum = sum == null ? part : sum.add(part);
+      for (var e : res.diagnostics().entrySet()) {
+        if (e.getValue() != null && !e.getKey().equals("loss_tokens")) {
+          d.merge(e.getKey(), e.getValue() * w, Double::sum);
+        }
+      }
+    }
+    if (pieces.get(0).diagnostics().containsKey("loss_tokens")) {
+      d.put("loss_tokens", total);
+    }
+    return new LossResult(sum, d);
+  }
+
+  /** The loss (with autograd) of the rollout rows {@code sel}, computed in one forward pass. */
+  private LossResult pieceLoss(Scored s, Advantages a, LanguageModel policy, LanguageModel value, PolicyLoss loss,
       long[] sel) {
     Rollout r = s.rollout();
     Tensor rowsT = Masks.longs(sel, sel.length).to(policy.device(), torch.ScalarType.Long);

@@ -117,6 +117,78 @@ class PpoRolloutsTest {
   }
 
   /**
+   * A mini-batch shard computed in length-sorted pieces (each cut to its longest row) has the loss and the policy and
+   * value gradients of the same rows in one padded forward pass.
+   */
+  @Test
+  void lengthSortedPiecesGiveTheWholeShardsLossAndGradients(@TempDir Path tmp) throws Exception {
+    var tok = Fixtures.tokenizer();
+    var format = Fixtures.llama3();
+    var o = options(Map.of("reward", Map.of("uses", "test-chars"), "max_new_tokens", 7, "mini_batch_size", 10,
+        "batch_size", 10));
+    Set<Integer> stops = new java.util.HashSet<>();
+    for (int id = 0; id < 2048; id += 3) {
+      stops.add(id);
+    }
+    var rollouts = new PpoRollouts(new LocalGenerator(), tok, stops, o, org.align4j.api.engine.Distributed.single());
+    List<PpoRollouts.Prompt> prompts = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      var msgs = List.of(Message.user("Tell me" + " more".repeat(i * 3) + " about tea."));
+      prompts.add(new PpoRollouts.Prompt(msgs, Map.of(), format.renderPrompt(msgs, tok)));
+    }
+    var loss = org.align4j.api.loss.PolicyLossProvider.resolve(
+        Fixtures.services().get(org.align4j.api.Components.class), new org.align4j.api.ComponentRef("ppo", Map.of()));
+    try (LanguageModel policy = Fixtures.MODELS.load(Fixtures.tinyModel(tmp.resolve("p"), 11));
+        LanguageModel value = Fixtures.MODELS.load(tmp.resolve("p"),
+            org.align4j.api.engine.Models.LoadOptions.withScoreHead(3));
+        PointerScope scope = new PointerScope()) {
+      PpoRollouts.Batch b = rollouts.generate(policy, prompts, 5);
+      PpoRollouts.Scored s = rollouts.score(b, policy, policy, value, new double[] {1, -1, 2, 0, 1, 3, -2, 0, 1, 1});
+      var adv = loss.advantages(s.rollout());
+      long[] rows = {9, 0, 4, 7, 2, 5, 1, 8, 3, 6};
+      String[] params = {"model.layers.0.self_attn.q_proj.weight", "lm_head.weight", "score.weight"};
+      double[][] whole = new double[params.length][];
+      double wholeLoss;
+      try (PointerScope step = new PointerScope()) {
+        var r = rollouts.shardLoss(s, adv, policy, value, loss, rows, rows.length);
+        wholeLoss = Tensors.item(r.loss());
+        r.loss().backward();
+        for (int k = 0; k < params.length; k++) {
+          whole[k] = Tensors.toDoubles(gradOf(policy, value, params[k]));
+        }
+      }
+      zeroGrads(policy);
+      zeroGrads(value);
+      try (PointerScope step = new PointerScope()) {
+        var r = rollouts.shardLoss(s, adv, policy, value, loss, rows, 3);
+        assertEquals(wholeLoss, Tensors.item(r.loss()), 1e-6, "loss of 4 pieces vs one pass");
+        r.loss().backward();
+        for (int k = 0; k < params.length; k++) {
+          double[] pieces = Tensors.toDoubles(gradOf(policy, value, params[k]));
+          double max = 0;
+          for (int j = 0; j < pieces.length; j++) {
+            assertEquals(whole[k][j], pieces[j], 1e-6 + 1e-4 * Math.abs(whole[k][j]), params[k] + "[" + j + "]");
+            max = Math.max(max, Math.abs(whole[k][j]));
+          }
+          assertTrue(max > 1e-6, params[k] + " has a gradient: " + max);
+        }
+      }
+    }
+  }
+
+  private static Tensor gradOf(LanguageModel policy, LanguageModel value, String name) {
+    return name.equals("score.weight") ? value.parameters().get(name).grad() : policy.parameters().get(name).grad();
+  }
+
+  private static void zeroGrads(LanguageModel m) {
+    for (Tensor p : m.parameters().values()) {
+      if (p.grad().defined()) {
+        p.grad().zero_();
+      }
+    }
+  }
+
+  /**
    * The PPO loss back-propagates into the value model's scalar head through the rollout's gather layout: the
    * autograd gradient of {@code score.weight} equals central finite differences of the same loss.
    */
