@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.align4j.testkit.Repo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two "hosts" on one machine: two network namespaces joined by a veth pair with link-local addresses
  * (169.254.77.1 and .2), created by the test and removed afterwards, even on failure. Each runs
- * {@code align4j run --nnodes 2 --node-rank R --master-addr 169.254.77.1} with one rank; they train together
- * through the pair (traffic never leaves the two namespaces). Where network namespaces cannot be created (not root),
+ * {@code align4j run recipes/quickstart.yaml --nnodes 2 --node-rank R --master-addr 169.254.77.1} (shortened with
+ * {@code --set}) with one rank; they run the whole quickstart together through the pair (traffic never leaves the two
+ * namespaces). Where network namespaces cannot be created (not root),
  * the same two node commands run on loopback (127.0.0.1) and the test says so in its log; {@link ScaleOutTest} covers
  * several ranks of one node.
  */
@@ -53,9 +55,16 @@ class TwoHostsTest {
     }
   }
 
-  /** Node 0 and node 1 of one run, each one rank, inside {@code ns} (one namespace per node) or on this host. */
+  /**
+   * Node 0 and node 1 of one run of the quickstart recipe (shortened: less data, fewer steps, the same stages),
+   * each one rank, inside {@code ns} (one namespace per node) or on this host.
+   */
   private void runNodes(List<String> ns, String masterAddr, int port) throws Exception {
-    Path recipe = Files.writeString(dir.resolve("r.yaml"), ScaleOutTest.recipe(dir.resolve("run"), 4, false));
+    Path run = dir.resolve("run");
+    List<String> shortened = List.of("--set", "run_dir=" + run,
+        "--set", "stages.tasks.options.sft_examples=400", "--set", "stages.tasks.options.corpus_documents=800",
+        "--set", "stages.tasks.options.eval_prompts=40", "--set", "stages.pretrain.options.steps=20",
+        "--set", "stages.sft.options.steps=20", "--set", "stages.sft.options.checkpoint_every=10");
     var nodes = new ArrayList<Process>();
     for (int node = 0; node < 2; node++) {
       var cmd = new ArrayList<String>();
@@ -63,9 +72,10 @@ class TwoHostsTest {
         cmd.addAll(List.of("ip", "netns", "exec", ns.get(node)));
       }
       cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-opens=java.base/java.nio=ALL-UNNAMED",
-          "-cp", System.getProperty("java.class.path"), "org.align4j.launcher.Main", "run", recipe.toString(),
+          "-cp", System.getProperty("java.class.path"), "org.align4j.launcher.Main", "run", Repo.root().resolve("recipes/quickstart.yaml").toString(),
           "--nnodes", "2", "--node-rank", String.valueOf(node), "--nproc-per-node", "1", "--master-addr", masterAddr,
           "--master-port", String.valueOf(port), "--threads-per-rank", "1", "--join-timeout", "90"));
+      cmd.addAll(shortened);
       var pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("node" + node + ".log").toFile());
       pb.environment().put("CI", "true");
       nodes.add(pb.start());
@@ -81,8 +91,10 @@ class TwoHostsTest {
       assertEquals(0, p.exitValue(), "node " + node + ": " + log);
     }
     String node1 = Files.readString(dir.resolve("node1.log"));
-    assertTrue(node1.contains("[rank 1] ") && node1.contains("rank 1 of 2 computes 2 of every 4 examples"), node1);
-    assertTrue(Files.exists(dir.resolve("run/sft/model/model.safetensors")));
+    assertTrue(node1.contains("[rank 1] ") && node1.contains("rank 1 of 2 computes 8 of every 16 examples"), node1);
+    assertTrue(Files.exists(run.resolve("sft/model/model.safetensors")));
+    assertTrue(Files.exists(run.resolve("eval/evaluation/summary.json")), "the quickstart's evaluation");
+    assertTrue(Files.exists(run.resolve("report.html")), "the quickstart's report");
   }
 
   private static int freePort() throws java.io.IOException {
