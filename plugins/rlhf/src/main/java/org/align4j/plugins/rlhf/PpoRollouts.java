@@ -261,15 +261,17 @@ final class PpoRollouts {
     Tensor lastT = Masks.longs(last, rows, 1).to(device, torch.ScalarType.Long);
     // the rows sorted by length, in chunks of MICRO_ROWS each cut to its own longest row (causal attention and right
     // padding make the cut exact), split across the ranks and gathered in order: one process's numbers from N ranks
-    long[] order = java.util.stream.IntStream.range(0, rows).boxed()
-        .sorted(java.util.Comparator.comparingLong((Integer i) -> last[i]).thenComparing(i -> i))
-        .mapToLong(Integer::longValue).toArray();
+    int[] lengths = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      lengths[i] = (int) last[i] + 1;
+    }
+    long[] order = byLength(java.util.stream.LongStream.range(0, rows).toArray(), lengths);
     int cs = MICRO_ROWS;
     int width = tr;
     try (NoGradGuard g = new NoGradGuard()) {
       dist.<Forwards>forEachChunk((rows + cs - 1) / cs, c -> {
         long[] sel = Arrays.copyOfRange(order, c * cs, Math.min(rows, (c + 1) * cs));
-        int columns = (int) last[(int) sel[sel.length - 1]] + 1; // the longest: sel is sorted by length
+        int columns = lengths[(int) sel[sel.length - 1]]; // the longest: sel is sorted by length
         try (PointerScope s = new PointerScope()) {
           Tensor rowsT = Masks.longs(sel, sel.length).to(device, torch.ScalarType.Long);
           Tensor idsB = idsT.index_select(0, rowsT).narrow(1, 0, columns);
@@ -349,10 +351,6 @@ final class PpoRollouts {
     }
     Tensor groupsT = Masks.longs(groups, rows).to(device, torch.ScalarType.Long);
     Rollout rollout = new Rollout(old, ref, values, maskT, scoresT, termT, bootstrap ? boot : null, groupsT);
-    int[] lengths = new int[rows];
-    for (int i = 0; i < rows; i++) {
-      lengths[i] = (int) last[i] + 1;
-    }
     return new Scored(rollout, idsT, lengths, indexT, maskT, mismatch, kl);
   }
 
@@ -481,22 +479,22 @@ final class PpoRollouts {
     if (sel.length <= microRows) {
       return pieceLoss(s, a, policy, value, loss, sel);
     }
-    long[] sorted = java.util.stream.LongStream.of(sel).boxed()
-        .sorted(java.util.Comparator.comparingInt((Long r) -> s.lengths()[(int) (long) r]).thenComparing(r -> r))
-        .mapToLong(Long::longValue).toArray();
+    long[] sorted = byLength(sel, s.lengths());
     List<LossResult> pieces = new ArrayList<>();
+    List<Double> weights = new ArrayList<>();
     double total = 0;
     for (int from = 0; from < sorted.length; from += microRows) {
       long[] piece = Arrays.copyOfRange(sorted, from, Math.min(sorted.length, from + microRows));
       LossResult res = pieceLoss(s, a, policy, value, loss, piece);
       pieces.add(res);
-      total += weight(res, piece.length);
+      weights.add(weight(res, piece.length));
+      total += weights.get(weights.size() - 1);
     }
     Tensor sum = null;
     Map<String, Double> d = new LinkedHashMap<>();
     for (int i = 0; i < pieces.size(); i++) {
       LossResult res = pieces.get(i);
-      double w = weight(res, Math.min(microRows, sorted.length - i * microRows)) / total;
+      double w = weights.get(i) / total;
       Tensor part = res.loss().mul(new Scalar(w));
       sum = sum == null ? part : sum.add(part);
       for (var e : res.diagnostics().entrySet()) {
@@ -509,6 +507,13 @@ final class PpoRollouts {
       d.put("loss_tokens", total);
     }
     return new LossResult(sum, d);
+  }
+
+  /** {@code rows} ordered by {@code lengths[row]}, ties by row index: the one order both the forwards and updates cut. */
+  static long[] byLength(long[] rows, int[] lengths) {
+    return java.util.stream.LongStream.of(rows).boxed()
+        .sorted(java.util.Comparator.comparingInt((Long r) -> lengths[(int) (long) r]).thenComparing(r -> r))
+        .mapToLong(Long::longValue).toArray();
   }
 
   /** The loss (with autograd) of the rollout rows {@code sel}, computed in one forward pass. */
